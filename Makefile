@@ -1,0 +1,86 @@
+# ecg-run: run the commands of an INI file as one errgroup.
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANPREFIX ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/ecg-run
+DESTDIR ?=
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+# Kept apart from CFLAGS so that a user's CFLAGS never drops them.
+WARN = -std=c17 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wno-unused-parameter
+INIH_CFLAGS = $(shell pkg-config --cflags inih 2>/dev/null)
+INIH_LIBS = $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
+ALL_CFLAGS = $(WARN) $(CFLAGS) $(INIH_CFLAGS) -D_FORTIFY_SOURCE=2
+LIBS = -lev $(INIH_LIBS)
+
+MODULES = ring context errgroup channel value inilex config spawn output task supervisor
+OBJS = $(MODULES:%=src/%.o)
+UNITS = ring context errgroup channel config value
+UNIT_BINS = $(UNITS:%=tests/unit/test_%)
+
+BUILD_DEPS = pkg-config libev-dev libinih-dev
+TEST_DEPS = bats
+
+.PHONY: all run check unit deps test-deps install uninstall clean sanitize valgrind
+
+all: ecg-run
+
+ecg-run: $(OBJS) src/main.o
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(OBJS) src/main.o $(LIBS)
+
+src/%.o: src/%.c src/*.h
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+tests/unit/test_%: tests/unit/test_%.c tests/unit/tap.h $(OBJS)
+	$(CC) $(ALL_CFLAGS) -Isrc $(LDFLAGS) -o $@ $< $(OBJS) $(LIBS)
+
+# Installs what is missing from Debian's archive, saying what it runs.
+deps:
+	@sh tests/deps.sh $(BUILD_DEPS)
+
+test-deps:
+	@sh tests/deps.sh $(BUILD_DEPS) $(TEST_DEPS)
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	./ecg-run -c conf/demo.ini
+
+unit: $(UNIT_BINS)
+
+check: test-deps
+	@$(MAKE) --no-print-directory all unit
+	BATS_TEST_TIMEOUT=$${BATS_TEST_TIMEOUT:-120} bats tests
+
+# The suite again, built with AddressSanitizer and UBSan.
+sanitize: test-deps
+	$(MAKE) clean
+	$(MAKE) CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
+		LDFLAGS="-fsanitize=address,undefined" all unit
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		bats tests
+	$(MAKE) clean
+
+# The unit tests and the suite's ecg-run under valgrind memcheck.
+valgrind: test-deps
+	@$(MAKE) --no-print-directory all unit
+	ECG_RUN_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
+		bats tests
+
+install: ecg-run
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(MANPREFIX)/man5 \
+		$(DESTDIR)$(DOCDIR)/examples
+	install -m 755 ecg-run $(DESTDIR)$(BINDIR)/ecg-run
+	install -m 644 man/ecg-run.1 $(DESTDIR)$(MANPREFIX)/man1/ecg-run.1
+	install -m 644 man/ecg-run.ini.5 $(DESTDIR)$(MANPREFIX)/man5/ecg-run.ini.5
+	install -m 644 conf/*.ini $(DESTDIR)$(DOCDIR)/examples/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/ecg-run $(DESTDIR)$(MANPREFIX)/man1/ecg-run.1 \
+		$(DESTDIR)$(MANPREFIX)/man5/ecg-run.ini.5
+	rm -rf $(DESTDIR)$(DOCDIR)
+
+clean:
+	rm -f ecg-run src/*.o $(UNIT_BINS)

@@ -1,0 +1,723 @@
+#define _GNU_SOURCE
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ini.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "inilex.h"
+#include "spawn.h"
+#include "value.h"
+
+enum key {
+	K_COMMAND, K_CWD, K_ENV, K_STOP_SIGNAL, K_STOP_TIMEOUT, K_CANCEL_ON,
+	K_NAME, K_SHELL, K_BUFFER, K_COUNT
+};
+
+static const struct {
+	const char *name;
+	int group_only;
+	int repeatable;
+} keys[K_COUNT] = {
+	[K_COMMAND] = { "command", 0, 0 },
+	[K_CWD] = { "cwd", 0, 0 },
+	[K_ENV] = { "env", 0, 1 },
+	[K_STOP_SIGNAL] = { "stop_signal", 0, 0 },
+	[K_STOP_TIMEOUT] = { "stop_timeout", 0, 0 },
+	[K_CANCEL_ON] = { "cancel_on", 0, 0 },
+	[K_NAME] = { "name", 1, 0 },
+	[K_SHELL] = { "shell", 1, 0 },
+	[K_BUFFER] = { "buffer", 1, 0 },
+};
+
+#define GROUP_SECTION "group"
+#define DEFAULT_SHELL "/bin/sh"
+#define DEFAULT_BUFFER (64 * 1024)
+#define DEFAULT_STOP_TIMEOUT_MS 10000
+
+struct loader {
+	struct ecg_group_spec *g;
+	struct ecg_inilex lx;
+	int section;		/* -2 none yet, -1 [group], else a task index */
+	int section_keys;	/* records seen in the current section */
+	unsigned section_line;
+	int key;		/* the key whose value is being read, -1 none */
+	unsigned key_line;
+	char *val;		/* its value so far */
+	size_t vlen, vcap;
+	char *err;
+	size_t errlen;
+	int failed;
+};
+
+static void
+failf(struct loader *L, unsigned line, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (L->failed)
+		return;
+	L->failed = 1;
+	n = snprintf(L->err, L->errlen, "%s:%u: ", L->g->file, line);
+	if (n < 0 || (size_t)n >= L->errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(L->err + n, L->errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+	ecg_inilex_stop(&L->lx);
+}
+
+static char *
+xstrdup(struct loader *L, const char *s)
+{
+	char *p = strdup(s);
+
+	if (p == NULL)
+		failf(L, L->lx.line, "out of memory");
+	return p;
+}
+
+static struct ecg_task_spec *
+current(struct loader *L)
+{
+	return L->section == -1 ? &L->g->defaults : &L->g->tasks[L->section];
+}
+
+static int
+valid_name(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++, n++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '.' && *s != '-')
+			return 0;
+	return n >= 1 && n <= ECG_CONFIG_NAME_MAX;
+}
+
+static void
+end_section(struct loader *L)
+{
+	if (L->section != -2 && L->section_keys == 0)
+		failf(L, L->section_line, "empty section [%s] (a task needs a command)",
+		    current(L)->name);
+}
+
+static void
+begin_section(struct loader *L, const char *name)
+{
+	struct ecg_group_spec *g = L->g;
+	struct ecg_task_spec *t;
+	size_t i;
+
+	end_section(L);
+	if (L->failed)
+		return;
+	L->section_line = L->lx.line;
+	L->section_keys = 0;
+	if (strcmp(name, GROUP_SECTION) == 0) {
+		if (g->defaults.line != 0) {
+			failf(L, L->lx.line, "section [group] repeated (first on line %u)",
+			    g->defaults.line);
+			return;
+		}
+		g->defaults.line = L->lx.line;
+		L->section = -1;
+		return;
+	}
+	if (!valid_name(name)) {
+		failf(L, L->lx.line, "bad task name '%s' (1 to %d characters of A-Z a-z 0-9 _ . -)",
+		    name, ECG_CONFIG_NAME_MAX);
+		return;
+	}
+	for (i = 0; i < g->ntasks; i++) {
+		if (strcmp(g->tasks[i].name, name) == 0) {
+			failf(L, L->lx.line, "task [%s] repeated (first on line %u)", name,
+			    g->tasks[i].line);
+			return;
+		}
+	}
+	t = realloc(g->tasks, (g->ntasks + 1) * sizeof(*t));
+	if (t == NULL) {
+		failf(L, L->lx.line, "out of memory");
+		return;
+	}
+	g->tasks = t;
+	t = &g->tasks[g->ntasks];
+	memset(t, 0, sizeof(*t));
+	t->line = L->lx.line;
+	t->name = xstrdup(L, name);
+	L->section = (int)g->ntasks++;
+}
+
+static int
+find_key(const char *name)
+{
+	int k;
+
+	for (k = 0; k < K_COUNT; k++)
+		if (strcmp(keys[k].name, name) == 0)
+			return k;
+	return -1;
+}
+
+static const char *
+suggest_key(const char *name)
+{
+	const char *best = NULL;
+	size_t bestd = 3;
+	int k;
+
+	for (k = 0; k < K_COUNT; k++) {
+		size_t d = ecg_value_distance(name, keys[k].name);
+		if (d < bestd) {
+			bestd = d;
+			best = keys[k].name;
+		}
+	}
+	return best;
+}
+
+static int
+append_value(struct loader *L, const char *s, int newline)
+{
+	size_t add = strlen(s) + (size_t)newline;
+
+	if (L->vlen + add > ECG_CONFIG_VALUE_MAX) {
+		failf(L, L->lx.line, "value of '%s' too long (at most %d bytes)",
+		    keys[L->key].name, ECG_CONFIG_VALUE_MAX);
+		return -1;
+	}
+	if (L->vlen + add + 1 > L->vcap) {
+		size_t cap = L->vcap ? L->vcap : 256;
+		char *p;
+		while (cap < L->vlen + add + 1)
+			cap *= 2;
+		p = realloc(L->val, cap);
+		if (p == NULL) {
+			failf(L, L->lx.line, "out of memory");
+			return -1;
+		}
+		L->val = p;
+		L->vcap = cap;
+	}
+	if (newline)
+		L->val[L->vlen++] = '\n';
+	memcpy(L->val + L->vlen, s, strlen(s) + 1);
+	L->vlen += strlen(s);
+	return 0;
+}
+
+static char *
+resolve_path(struct loader *L, const char *p)
+{
+	char *out;
+
+	if (p[0] == '/')
+		return xstrdup(L, p);
+	if (asprintf(&out, "%s/%s", L->g->dir, p) < 0) {
+		failf(L, L->lx.line, "out of memory");
+		return NULL;
+	}
+	return out;
+}
+
+static int
+valid_env(const char *s)
+{
+	const char *p = s;
+
+	if (!isalpha((unsigned char)*p) && *p != '_')
+		return 0;
+	while (isalnum((unsigned char)*p) || *p == '_')
+		p++;
+	return *p == '=';
+}
+
+static int
+env_push(char ***env, size_t *n, const char *var)
+{
+	size_t namelen = (size_t)(strchr(var, '=') - var) + 1, i;
+	char *copy = strdup(var), **p;
+
+	if (copy == NULL)
+		return -ENOMEM;
+	for (i = 0; i < *n; i++) {
+		if (strncmp((*env)[i], var, namelen) == 0) {
+			free((*env)[i]);
+			(*env)[i] = copy;
+			return 0;
+		}
+	}
+	p = realloc(*env, (*n + 1) * sizeof(*p));
+	if (p == NULL) {
+		free(copy);
+		return -ENOMEM;
+	}
+	p[(*n)++] = copy;
+	*env = p;
+	return 0;
+}
+
+/* The value of the open key is complete: check it and store it. */
+static void
+finish_key(struct loader *L)
+{
+	struct ecg_group_spec *g = L->g;
+	struct ecg_task_spec *t;
+	const char *v = L->val ? L->val : "", *why = NULL;
+	unsigned line = L->key_line;
+	int key = L->key;
+
+	if (key < 0 || L->failed)
+		return;
+	L->key = -1;
+	t = current(L);
+	if (*v == '\0' && key != K_ENV) {
+		failf(L, line, "empty value for '%s'", keys[key].name);
+		return;
+	}
+	switch (key) {
+	case K_COMMAND:
+		t->command = xstrdup(L, v);
+		break;
+	case K_CWD:
+		t->cwd = xstrdup(L, v);
+		t->cwd_path = resolve_path(L, v);
+		break;
+	case K_ENV:
+		if (!valid_env(v))
+			failf(L, line, "env needs NAME=VALUE with NAME of A-Z a-z 0-9 _, got '%s'", v);
+		else if (env_push(&t->env, &t->nenv, v) < 0)
+			failf(L, line, "out of memory");
+		break;
+	case K_STOP_SIGNAL:
+		if (ecg_value_signal(v, &t->stop_signal, &why) < 0)
+			failf(L, line, "stop_signal '%s': %s", v, why);
+		break;
+	case K_STOP_TIMEOUT:
+		if (ecg_value_duration(v, &t->stop_timeout_ms, &why) < 0)
+			failf(L, line, "stop_timeout '%s': %s", v, why);
+		break;
+	case K_CANCEL_ON:
+		if (strcmp(v, "failure") == 0)
+			t->cancel_on = ECG_CANCEL_ON_FAILURE;
+		else if (strcmp(v, "exit") == 0)
+			t->cancel_on = ECG_CANCEL_ON_EXIT;
+		else if (strcmp(v, "never") == 0)
+			t->cancel_on = ECG_CANCEL_ON_NEVER;
+		else
+			failf(L, line, "cancel_on '%s': use failure, exit or never", v);
+		break;
+	case K_NAME:
+		if (!valid_name(v))
+			failf(L, line, "bad group name '%s' (1 to %d characters of A-Z a-z 0-9 _ . -)",
+			    v, ECG_CONFIG_NAME_MAX);
+		else {
+			free(g->name);
+			g->name = xstrdup(L, v);
+		}
+		break;
+	case K_SHELL:
+		free(g->shell);
+		g->shell = xstrdup(L, v);
+		break;
+	case K_BUFFER:
+		if (ecg_value_size(v, &g->buffer, &why) < 0)
+			failf(L, line, "buffer '%s': %s", v, why);
+		break;
+	}
+}
+
+static void
+begin_key(struct loader *L, const char *name, const char *value)
+{
+	struct ecg_task_spec *t;
+	const char *hint;
+	int k;
+
+	if (L->section == -2) {
+		failf(L, L->lx.line, "key '%s' before any [section]", name);
+		return;
+	}
+	t = current(L);
+	k = find_key(name);
+	if (k < 0) {
+		hint = suggest_key(name);
+		if (hint != NULL)
+			failf(L, L->lx.line, "unknown key '%s' in [%s] (did you mean '%s'?)",
+			    name, t == &L->g->defaults ? GROUP_SECTION : t->name, hint);
+		else
+			failf(L, L->lx.line, "unknown key '%s' in [%s]", name,
+			    t == &L->g->defaults ? GROUP_SECTION : t->name);
+		return;
+	}
+	if (keys[k].group_only && L->section != -1) {
+		failf(L, L->lx.line, "'%s' is a [group] key, not a task key (task [%s])",
+		    name, t->name);
+		return;
+	}
+	if (!keys[k].repeatable && (t->set & (1u << k))) {
+		failf(L, L->lx.line, "'%s' given twice in [%s] (first on line %u)", name,
+		    L->section == -1 ? GROUP_SECTION : t->name, t->key_line[k]);
+		return;
+	}
+	t->set |= 1u << k;
+	t->key_line[k] = L->lx.line;
+	L->key = k;
+	L->key_line = L->lx.line;
+	L->vlen = 0;
+	if (L->val != NULL)
+		L->val[0] = '\0';
+	append_value(L, value, 0);
+}
+
+/* inih's handler: one call per record; the record itself is in L->lx. */
+static int
+handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct loader *L = user;
+	struct ecg_inilex_record *rec = &L->lx.rec;
+
+	(void)section;
+	(void)name;
+	(void)value;
+	if (L->failed)
+		return 0;
+	switch (rec->kind) {
+	case ECG_INILEX_SECTION:
+		finish_key(L);
+		begin_section(L, rec->name);
+		break;
+	case ECG_INILEX_KEY:
+		finish_key(L);
+		L->section_keys++;
+		if (!L->failed)
+			begin_key(L, rec->name, rec->value);
+		break;
+	case ECG_INILEX_MORE:
+		if (L->key >= 0)
+			append_value(L, rec->value, L->vlen > 0);
+		break;
+	}
+	return !L->failed;
+}
+
+static int
+read_all(struct loader *L, const char *path, char **text, size_t *len)
+{
+	size_t cap = 8192, n = 0;
+	char *buf = NULL, *p;
+	int fd, saved;
+	ssize_t r;
+
+	if (strcmp(path, "-") == 0)
+		fd = STDIN_FILENO;
+	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		snprintf(L->err, L->errlen, "%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		if (n + 1 >= cap || buf == NULL) {
+			if (buf != NULL)
+				cap *= 2;
+			p = realloc(buf, cap);
+			if (p == NULL) {
+				saved = ENOMEM;
+				goto fail;
+			}
+			buf = p;
+		}
+		r = read(fd, buf + n, cap - n - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			saved = errno;
+			goto fail;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (n > ECG_CONFIG_FILE_MAX) {
+			snprintf(L->err, L->errlen, "%s: too large (at most %d MiB)",
+			    L->g->file, ECG_CONFIG_FILE_MAX / (1024 * 1024));
+			goto fail_quiet;
+		}
+	}
+	if (fd != STDIN_FILENO)
+		close(fd);
+	buf[n] = '\0';
+	*text = buf;
+	*len = n;
+	return 0;
+fail:
+	snprintf(L->err, L->errlen, "%s: cannot read: %s", L->g->file, strerror(saved));
+fail_quiet:
+	if (fd != STDIN_FILENO)
+		close(fd);
+	free(buf);
+	return -1;
+}
+
+static void
+apply_defaults(struct loader *L, struct ecg_task_spec *t)
+{
+	struct ecg_task_spec *d = &L->g->defaults;
+	char **own = t->env;
+	size_t nown = t->nenv, i;
+
+	if (!(t->set & (1u << K_COMMAND)) && d->command != NULL)
+		t->command = xstrdup(L, d->command);
+	if (!(t->set & (1u << K_CWD)) && d->cwd != NULL) {
+		t->cwd = xstrdup(L, d->cwd);
+		t->cwd_path = xstrdup(L, d->cwd_path);
+	}
+	if (!(t->set & (1u << K_STOP_SIGNAL)))
+		t->stop_signal = d->set & (1u << K_STOP_SIGNAL) ? d->stop_signal : SIGTERM;
+	if (!(t->set & (1u << K_STOP_TIMEOUT)))
+		t->stop_timeout_ms = d->set & (1u << K_STOP_TIMEOUT) ? d->stop_timeout_ms :
+		    DEFAULT_STOP_TIMEOUT_MS;
+	if (!(t->set & (1u << K_CANCEL_ON)))
+		t->cancel_on = d->set & (1u << K_CANCEL_ON) ? d->cancel_on :
+		    ECG_CANCEL_ON_FAILURE;
+	/* The group's variables first, so that the task's own win. */
+	t->env = NULL;
+	t->nenv = 0;
+	for (i = 0; i < d->nenv && !L->failed; i++)
+		if (env_push(&t->env, &t->nenv, d->env[i]) < 0)
+			failf(L, t->line, "out of memory");
+	for (i = 0; i < nown; i++) {
+		if (!L->failed && env_push(&t->env, &t->nenv, own[i]) < 0)
+			failf(L, t->line, "out of memory");
+		free(own[i]);
+	}
+	free(own);
+}
+
+static char *
+default_name(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	const char *dot;
+
+	base = base ? base + 1 : path;
+	dot = strrchr(base, '.');
+	if (dot == NULL || dot == base)
+		return strdup(base);
+	return strndup(base, (size_t)(dot - base));
+}
+
+static char *
+file_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir, *real;
+
+	if (strcmp(path, "-") == 0 || slash == NULL)
+		dir = strdup(".");
+	else if (slash == path)
+		dir = strdup("/");
+	else
+		dir = strndup(path, (size_t)(slash - path));
+	if (dir == NULL)
+		return NULL;
+	/* Absolute, so that --check prints paths that hold from anywhere. */
+	real = realpath(dir, NULL);
+	if (real == NULL)
+		return dir;
+	free(dir);
+	return real;
+}
+
+int
+ecg_config_load(struct ecg_group_spec *g, const char *path, char *err, size_t errlen)
+{
+	struct loader L;
+	char shellpath[PATH_MAX], *text;
+	size_t len, i;
+
+	memset(g, 0, sizeof(*g));
+	memset(&L, 0, sizeof(L));
+	L.g = g;
+	L.err = err;
+	L.errlen = errlen;
+	L.section = -2;
+	L.key = -1;
+	g->buffer = DEFAULT_BUFFER;
+	g->file = strdup(strcmp(path, "-") == 0 ? "<stdin>" : path);
+	g->dir = file_dir(path);
+	g->name = strcmp(path, "-") == 0 ? strdup("stdin") : default_name(path);
+	g->defaults.name = strdup(GROUP_SECTION);
+	if (g->file == NULL || g->dir == NULL || g->name == NULL || g->defaults.name == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (read_all(&L, path, &text, &len) < 0)
+		return -1;
+	ecg_inilex_init(&L.lx, text, len);
+	ini_parse_stream(ecg_inilex_reader, &L.lx, handler, &L);
+	if (L.lx.error != NULL && !L.failed)
+		failf(&L, L.lx.error_line, "%s", L.lx.error);
+	finish_key(&L);
+	end_section(&L);
+	if (!L.failed && g->ntasks == 0)
+		failf(&L, L.lx.line ? L.lx.line : 1, "no task defined (add a [name] section with a command)");
+	for (i = 0; i < g->ntasks && !L.failed; i++) {
+		apply_defaults(&L, &g->tasks[i]);
+		if (!L.failed && g->tasks[i].command == NULL)
+			failf(&L, g->tasks[i].line, "task [%s] has no command", g->tasks[i].name);
+	}
+	if (!L.failed && g->shell == NULL)
+		g->shell = xstrdup(&L, DEFAULT_SHELL);
+	if (!L.failed && ecg_spawn_which(g->shell, shellpath, sizeof(shellpath)) < 0)
+		failf(&L, g->defaults.key_line[K_SHELL] ? g->defaults.key_line[K_SHELL] : 1,
+		    "shell '%s' is not an executable file", g->shell);
+	free(L.val);
+	ecg_inilex_destroy(&L.lx);
+	return L.failed ? -1 : 0;
+}
+
+static void
+free_task(struct ecg_task_spec *t)
+{
+	size_t i;
+
+	free(t->name);
+	free(t->command);
+	free(t->cwd);
+	free(t->cwd_path);
+	for (i = 0; i < t->nenv; i++)
+		free(t->env[i]);
+	free(t->env);
+}
+
+void
+ecg_config_free(struct ecg_group_spec *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->ntasks; i++)
+		free_task(&g->tasks[i]);
+	free_task(&g->defaults);
+	free(g->tasks);
+	free(g->file);
+	free(g->dir);
+	free(g->name);
+	free(g->shell);
+	memset(g, 0, sizeof(*g));
+}
+
+int
+ecg_config_select(struct ecg_group_spec *g, char *const *names, size_t n, char *err,
+    size_t errlen)
+{
+	size_t i, j, kept = 0;
+	char *keep;
+
+	if (n == 0)
+		return 0;
+	for (j = 0; j < n; j++) {
+		const char *best = NULL;
+		size_t bestd = 3;
+		for (i = 0; i < g->ntasks; i++) {
+			size_t d = ecg_value_distance(names[j], g->tasks[i].name);
+			if (d == 0)
+				break;
+			if (d < bestd) {
+				bestd = d;
+				best = g->tasks[i].name;
+			}
+		}
+		if (i < g->ntasks)
+			continue;
+		if (best != NULL)
+			snprintf(err, errlen, "unknown task '%s' in %s (did you mean '%s'?)",
+			    names[j], g->file, best);
+		else
+			snprintf(err, errlen, "unknown task '%s' in %s", names[j], g->file);
+		return -1;
+	}
+	keep = calloc(g->ntasks, 1);
+	if (keep == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (j = 0; j < n; j++)
+		for (i = 0; i < g->ntasks; i++)
+			if (strcmp(names[j], g->tasks[i].name) == 0)
+				keep[i] = 1;
+	for (i = 0; i < g->ntasks; i++) {
+		if (keep[i])
+			g->tasks[kept++] = g->tasks[i];
+		else
+			free_task(&g->tasks[i]);
+	}
+	g->ntasks = kept;
+	free(keep);
+	return 0;
+}
+
+const char *
+ecg_config_cancel_on_name(enum ecg_cancel_on c)
+{
+	switch (c) {
+	case ECG_CANCEL_ON_EXIT:
+		return "exit";
+	case ECG_CANCEL_ON_NEVER:
+		return "never";
+	default:
+		return "failure";
+	}
+}
+
+/* A value with newlines comes out as continuation lines. */
+static void
+print_value(FILE *out, const char *key, const char *v)
+{
+	const char *nl;
+
+	if (strchr(v, '\n') == NULL) {
+		fprintf(out, "%s = %s\n", key, v);
+		return;
+	}
+	fprintf(out, "%s =\n", key);
+	for (; (nl = strchr(v, '\n')) != NULL; v = nl + 1)
+		fprintf(out, "    %.*s\n", (int)(nl - v), v);
+	fprintf(out, "    %s\n", v);
+}
+
+void
+ecg_config_print(const struct ecg_group_spec *g, FILE *out)
+{
+	char buf[64], cwd[PATH_MAX];
+	size_t i, j;
+
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		snprintf(cwd, sizeof(cwd), ".");
+	fprintf(out, "; %s, resolved: %zu task%s\n[group]\n", g->file, g->ntasks,
+	    g->ntasks == 1 ? "" : "s");
+	print_value(out, "name", g->name);
+	print_value(out, "shell", g->shell);
+	ecg_value_format_size(g->buffer, buf, sizeof(buf));
+	print_value(out, "buffer", buf);
+	for (i = 0; i < g->ntasks; i++) {
+		const struct ecg_task_spec *t = &g->tasks[i];
+		fprintf(out, "\n[%s]\n", t->name);
+		print_value(out, "command", t->command);
+		print_value(out, "cwd", t->cwd_path ? t->cwd_path : cwd);
+		for (j = 0; j < t->nenv; j++)
+			print_value(out, "env", t->env[j]);
+		print_value(out, "stop_signal", ecg_value_signame(t->stop_signal, buf, sizeof(buf)));
+		ecg_value_format_duration(t->stop_timeout_ms, buf, sizeof(buf));
+		print_value(out, "stop_timeout", buf);
+		print_value(out, "cancel_on", ecg_config_cancel_on_name(t->cancel_on));
+	}
+}

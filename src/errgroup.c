@@ -1,0 +1,79 @@
+#include "errgroup.h"
+
+#include <stddef.h>
+
+static void
+finish_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	struct ecg_errgroup *g = w->data;
+	ecg_errgroup_cb cb = g->on_wait;
+
+	(void)loop;
+	(void)revents;
+	/* A member may have joined between the feed and now. */
+	if (cb == NULL || g->live > 0)
+		return;
+	g->on_wait = NULL;
+	cb(g, g->arg);
+}
+
+static void
+maybe_finish(struct ecg_errgroup *g)
+{
+	if (g->on_wait != NULL && g->live == 0)
+		ev_feed_event(g->ctx->loop, &g->finish, EV_CUSTOM);
+}
+
+void
+ecg_errgroup_init(struct ecg_errgroup *g, struct ecg_context *ctx)
+{
+	g->ctx = ctx;
+	g->live = 0;
+	g->on_wait = NULL;
+	g->arg = NULL;
+	ev_prepare_init(&g->finish, finish_cb);
+	g->finish.data = g;
+}
+
+void
+ecg_errgroup_destroy(struct ecg_errgroup *g)
+{
+	ev_clear_pending(g->ctx->loop, &g->finish);
+	g->on_wait = NULL;
+}
+
+void
+ecg_errgroup_go(struct ecg_errgroup *g)
+{
+	g->live++;
+}
+
+void
+ecg_errgroup_done(struct ecg_errgroup *g, int err)
+{
+	if (g->live > 0)
+		g->live--;
+	if (err != 0)
+		ecg_context_cancel(g->ctx, err);
+	maybe_finish(g);
+}
+
+void
+ecg_errgroup_wait(struct ecg_errgroup *g, ecg_errgroup_cb cb, void *arg)
+{
+	g->on_wait = cb;
+	g->arg = arg;
+	maybe_finish(g);
+}
+
+int
+ecg_errgroup_err(const struct ecg_errgroup *g)
+{
+	return ecg_context_cause(g->ctx);
+}
+
+unsigned
+ecg_errgroup_live(const struct ecg_errgroup *g)
+{
+	return g->live;
+}

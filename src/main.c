@@ -1,0 +1,313 @@
+/*
+ * ecg-run: run the commands of an INI file as one errgroup.
+ *
+ * main.c is the front end: it reads the command line, loads the group,
+ * decides which messages the user sees and how ecg-run ends.  Everything
+ * else reports to it and never prints or exits on its own.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "supervisor.h"
+
+#ifndef ECG_VERSION
+#define ECG_VERSION "1.0.0"
+#endif
+
+#define EXIT_OWN 125		/* ecg-run's own error */
+
+static const char usage_text[] =
+    "Usage: ecg-run [OPTION]... -c FILE [TASK]...\n"
+    "Run the commands of an INI file as one group: when one fails, stop them all.\n"
+    "\n"
+    "  -c, --config FILE   the INI file; \"-\" reads it from standard input\n"
+    "  -n, --check         load and validate, print the resolved group, run nothing\n"
+    "  -q, --quiet         lifecycle messages off (errors and the cause still shown)\n"
+    "  -v, --verbose       also pids, signals sent and escalations\n"
+    "      --color=WHEN    colour the prefixes: auto (default), always, never\n"
+    "  -T, --timestamps    put the local time (hh:mm:ss.mmm) before every line\n"
+    "      --no-prefix     task output without the \"NAME | \" prefix\n"
+    "  -h, --help          show this help and exit\n"
+    "  -V, --version       show the version and exit\n"
+    "  TASK...             run only these tasks\n"
+    "\n"
+    "Exit status: the first failing task's status (128+S if killed by signal S),\n"
+    "0 if none failed, 127 if a task could not start, 125 for ecg-run's own\n"
+    "errors, 130/143/131 after SIGINT/SIGTERM/SIGQUIT, 141 if output was closed.\n"
+    "See ecg-run(1) and ecg-run.ini(5).\n";
+
+struct front {
+	int quiet;
+	int verbose;
+	struct ecg_supervisor *sv;	/* set while the group runs */
+};
+
+static void
+errx_own(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("ecg-run: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("ecg-run: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'ecg-run --help' for more information.\n", stderr);
+	return EXIT_OWN;
+}
+
+/* Every note of the run comes here; we decide what is shown. */
+static void __attribute__((format(printf, 4, 5)))
+note(void *arg, enum ecg_note_level level, const char *task, const char *fmt, ...)
+{
+	struct front *f = arg;
+	char line[1024];
+	va_list ap;
+	int n;
+
+	if ((level == ECG_NOTE_INFO && f->quiet) || (level == ECG_NOTE_VERBOSE && !f->verbose))
+		return;
+	if (task != NULL)
+		n = snprintf(line, sizeof(line), "ecg-run: %s: ", task);
+	else
+		n = snprintf(line, sizeof(line), "ecg-run: ");
+	va_start(ap, fmt);
+	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	va_end(ap);
+	if (f->sv != NULL)
+		ecg_output_note(&f->sv->out, line, strlen(line));
+	else
+		fprintf(stderr, "%s\n", line);
+}
+
+/* Descriptors 0-2 must be open, or pipes made later would take their place. */
+static int
+check_std_fds(void)
+{
+	int fd;
+
+	if (fcntl(2, F_GETFD) < 0)
+		return -1;
+	if (fcntl(1, F_GETFD) < 0) {
+		errx_own("standard output is closed");
+		return -1;
+	}
+	if (fcntl(0, F_GETFD) < 0) {
+		fd = open("/dev/null", O_RDONLY);
+		if (fd != 0) {
+			errx_own("cannot open /dev/null as standard input");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Tells, once, how much task output could not be delivered. */
+static void
+report_undelivered(struct ecg_supervisor *sv)
+{
+	static const char *const names[] = { "stdout", "stderr" };
+	char line[256];
+	uint64_t lost;
+	size_t i;
+	int fd, err, n;
+
+	for (fd = 1; fd <= 2; fd++) {
+		lost = ecg_output_undelivered(&sv->out, fd, &err);
+		for (i = 0; i < sv->ntasks; i++)
+			lost += sv->tasks[i].pipes[fd - 1].src.dropped;
+		if (lost == 0 || (fd == 2 && err != 0))
+			continue;
+		if (err != 0)
+			n = snprintf(line, sizeof(line),
+			    "ecg-run: %llu bytes of task output could not be written to %s: %s\n",
+			    (unsigned long long)lost, names[fd - 1], strerror(err));
+		else
+			n = snprintf(line, sizeof(line),
+			    "ecg-run: %llu bytes of task output could not be written to %s in time\n",
+			    (unsigned long long)lost, names[fd - 1]);
+		ecg_output_final(&sv->out, line, (size_t)n);
+	}
+}
+
+/*
+ * A shell that runs ecg-run must see an interrupted command when ecg-run
+ * was interrupted, so the signal that stopped the group is raised again
+ * with its default action.  Process 1 cannot be killed by its own signal:
+ * there the status says it (128 + S).
+ */
+static void
+die_by_signal(int sig)
+{
+	struct rlimit nocore = { 0, 0 };
+	struct sigaction sa;
+	sigset_t set;
+
+	if (getpid() == 1)
+		exit(128 + sig);
+	if (sig == SIGQUIT)
+		setrlimit(RLIMIT_CORE, &nocore);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigaction(sig, &sa, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	raise(sig);
+	exit(128 + sig);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 'n' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "color", required_argument, NULL, 'C' },
+		{ "colour", required_argument, NULL, 'C' },
+		{ "timestamps", no_argument, NULL, 'T' },
+		{ "no-prefix", no_argument, NULL, 'P' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ecg_supervisor_opts opts;
+	struct ecg_group_spec spec;
+	struct ecg_supervisor sv;
+	struct front front;
+	struct sigaction sa;
+	const char *config = NULL, *color = "auto", *no_color;
+	char err[1024];
+	int c, check = 0, status, rc;
+	size_t i;
+
+	memset(&opts, 0, sizeof(opts));
+	memset(&front, 0, sizeof(front));
+	opts.out.prefix = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:c:nqvThV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			config = optarg;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'q':
+			front.quiet = 1;
+			break;
+		case 'v':
+			front.verbose = 1;
+			break;
+		case 'C':
+			color = optarg;
+			if (strcmp(color, "auto") != 0 && strcmp(color, "always") != 0 &&
+			    strcmp(color, "never") != 0)
+				return usage_error("--color takes auto, always or never, not '%s'",
+				    optarg);
+			break;
+		case 'T':
+			opts.out.timestamps = 1;
+			break;
+		case 'P':
+			opts.out.prefix = 0;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return fflush(stdout) == 0 ? 0 : EXIT_OWN;
+		case 'V':
+			printf("ecg-run %s\n", ECG_VERSION);
+			return fflush(stdout) == 0 ? 0 : EXIT_OWN;
+		case ':':
+			return usage_error("option '%s' needs an argument", argv[optind - 1]);
+		default:
+			if (optopt != 0)
+				return usage_error("unknown option '-%c'", optopt);
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (config == NULL)
+		return usage_error("no configuration file: use -c FILE");
+	if (front.quiet && front.verbose)
+		return usage_error("-q and -v cannot be used together");
+	if (check_std_fds() < 0)
+		return EXIT_OWN;
+	if (ecg_config_load(&spec, config, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		ecg_config_free(&spec);
+		return EXIT_OWN;
+	}
+	if (ecg_config_select(&spec, argv + optind, (size_t)(argc - optind), err,
+	    sizeof(err)) < 0) {
+		errx_own("%s", err);
+		ecg_config_free(&spec);
+		return EXIT_OWN;
+	}
+	if (check) {
+		ecg_config_print(&spec, stdout);
+		ecg_config_free(&spec);
+		return fflush(stdout) == 0 ? 0 : EXIT_OWN;
+	}
+	no_color = getenv("NO_COLOR");
+	if (strcmp(color, "always") == 0)
+		opts.out.color = 1;
+	else if (strcmp(color, "auto") == 0)
+		opts.out.color = isatty(1) && (no_color == NULL || *no_color == '\0');
+	for (i = 0; i < spec.ntasks; i++)
+		if (strlen(spec.tasks[i].name) > opts.out.name_width)
+			opts.out.name_width = strlen(spec.tasks[i].name);
+	opts.verbose = front.verbose;
+	opts.note = note;
+	opts.note_arg = &front;
+	/* EPIPE is handled where it happens; the signal would kill us first. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	struct ev_loop *loop = ev_default_loop(EVFLAG_AUTO);
+	if (loop == NULL) {
+		errx_own("cannot set up the event loop");
+		ecg_config_free(&spec);
+		return EXIT_OWN;
+	}
+	rc = ecg_supervisor_init(&sv, loop, &spec, &opts, err, sizeof(err));
+	if (rc < 0) {
+		errx_own("%s", err);
+		ecg_supervisor_destroy(&sv);
+		ecg_config_free(&spec);
+		return EXIT_OWN;
+	}
+	front.sv = &sv;
+	status = ecg_supervisor_run(&sv);
+	report_undelivered(&sv);
+	front.sv = NULL;
+	c = sv.signal;
+	ecg_supervisor_destroy(&sv);
+	ecg_config_free(&spec);
+	ev_loop_destroy(loop);
+	if (c != 0 && status == 128 + c)
+		die_by_signal(c);
+	return status;
+}

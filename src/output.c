@@ -1,0 +1,613 @@
+#define _GNU_SOURCE
+#include "output.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/*
+ * How a stream writes without ever blocking the loop, while leaving the
+ * descriptor it shares with its parent exactly as it found it:
+ *
+ * PRIVATE  pipes, FIFOs, terminals, character devices: we open
+ *          /proc/self/fd/N again, which gives a new open file description
+ *          of the same pipe or terminal; O_NONBLOCK goes on that one only.
+ * SOCKET   send(2) with MSG_DONTWAIT asks for non-blocking per call.
+ * FILE     regular files and block devices never make a writer wait for a
+ *          reader, so plain blocking writes are right (and keep the shared
+ *          file offset, which a private reopening would not).
+ * GUARDED  fallback when reopening fails: poll(2) for room first and write
+ *          at most PIPE_BUF bytes, which then cannot block.
+ */
+enum { MODE_PRIVATE, MODE_SOCKET, MODE_FILE, MODE_GUARDED };
+
+#define BATCH_IOV 1024
+#define BATCH_BYTES (1024 * 1024)
+
+static const char *const palette[] = {
+	"\033[36m", "\033[33m", "\033[32m", "\033[35m", "\033[34m", "\033[31m",
+	"\033[96m", "\033[93m", "\033[92m", "\033[95m", "\033[94m", "\033[91m",
+};
+#define PALETTE_SIZE (sizeof(palette) / sizeof(palette[0]))
+#define COLOR_RESET "\033[0m"
+
+static struct ecg_source *
+source_of(struct ecg_channel *ch)
+{
+	return (struct ecg_source *)((char *)ch - offsetof(struct ecg_source, ch));
+}
+
+static struct ecg_stream *
+stream_for(struct ecg_output *out, int fd)
+{
+	return &out->streams[fd == 2 && !out->shared ? 1 : 0];
+}
+
+static void pump(struct ecg_stream *s);
+
+static void
+enqueue(struct ecg_stream *s, struct ecg_source *src)
+{
+	if (src->queued)
+		return;
+	src->queued = 1;
+	src->next = NULL;
+	if (s->ready_tail != NULL)
+		s->ready_tail->next = src;
+	else
+		s->ready = src;
+	s->ready_tail = src;
+}
+
+static void
+dequeue_head(struct ecg_stream *s)
+{
+	struct ecg_source *src = s->ready;
+
+	s->ready = src->next;
+	if (s->ready == NULL)
+		s->ready_tail = NULL;
+	src->next = NULL;
+	src->queued = 0;
+}
+
+/* The length of the next frame at offset pos, with *nl set when a newline must be added. */
+static size_t
+next_frame(const struct ecg_source *src, size_t pos, int *nl)
+{
+	size_t len = ecg_channel_len(&src->ch), at;
+
+	*nl = 0;
+	if (pos >= len)
+		return 0;
+	at = ecg_channel_find(&src->ch, pos, '\n');
+	if (at < len)
+		return at + 1 - pos;
+	/*
+	 * No newline: a full channel cannot wait for one (the line is longer
+	 * than the buffer), and a closed one will never get one.
+	 */
+	if ((pos == 0 && len == ecg_channel_capacity(&src->ch)) || src->ch.closed) {
+		*nl = 1;
+		return len - pos;
+	}
+	return 0;
+}
+
+static void
+finish_member(struct ecg_stream *s, int err)
+{
+	if (s->member_done)
+		return;
+	s->member_done = 1;
+	ecg_errgroup_done(s->out->eg, err);
+}
+
+static void
+check_finished(struct ecg_stream *s, struct ecg_source *src)
+{
+	if (src->finished || !ecg_channel_eof(&src->ch) || s->rest.src == src)
+		return;
+	src->finished = 1;
+	s->nfinished++;
+	if (s->nfinished == s->nsources)
+		finish_member(s, 0);
+}
+
+/* The stream can take no more: what its channels hold is thrown away. */
+static void
+discard(struct ecg_stream *s)
+{
+	struct ecg_source *src;
+
+	s->rest.src = NULL;
+	while ((src = s->ready) != NULL) {
+		size_t len = ecg_channel_len(&src->ch);
+		dequeue_head(s);
+		s->undelivered += len;
+		ecg_channel_consume(&src->ch, len);
+		check_finished(s, src);
+	}
+}
+
+static void
+fail(struct ecg_stream *s, int err)
+{
+	s->failed_errno = err;
+	ev_io_stop(s->out->loop, &s->writable);
+	ecg_context_cancel(&s->ctx, err);
+	discard(s);
+	/* A closed pipe is reported like a shell would: 128 + SIGPIPE. */
+	finish_member(s, 141);
+}
+
+static void
+on_data(struct ecg_channel *ch, void *arg)
+{
+	struct ecg_source *src = source_of(ch);
+	struct ecg_stream *s = src->stream;
+
+	(void)arg;
+	enqueue(s, src);
+	if (s->failed_errno != 0 || ecg_context_done(&s->ctx)) {
+		discard(s);
+		return;
+	}
+	if (!ev_is_active(&s->writable))
+		pump(s);
+}
+
+static void
+build_header(struct ecg_output *out, struct ecg_source *src)
+{
+	char *p = src->hdr;
+	size_t len;
+
+	if (out->opts.timestamps) {
+		memcpy(p, out->batch_ts, strlen(out->batch_ts));
+		p += strlen(out->batch_ts);
+	}
+	if (src->name != NULL && out->opts.prefix) {
+		const char *color = out->opts.color && src->color >= 0 ?
+		    palette[(size_t)src->color % PALETTE_SIZE] : NULL;
+		len = strlen(src->name);
+		if (color != NULL) {
+			memcpy(p, color, strlen(color));
+			p += strlen(color);
+		}
+		memcpy(p, src->name, len);
+		p += len;
+		while (len < out->opts.name_width && len < ECG_OUTPUT_HDR_MAX / 2) {
+			*p++ = ' ';
+			len++;
+		}
+		memcpy(p, " |", 2);
+		p += 2;
+		if (color != NULL) {
+			memcpy(p, COLOR_RESET, strlen(COLOR_RESET));
+			p += strlen(COLOR_RESET);
+		}
+		*p++ = ' ';
+	}
+	src->hdr_len = (size_t)(p - src->hdr);
+}
+
+static void
+stamp_batch(struct ecg_output *out)
+{
+	struct timespec ts;
+	struct tm tm;
+
+	if (!out->opts.timestamps)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	localtime_r(&ts.tv_sec, &tm);
+	snprintf(out->batch_ts, sizeof(out->batch_ts), "%02d:%02d:%02d.%03d ",
+	    tm.tm_hour % 100, tm.tm_min % 100, tm.tm_sec % 100,
+	    (int)(ts.tv_nsec / 1000000) % 1000);
+}
+
+struct frame {
+	struct ecg_source *src;
+	size_t hdr_off, hdr_len, data;
+	int nl;
+};
+
+struct batch {
+	struct iovec iov[BATCH_IOV];
+	int niov;
+	struct frame frames[BATCH_IOV / 2];
+	int nframes;
+	size_t bytes, limit;
+};
+
+static int
+add_frame(struct batch *b, struct ecg_source *src, size_t pos, size_t hdr_off,
+    size_t hdr_len, size_t data, int nl)
+{
+	static char newline = '\n';
+	struct frame *f;
+
+	if (b->nframes > 0 && (b->niov + 4 > BATCH_IOV || b->bytes + hdr_len + data + 1 > b->limit))
+		return -1;
+	if (b->nframes >= BATCH_IOV / 2 || b->niov + 4 > BATCH_IOV)
+		return -1;
+	f = &b->frames[b->nframes++];
+	f->src = src;
+	f->hdr_off = hdr_off;
+	f->hdr_len = hdr_len;
+	f->data = data;
+	f->nl = nl;
+	if (hdr_len > hdr_off) {
+		b->iov[b->niov].iov_base = src->hdr + hdr_off;
+		b->iov[b->niov++].iov_len = hdr_len - hdr_off;
+	}
+	b->niov += ecg_channel_slice(&src->ch, pos, data, &b->iov[b->niov]);
+	if (nl) {
+		b->iov[b->niov].iov_base = &newline;
+		b->iov[b->niov++].iov_len = 1;
+	}
+	b->bytes += hdr_len - hdr_off + data + (size_t)nl;
+	return 0;
+}
+
+/*
+ * Collects the frames to write: the partly written one first, then whole
+ * lines from each ready source in turn.  A source whose lines do not all
+ * fit stays at the head of the queue for the next batch.
+ */
+static void
+build(struct ecg_stream *s, struct batch *b)
+{
+	struct ecg_output *out = s->out;
+	struct ecg_source *src;
+
+	b->niov = b->nframes = 0;
+	b->bytes = 0;
+	b->limit = s->mode == MODE_GUARDED ? PIPE_BUF : BATCH_BYTES;
+	stamp_batch(out);
+	if (s->rest.src != NULL)
+		add_frame(b, s->rest.src, 0, s->rest.hdr_off, s->rest.hdr_len, s->rest.data,
+		    s->rest.nl);
+	for (src = s->ready; src != NULL; src = src->next) {
+		size_t pos = s->rest.src == src ? s->rest.data : 0, len;
+		int nl;
+
+		if (s->rest.src != src)
+			build_header(out, src);
+		while ((len = next_frame(src, pos, &nl)) > 0) {
+			if (add_frame(b, src, pos, 0, src->hdr_len, len, nl) < 0)
+				return;
+			pos += len;
+		}
+	}
+}
+
+/* n bytes of the batch were written: consume them from their channels. */
+static void
+settle(struct ecg_stream *s, struct batch *b, size_t n)
+{
+	int i;
+
+	for (i = 0; i < b->nframes; i++) {
+		struct frame *f = &b->frames[i];
+		size_t k = f->hdr_len - f->hdr_off;
+
+		if (k > n)
+			k = n;
+		f->hdr_off += k;
+		n -= k;
+		k = f->data < n ? f->data : n;
+		ecg_channel_consume(&f->src->ch, k);
+		f->data -= k;
+		n -= k;
+		if (f->nl && n > 0) {
+			f->nl = 0;
+			n--;
+		}
+		if (f->hdr_off < f->hdr_len || f->data > 0 || f->nl) {
+			s->rest.src = f->src;
+			s->rest.hdr_off = f->hdr_off;
+			s->rest.hdr_len = f->hdr_len;
+			s->rest.data = f->data;
+			s->rest.nl = f->nl;
+			return;
+		}
+		if (s->rest.src == f->src)
+			s->rest.src = NULL;
+	}
+}
+
+static ssize_t
+write_batch(struct ecg_stream *s, struct batch *b)
+{
+	struct msghdr msg;
+	struct pollfd pfd;
+
+	switch (s->mode) {
+	case MODE_SOCKET:
+		memset(&msg, 0, sizeof(msg));
+		msg.msg_iov = b->iov;
+		msg.msg_iovlen = (size_t)b->niov;
+		return sendmsg(s->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+	case MODE_GUARDED:
+		pfd.fd = s->fd;
+		pfd.events = POLLOUT;
+		if (poll(&pfd, 1, 0) == 0) {
+			errno = EAGAIN;
+			return -1;
+		}
+		/* FALLTHROUGH */
+	default:
+		return writev(s->fd, b->iov, b->niov);
+	}
+}
+
+/* Drops sources with nothing to write from the head; rotates a busy head. */
+static void
+tidy_queue(struct ecg_stream *s, int rotate)
+{
+	struct ecg_source *src, **pp = &s->ready;
+	int nl;
+
+	s->ready_tail = NULL;
+	while ((src = *pp) != NULL) {
+		size_t pos = s->rest.src == src ? s->rest.data : 0;
+		if (s->rest.src != src && next_frame(src, pos, &nl) == 0) {
+			*pp = src->next;
+			src->next = NULL;
+			src->queued = 0;
+			check_finished(s, src);
+			continue;
+		}
+		s->ready_tail = src;
+		pp = &src->next;
+	}
+	if (rotate && s->ready != NULL && s->ready != s->ready_tail) {
+		src = s->ready;
+		s->ready = src->next;
+		src->next = NULL;
+		s->ready_tail->next = src;
+		s->ready_tail = src;
+	}
+}
+
+static void
+pump(struct ecg_stream *s)
+{
+	struct batch b;
+	ssize_t n;
+
+	for (;;) {
+		build(s, &b);
+		if (b.nframes == 0)
+			break;
+		n = write_batch(s, &b);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			ev_io_start(s->out->loop, &s->writable);
+			return;
+		}
+		if (n < 0) {
+			fail(s, errno);
+			return;
+		}
+		settle(s, &b, (size_t)n);
+		tidy_queue(s, 1);
+		if ((size_t)n < b.bytes) {
+			ev_io_start(s->out->loop, &s->writable);
+			return;
+		}
+	}
+	ev_io_stop(s->out->loop, &s->writable);
+	tidy_queue(s, 0);
+}
+
+static void
+writable_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct ecg_stream *s = w->data;
+
+	(void)loop;
+	(void)revents;
+	ev_io_stop(s->out->loop, &s->writable);
+	pump(s);
+}
+
+static void
+stream_cancelled(struct ecg_context *ctx, void *arg)
+{
+	struct ecg_stream *s = arg;
+
+	(void)ctx;
+	ev_io_stop(s->out->loop, &s->writable);
+	discard(s);
+}
+
+static void
+stream_init(struct ecg_output *out, struct ecg_stream *s, int fd)
+{
+	struct stat st;
+	char path[64];
+	int nfd;
+
+	memset(s, 0, sizeof(*s));
+	s->out = out;
+	s->orig_fd = fd;
+	s->fd = fd;
+	s->mode = MODE_GUARDED;
+	if (fstat(fd, &st) == 0) {
+		if (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)) {
+			s->mode = MODE_FILE;
+		} else if (S_ISSOCK(st.st_mode)) {
+			s->mode = MODE_SOCKET;
+		} else {
+			snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+			nfd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+			if (nfd >= 0) {
+				s->fd = nfd;
+				s->own_fd = 1;
+				s->mode = MODE_PRIVATE;
+			}
+		}
+	}
+	ev_io_init(&s->writable, writable_cb, s->fd, EV_WRITE);
+	s->writable.data = s;
+	ecg_context_init(&s->ctx, out->loop, &out->ctx);
+	ecg_context_on_cancel(&s->ctx, &s->cancel, stream_cancelled, s);
+	ecg_errgroup_go(out->eg);
+}
+
+static int
+same_file(int a, int b)
+{
+	struct stat sa, sb;
+
+	if (fstat(a, &sa) < 0 || fstat(b, &sb) < 0)
+		return 0;
+	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+int
+ecg_output_init(struct ecg_output *out, struct ev_loop *loop, struct ecg_context *parent,
+    struct ecg_errgroup *eg, const struct ecg_output_opts *opts)
+{
+	memset(out, 0, sizeof(*out));
+	out->loop = loop;
+	out->eg = eg;
+	out->opts = *opts;
+	ecg_context_init(&out->ctx, loop, parent);
+	/*
+	 * With 2>&1 both streams are one file: one writer keeps a half-written
+	 * stdout line from being cut by a stderr line.
+	 */
+	out->shared = same_file(1, 2);
+	stream_init(out, &out->streams[0], 1);
+	if (!out->shared)
+		stream_init(out, &out->streams[1], 2);
+	ecg_output_source_init(out, &out->log, 2, NULL, -1, 64 * 1024, NULL, NULL);
+	return 0;
+}
+
+void
+ecg_output_destroy(struct ecg_output *out)
+{
+	int i;
+
+	ecg_output_source_destroy(&out->log);
+	for (i = 0; i < (out->shared ? 1 : 2); i++) {
+		struct ecg_stream *s = &out->streams[i];
+		ev_io_stop(out->loop, &s->writable);
+		ecg_context_forget(&s->ctx, &s->cancel);
+		ecg_context_destroy(&s->ctx);
+		if (s->own_fd)
+			close(s->fd);
+		s->fd = -1;
+	}
+	ecg_context_destroy(&out->ctx);
+}
+
+void
+ecg_output_source_init(struct ecg_output *out, struct ecg_source *src, int fd,
+    const char *name, int color, size_t capacity, ecg_channel_cb on_space, void *arg)
+{
+	struct ecg_stream *s = stream_for(out, fd);
+
+	memset(src, 0, sizeof(*src));
+	src->stream = s;
+	src->name = name;
+	src->color = color;
+	ecg_channel_init(&src->ch, &s->ctx, capacity, on_space, on_data, arg);
+	s->nsources++;
+}
+
+void
+ecg_output_source_destroy(struct ecg_source *src)
+{
+	struct ecg_stream *s = src->stream;
+	struct ecg_source **pp;
+
+	if (src->queued) {
+		for (pp = &s->ready; *pp != NULL; pp = &(*pp)->next) {
+			if (*pp == src) {
+				*pp = src->next;
+				break;
+			}
+		}
+		s->ready_tail = NULL;
+		for (pp = &s->ready; *pp != NULL; pp = &(*pp)->next)
+			s->ready_tail = *pp;
+		src->queued = 0;
+	}
+	if (s->rest.src == src)
+		s->rest.src = NULL;
+	ecg_channel_destroy(&src->ch);
+}
+
+/*
+ * Messages go through a channel like task output, so they come out as
+ * whole lines between task lines.  When it is full (stderr stuck), a
+ * message is dropped rather than grow memory or block.
+ */
+void
+ecg_output_note(struct ecg_output *out, const char *line, size_t len)
+{
+	struct ecg_channel *ch = &out->log.ch;
+	char buf[1024];
+
+	if (len > sizeof(buf) - 1)
+		len = sizeof(buf) - 1;
+	memcpy(buf, line, len);
+	buf[len++] = '\n';
+	if (ch->closed || ecg_channel_capacity(ch) - ecg_channel_len(ch) < len) {
+		out->log_dropped++;
+		return;
+	}
+	if (ecg_channel_write(ch, buf, len) != (long)len)
+		out->log_dropped++;
+}
+
+void
+ecg_output_close_notes(struct ecg_output *out)
+{
+	ecg_channel_close(&out->log.ch);
+}
+
+void
+ecg_output_abandon(struct ecg_output *out)
+{
+	ecg_context_cancel(&out->ctx, 0);
+}
+
+uint64_t
+ecg_output_undelivered(const struct ecg_output *out, int fd, int *err)
+{
+	const struct ecg_stream *s = fd == 2 && !out->shared ? &out->streams[1] : &out->streams[0];
+
+	*err = s->failed_errno;
+	return s->undelivered;
+}
+
+void
+ecg_output_final(struct ecg_output *out, const char *line, size_t len)
+{
+	struct ecg_stream *s = stream_for(out, 2);
+	struct pollfd pfd = { s->fd, POLLOUT, 0 };
+	ssize_t n;
+
+	if (s->failed_errno != 0 || s->fd < 0)
+		return;
+	if (s->mode != MODE_FILE && poll(&pfd, 1, 0) <= 0)
+		return;
+	do
+		n = write(s->fd, line, len);
+	while (n < 0 && errno == EINTR);
+}

@@ -1,0 +1,112 @@
+/*
+ * output: the pump that carries channels to ecg-run's stdout and stderr.
+ *
+ * Each task stream (its stdout or stderr) is a source: a channel plus what
+ * the pump needs to frame it.  The pump takes whole lines from the sources
+ * whose channels hold one, puts "NAME | " (and a timestamp, a colour) in
+ * front, and writes many lines per writev(2).  A descriptor shared with
+ * ecg-run's parent is never switched to non-blocking mode: the pump writes
+ * through a private open file description instead (see output.c), so a
+ * slow reader stalls only the pump, never the loop.
+ *
+ * Each output stream is a member of the errgroup: it is done when all of
+ * its sources have ended and been written, or when it fails (EPIPE: 141).
+ */
+#ifndef ECG_OUTPUT_H
+#define ECG_OUTPUT_H
+
+#include <ev.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "channel.h"
+#include "context.h"
+#include "errgroup.h"
+
+#define ECG_OUTPUT_HDR_MAX 200
+
+struct ecg_stream;
+
+struct ecg_source {
+	struct ecg_channel ch;		/* filled by the producer */
+	struct ecg_stream *stream;	/* where its lines go */
+	const char *name;		/* prefix name; NULL for ecg-run's own lines */
+	int color;			/* index into the palette, -1 for none */
+	struct ecg_source *next;	/* in the stream's ready queue */
+	int queued;			/* on the ready queue */
+	int finished;			/* ended and fully written (or thrown away) */
+	char hdr[ECG_OUTPUT_HDR_MAX];	/* prefix of the lines in the current batch */
+	size_t hdr_len;
+	uint64_t dropped;		/* bytes its producer had to throw away */
+};
+
+/* A partly written line: it goes out first, whatever else is ready. */
+struct ecg_frame_rest {
+	struct ecg_source *src;		/* NULL when nothing is partly written */
+	size_t hdr_off, hdr_len;	/* header bytes written / in all */
+	size_t data;			/* bytes of the line still in the channel */
+	int nl;				/* the added newline is still to write */
+};
+
+struct ecg_stream {
+	struct ecg_output *out;
+	int fd;				/* what we write to */
+	int orig_fd;			/* 1 or 2 */
+	int own_fd;			/* fd is a private reopening we must close */
+	int mode;			/* how writes avoid blocking: see output.c */
+	ev_io writable;			/* started while a write is waiting for room */
+	struct ecg_context ctx;		/* cancelled once this stream takes no more */
+	struct ecg_context_waiter cancel;	/* our registration on ctx */
+	struct ecg_source *ready, *ready_tail;
+	struct ecg_frame_rest rest;
+	unsigned nsources, nfinished;
+	int failed_errno;		/* the write error that ended it, or 0 */
+	int member_done;		/* reported to the errgroup */
+	uint64_t undelivered;		/* bytes thrown away from its channels */
+};
+
+struct ecg_output_opts {
+	int prefix;			/* put "NAME | " in front of task lines */
+	int timestamps;			/* put "hh:mm:ss.mmm " in front of every line */
+	int color;			/* colour the prefixes */
+	size_t name_width;		/* pad names to this width */
+};
+
+struct ecg_output {
+	struct ev_loop *loop;
+	struct ecg_errgroup *eg;
+	struct ecg_context ctx;		/* cancelled when output is abandoned */
+	struct ecg_stream streams[2];	/* stdout, stderr */
+	int shared;			/* stdout and stderr are the same file */
+	struct ecg_output_opts opts;
+	struct ecg_source log;		/* ecg-run's own messages, on stderr */
+	uint64_t log_dropped;		/* messages lost to a full log channel */
+	double batch_time;		/* ev_now of the batch being built */
+	char batch_ts[32];		/* its "hh:mm:ss.mmm " */
+};
+
+/* 0, or -errno when the descriptors cannot be set up. */
+int ecg_output_init(struct ecg_output *out, struct ev_loop *loop, struct ecg_context *parent,
+    struct ecg_errgroup *eg, const struct ecg_output_opts *opts);
+void ecg_output_destroy(struct ecg_output *out);
+
+/*
+ * Adds a source for stream 1 (stdout) or 2 (stderr).  on_space and arg are
+ * the producer's: see ecg_channel_init.
+ */
+void ecg_output_source_init(struct ecg_output *out, struct ecg_source *src, int fd,
+    const char *name, int color, size_t capacity, ecg_channel_cb on_space, void *arg);
+void ecg_output_source_destroy(struct ecg_source *src);
+
+/* Queues one line of ecg-run's own (without newline) for stderr. */
+void ecg_output_note(struct ecg_output *out, const char *line, size_t len);
+/* No more notes will come. */
+void ecg_output_close_notes(struct ecg_output *out);
+/* Gives up on writing: throws away what is queued; streams finish at once. */
+void ecg_output_abandon(struct ecg_output *out);
+/* Writes a last line to stderr if it can be done without waiting. */
+void ecg_output_final(struct ecg_output *out, const char *line, size_t len);
+/* Bytes of task output that could not be written to fd (1 or 2). */
+uint64_t ecg_output_undelivered(const struct ecg_output *out, int fd, int *err);
+
+#endif

@@ -1,0 +1,147 @@
+#define _GNU_SOURCE
+#include "spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum { STEP_SETPGID = 1, STEP_SIGNALS, STEP_DUP2, STEP_CHDIR, STEP_EXEC };
+
+static const char *
+step_name(int step)
+{
+	switch (step) {
+	case STEP_SETPGID:
+		return "setpgid";
+	case STEP_SIGNALS:
+		return "reset signals";
+	case STEP_DUP2:
+		return "dup2";
+	case STEP_CHDIR:
+		return "chdir";
+	default:
+		return "exec";
+	}
+}
+
+struct report {
+	int step;
+	int err;
+};
+
+/* In the child: tell the parent which step failed, then leave. */
+static void
+child_fail(int fd, int step)
+{
+	struct report r = { step, errno };
+	ssize_t n;
+
+	do
+		n = write(fd, &r, sizeof(r));
+	while (n < 0 && errno == EINTR);
+	_exit(127);
+}
+
+/*
+ * The child starts with the parent's signal mask (everything blocked, see
+ * below) and handlers; libev leaves both unspecified, so each signal gets
+ * its default action back and the mask is emptied just before exec.
+ */
+static void
+child(const struct ecg_spawn *sp, int errfd, const sigset_t *oldmask)
+{
+	struct sigaction sa;
+	sigset_t empty;
+	int sig;
+
+	(void)oldmask;
+	if (setpgid(0, 0) < 0)
+		child_fail(errfd, STEP_SETPGID);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	for (sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			sigaction(sig, &sa, NULL);
+	if (dup2(sp->stdin_fd, 0) < 0 || dup2(sp->stdout_fd, 1) < 0 ||
+	    dup2(sp->stderr_fd, 2) < 0)
+		child_fail(errfd, STEP_DUP2);
+	if (sp->cwd != NULL && chdir(sp->cwd) < 0)
+		child_fail(errfd, STEP_CHDIR);
+	sigemptyset(&empty);
+	if (sigprocmask(SIG_SETMASK, &empty, NULL) < 0)
+		child_fail(errfd, STEP_SIGNALS);
+	execve(sp->path, sp->argv, sp->envp);
+	child_fail(errfd, STEP_EXEC);
+}
+
+int
+ecg_spawn_start(const struct ecg_spawn *sp, pid_t *pid, struct ecg_spawn_failure *failure)
+{
+	sigset_t all, old;
+	struct report r;
+	int errpipe[2], saved;
+	ssize_t n;
+	pid_t p;
+
+	failure->step = NULL;
+	failure->err = 0;
+	if (pipe2(errpipe, O_CLOEXEC) < 0)
+		return -errno;
+	/*
+	 * Block every signal across fork: a signal arriving before the child
+	 * has reset its handlers would otherwise run ecg-run's handler in the
+	 * child, which writes to the loop's wake-up descriptor it shares.
+	 */
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	p = fork();
+	if (p == 0)
+		child(sp, errpipe[1], &old);
+	saved = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(errpipe[1]);
+	if (p < 0) {
+		close(errpipe[0]);
+		return -saved;
+	}
+	/* Both sides set the group, so it exists whichever runs first. */
+	setpgid(p, p);
+	do
+		n = read(errpipe[0], &r, sizeof(r));
+	while (n < 0 && errno == EINTR);
+	close(errpipe[0]);
+	if (n == (ssize_t)sizeof(r)) {
+		failure->step = step_name(r.step);
+		failure->err = r.err;
+	}
+	*pid = p;
+	return 0;
+}
+
+int
+ecg_spawn_which(const char *name, char *buf, size_t len)
+{
+	const char *path = getenv("PATH"), *p, *colon;
+	size_t n;
+
+	if (strchr(name, '/') != NULL) {
+		if (snprintf(buf, len, "%s", name) >= (int)len)
+			return -ENAMETOOLONG;
+		return access(buf, X_OK) == 0 ? 0 : -errno;
+	}
+	if (path == NULL)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (p = path;; p = colon + 1) {
+		colon = strchr(p, ':');
+		n = colon != NULL ? (size_t)(colon - p) : strlen(p);
+		if (snprintf(buf, len, "%.*s/%s", (int)n, n > 0 ? p : ".", name) < (int)len &&
+		    access(buf, X_OK) == 0)
+			return 0;
+		if (colon == NULL)
+			return -ENOENT;
+	}
+}

@@ -1,0 +1,42 @@
+/*
+ * spawn: starting one child process the careful way.
+ *
+ * Everything the child needs (argv, environment, descriptors) is built
+ * before fork; between fork and exec the child makes only async-signal-safe
+ * calls.  A close-on-exec pipe tells the parent whether exec happened: end
+ * of file means it did, a record means it did not, and which step failed.
+ */
+#ifndef ECG_SPAWN_H
+#define ECG_SPAWN_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct ecg_spawn {
+	const char *path;	/* the program, an absolute or relative path */
+	char *const *argv;
+	char *const *envp;
+	const char *cwd;	/* NULL: ecg-run's own directory */
+	int stdin_fd;		/* become the child's 0, 1 and 2 */
+	int stdout_fd;
+	int stderr_fd;
+};
+
+/* Why a started child could not become the program. */
+struct ecg_spawn_failure {
+	const char *step;	/* "chdir", "exec", ... NULL if exec happened */
+	int err;		/* errno of that step */
+};
+
+/*
+ * Forks and execs in a new process group (pgid = pid).  Returns 0 with *pid
+ * set, failure->step NULL on success, or set when the child could not exec
+ * (it then exits 127 and must still be reaped); -errno when no child could
+ * be made at all.
+ */
+int ecg_spawn_start(const struct ecg_spawn *sp, pid_t *pid, struct ecg_spawn_failure *failure);
+
+/* Finds name in PATH as execvp would: 0 with the path in buf, or -ENOENT. */
+int ecg_spawn_which(const char *name, char *buf, size_t len);
+
+#endif

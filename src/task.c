@@ -1,0 +1,568 @@
+#define _GNU_SOURCE
+#include "task.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "spawn.h"
+#include "value.h"
+
+extern char **environ;
+
+/* Longest wait for pipes still held open by processes outside the group. */
+#define PIPE_GRACE 2.0
+/* How often a winding-down task looks whether its process group is gone. */
+#define POLL_FIRST 0.005
+#define POLL_EVERY 0.025
+
+static void check_done(struct ecg_task *t);
+
+const char *
+ecg_task_state_name(enum ecg_task_state s)
+{
+	static const char *const names[] = {
+		"pending", "running", "stopping", "winding down", "done",
+	};
+	return names[s];
+}
+
+/* The one place a task changes state. */
+static void
+set_state(struct ecg_task *t, enum ecg_task_state s)
+{
+	t->state = s;
+}
+
+static const char *
+name(const struct ecg_task *t)
+{
+	return t->spec->name;
+}
+
+static int
+same_name(const char *a, const char *b)
+{
+	while (*a != '\0' && *a != '=' && *a == *b) {
+		a++;
+		b++;
+	}
+	return *a == '=' && *b == '=';
+}
+
+/*
+ * The environment ecg-run was started with, then the task's env lines
+ * (which replace inherited variables of the same name), then the two
+ * ECG_RUN_ variables.  Strings are borrowed, except the last two.
+ */
+static int
+build_env(struct ecg_task *t)
+{
+	const struct ecg_task_spec *spec = t->spec;
+	size_t n = 0, k = 0, i, j;
+	char **envp;
+
+	while (environ[n] != NULL)
+		n++;
+	envp = calloc(n + spec->nenv + 3, sizeof(*envp));
+	if (envp == NULL)
+		return -ENOMEM;
+	if (asprintf(&t->env_task, "ECG_RUN_TASK=%s", spec->name) < 0)
+		t->env_task = NULL;
+	if (asprintf(&t->env_group, "ECG_RUN_GROUP=%s", t->host->group_name) < 0)
+		t->env_group = NULL;
+	if (t->env_task == NULL || t->env_group == NULL) {
+		free(envp);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		int replaced = same_name(environ[i], "ECG_RUN_TASK=") ||
+		    same_name(environ[i], "ECG_RUN_GROUP=");
+		for (j = 0; j < spec->nenv && !replaced; j++)
+			replaced = same_name(environ[i], spec->env[j]);
+		if (!replaced)
+			envp[k++] = environ[i];
+	}
+	for (j = 0; j < spec->nenv; j++)
+		envp[k++] = spec->env[j];
+	envp[k++] = t->env_task;
+	envp[k++] = t->env_group;
+	t->envp = envp;
+	return 0;
+}
+
+static void on_space(struct ecg_channel *ch, void *arg);
+static void readable_cb(struct ev_loop *loop, ev_io *w, int revents);
+static void child_cb(struct ev_loop *loop, ev_child *w, int revents);
+static void kill_timer_cb(struct ev_loop *loop, ev_timer *w, int revents);
+static void poll_timer_cb(struct ev_loop *loop, ev_timer *w, int revents);
+static void pipe_timer_cb(struct ev_loop *loop, ev_timer *w, int revents);
+static void cancelled(struct ecg_context *ctx, void *arg);
+
+int
+ecg_task_init(struct ecg_task *t, struct ecg_task_host *host,
+    const struct ecg_task_spec *spec, int color)
+{
+	const char *base;
+	int i;
+
+	memset(t, 0, sizeof(*t));
+	t->spec = spec;
+	t->host = host;
+	t->pid = -1;
+	set_state(t, ECG_TASK_PENDING);
+	base = strrchr(host->shell, '/');
+	t->argv[0] = (char *)(base != NULL ? base + 1 : host->shell);
+	t->argv[1] = (char *)"-c";
+	t->argv[2] = spec->command;
+	t->argv[3] = NULL;
+	if (build_env(t) < 0)
+		return -ENOMEM;
+	for (i = 0; i < 2; i++) {
+		struct ecg_task_pipe *p = &t->pipes[i];
+		p->task = t;
+		p->fd = -1;
+		ev_io_init(&p->readable, readable_cb, -1, EV_READ);
+		p->readable.data = p;
+		ecg_output_source_init(host->out, &p->src, i + 1, spec->name, color,
+		    host->buffer, on_space, p);
+	}
+	ev_child_init(&t->child, child_cb, 0, 0);
+	t->child.data = t;
+	ev_timer_init(&t->kill_timer, kill_timer_cb, 0, 0);
+	t->kill_timer.data = t;
+	ev_timer_init(&t->poll_timer, poll_timer_cb, POLL_FIRST, POLL_EVERY);
+	t->poll_timer.data = t;
+	ev_timer_init(&t->pipe_timer, pipe_timer_cb, PIPE_GRACE, 0);
+	t->pipe_timer.data = t;
+	return 0;
+}
+
+static void
+close_pipe(struct ecg_task_pipe *p)
+{
+	if (p->fd < 0)
+		return;
+	ev_io_stop(p->task->host->loop, &p->readable);
+	close(p->fd);
+	p->fd = -1;
+	ecg_channel_close(&p->src.ch);
+}
+
+void
+ecg_task_destroy(struct ecg_task *t)
+{
+	struct ev_loop *loop = t->host->loop;
+	int i;
+
+	ecg_context_forget(t->host->eg->ctx, &t->cancel);
+	ev_child_stop(loop, &t->child);
+	ev_timer_stop(loop, &t->kill_timer);
+	ev_timer_stop(loop, &t->poll_timer);
+	ev_timer_stop(loop, &t->pipe_timer);
+	for (i = 0; i < 2; i++) {
+		struct ecg_task_pipe *p = &t->pipes[i];
+		if (p->fd >= 0) {
+			ev_io_stop(loop, &p->readable);
+			close(p->fd);
+			p->fd = -1;
+		}
+		ecg_output_source_destroy(&p->src);
+	}
+	free(t->env_task);
+	free(t->env_group);
+	t->env_task = t->env_group = NULL;
+	free(t->envp);
+	t->envp = NULL;
+}
+
+static const char *
+signame(int sig, char *buf, size_t len)
+{
+	return ecg_value_signame(sig, buf, len);
+}
+
+/* kill(2) on the process group, unless it is known to be gone. */
+static void
+send_group(struct ecg_task *t, int sig, int verbose_note)
+{
+	char buf[16];
+
+	if (!t->group_alive)
+		return;
+	if (kill(-t->pid, sig) < 0 && errno == ESRCH) {
+		t->group_alive = 0;
+		return;
+	}
+	if (verbose_note)
+		t->host->note(t->host->note_arg, ECG_NOTE_VERBOSE, name(t),
+		    "sent SIG%s to process group %d", signame(sig, buf, sizeof(buf)),
+		    (int)t->pid);
+}
+
+/* Looks whether any member of the process group is left. */
+static int
+group_gone(struct ecg_task *t)
+{
+	if (t->group_alive && kill(-t->pid, 0) < 0 && errno == ESRCH)
+		t->group_alive = 0;
+	return !t->group_alive;
+}
+
+void
+ecg_task_signal(struct ecg_task *t, int sig)
+{
+	send_group(t, sig, 1);
+}
+
+void
+ecg_task_kill(struct ecg_task *t)
+{
+	if (group_gone(t))
+		return;
+	send_group(t, SIGKILL, 1);
+	t->kill_sent = 1;
+	if (t->reaped && !ev_is_active(&t->poll_timer))
+		ev_timer_start(t->host->loop, &t->poll_timer);
+}
+
+/*
+ * The stop signal goes to the whole process group, followed by SIGCONT:
+ * a member that was stopped (SIGSTOP, SIGTSTP) cannot act on the signal
+ * until it runs again.  The kill timer then gives the group stop_timeout
+ * to be gone before SIGKILL.
+ */
+static void
+send_stop(struct ecg_task *t)
+{
+	int sig = t->spec->stop_signal;
+
+	if (t->stop_sent || group_gone(t))
+		return;
+	t->stop_sent = 1;
+	if (t->spec->stop_timeout_ms == 0 || sig == SIGKILL) {
+		ecg_task_kill(t);
+		return;
+	}
+	send_group(t, sig, 1);
+	if (sig != SIGCONT)
+		send_group(t, SIGCONT, 0);
+	ev_timer_set(&t->kill_timer, (double)t->spec->stop_timeout_ms / 1000.0, 0);
+	ev_timer_start(t->host->loop, &t->kill_timer);
+}
+
+static void
+kill_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct ecg_task *t = w->data;
+	char buf[32];
+
+	(void)loop;
+	(void)revents;
+	if (group_gone(t))
+		return;
+	ecg_value_format_duration(t->spec->stop_timeout_ms, buf, sizeof(buf));
+	t->host->note(t->host->note_arg, ECG_NOTE_INFO, name(t),
+	    "still running %s after the stop signal, sending SIGKILL", buf);
+	ecg_task_kill(t);
+}
+
+static void
+poll_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct ecg_task *t = w->data;
+
+	(void)revents;
+	if (group_gone(t)) {
+		ev_timer_stop(loop, w);
+		check_done(t);
+	}
+}
+
+static void
+pipe_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct ecg_task *t = w->data;
+	int i;
+
+	(void)loop;
+	(void)revents;
+	for (i = 0; i < 2; i++) {
+		struct ecg_task_pipe *p = &t->pipes[i];
+		/* A parked producer means output is only slow: keep waiting. */
+		if (p->fd >= 0 && p->src.ch.writer_parked) {
+			ev_timer_start(t->host->loop, w);
+			return;
+		}
+	}
+	t->host->note(t->host->note_arg, ECG_NOTE_VERBOSE, name(t),
+	    "process group gone but its output is still open elsewhere, closing it");
+	for (i = 0; i < 2; i++)
+		close_pipe(&t->pipes[i]);
+	check_done(t);
+}
+
+static void
+check_done(struct ecg_task *t)
+{
+	struct ecg_task_host *h = t->host;
+	int open = t->pipes[0].fd >= 0 || t->pipes[1].fd >= 0;
+
+	if (t->state == ECG_TASK_DONE || !t->reaped || !group_gone(t))
+		return;
+	if (open) {
+		if (!ev_is_active(&t->pipe_timer))
+			ev_timer_start(h->loop, &t->pipe_timer);
+		return;
+	}
+	set_state(t, ECG_TASK_DONE);
+	ev_timer_stop(h->loop, &t->kill_timer);
+	ev_timer_stop(h->loop, &t->poll_timer);
+	ev_timer_stop(h->loop, &t->pipe_timer);
+	ecg_context_forget(h->eg->ctx, &t->cancel);
+	/* The second member: what was left of the task. */
+	ecg_errgroup_done(h->eg, 0);
+	if (h->on_done != NULL)
+		h->on_done(t, h->done_arg);
+}
+
+/*
+ * The main process has ended (or never started).  Its result counts only
+ * if the group was not cancelled before: a task that dies because it was
+ * stopped never becomes the cause.
+ */
+static void
+process_ended(struct ecg_task *t)
+{
+	struct ecg_task_host *h = t->host;
+	struct ecg_context *ctx = h->eg->ctx;
+	int counts = !ecg_context_done(ctx), sig;
+	char buf[16];
+
+	if (t->start_failed)
+		t->code = 127;
+	else if (WIFEXITED(t->wstatus))
+		t->code = WEXITSTATUS(t->wstatus);
+	else
+		t->code = 128 + WTERMSIG(t->wstatus);
+	if (!t->start_failed && WIFEXITED(t->wstatus))
+		h->note(h->note_arg, ECG_NOTE_INFO, name(t), "exited with status %d", t->code);
+	else if (!t->start_failed) {
+		sig = WTERMSIG(t->wstatus);
+		h->note(h->note_arg, ECG_NOTE_INFO, name(t), "killed by signal %d (SIG%s)%s",
+		    sig, signame(sig, buf, sizeof(buf)),
+		    WCOREDUMP(t->wstatus) ? ", core dumped" : "");
+	}
+	set_state(t, ECG_TASK_WINDING_DOWN);
+	ecg_errgroup_go(h->eg);
+	if (counts && t->spec->cancel_on == ECG_CANCEL_ON_EXIT) {
+		h->note(h->note_arg, ECG_NOTE_CAUSE, name(t),
+		    "ended (cancel_on = exit), stopping the group");
+		ecg_context_cancel(ctx, t->code);
+		ecg_errgroup_done(h->eg, 0);
+	} else if (counts && t->spec->cancel_on == ECG_CANCEL_ON_FAILURE && t->code != 0) {
+		h->note(h->note_arg, ECG_NOTE_CAUSE, name(t), "failed with status %d, stopping the group",
+		    t->code);
+		ecg_errgroup_done(h->eg, t->code);
+	} else {
+		ecg_errgroup_done(h->eg, 0);
+	}
+	/* Whatever the task left in its process group goes too. */
+	if (!group_gone(t)) {
+		send_stop(t);
+		if (!ev_is_active(&t->poll_timer))
+			ev_timer_start(h->loop, &t->poll_timer);
+	}
+	check_done(t);
+}
+
+static void
+child_cb(struct ev_loop *loop, ev_child *w, int revents)
+{
+	struct ecg_task *t = w->data;
+
+	(void)revents;
+	ev_child_stop(loop, w);
+	t->reaped = 1;
+	t->wstatus = w->rstatus;
+	process_ended(t);
+}
+
+static void
+cancelled(struct ecg_context *ctx, void *arg)
+{
+	struct ecg_task *t = arg;
+
+	(void)ctx;
+	switch (t->state) {
+	case ECG_TASK_RUNNING:
+		set_state(t, ECG_TASK_STOPPING);
+		send_stop(t);
+		break;
+	case ECG_TASK_WINDING_DOWN:
+		send_stop(t);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+on_space(struct ecg_channel *ch, void *arg)
+{
+	struct ecg_task_pipe *p = arg;
+
+	(void)ch;
+	if (p->fd >= 0)
+		ev_io_start(p->task->host->loop, &p->readable);
+}
+
+/*
+ * The producer side of a channel.  A full channel parks us: the watcher
+ * stops, the pipe fills, and the task blocks in write(2) until the output
+ * catches up.  A cancelled channel (its output is gone) no longer takes
+ * bytes; we keep reading so that the task is never stuck, and count what
+ * is thrown away.
+ */
+static void
+readable_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	static char sink[65536];
+	struct ecg_task_pipe *p = w->data;
+	struct iovec iov[2];
+	ssize_t r;
+	int n;
+
+	(void)revents;
+	n = ecg_channel_reserve(&p->src.ch, iov);
+	if (n == 0) {
+		ev_io_stop(loop, w);
+		return;
+	}
+	if (n < 0) {
+		r = read(p->fd, sink, sizeof(sink));
+		if (r > 0)
+			p->src.dropped += (uint64_t)r;
+	} else {
+		r = readv(p->fd, iov, n);
+		if (r > 0)
+			ecg_channel_commit(&p->src.ch, (size_t)r);
+	}
+	if (r > 0 || (r < 0 && (errno == EAGAIN || errno == EINTR)))
+		return;
+	if (r < 0)
+		p->task->host->note(p->task->host->note_arg, ECG_NOTE_ERROR, name(p->task),
+		    "reading its %s: %s", p == &p->task->pipes[0] ? "stdout" : "stderr",
+		    strerror(errno));
+	close_pipe(p);
+	check_done(p->task);
+}
+
+static void
+start_failed(struct ecg_task *t, const char *step, const char *what, int err)
+{
+	struct ecg_task_host *h = t->host;
+
+	t->start_failed = 1;
+	if (what != NULL)
+		h->note(h->note_arg, ECG_NOTE_ERROR, name(t), "cannot start: %s %s: %s", step, what,
+		    strerror(err));
+	else
+		h->note(h->note_arg, ECG_NOTE_ERROR, name(t), "cannot start: %s: %s", step,
+		    strerror(err));
+}
+
+void
+ecg_task_start(struct ecg_task *t)
+{
+	struct ecg_task_host *h = t->host;
+	struct ecg_spawn sp;
+	struct ecg_spawn_failure f;
+	int fds[2][2] = { { -1, -1 }, { -1, -1 } }, i, rc;
+	pid_t pid;
+
+	ecg_errgroup_go(h->eg);
+	set_state(t, ECG_TASK_RUNNING);
+	ecg_context_on_cancel(h->eg->ctx, &t->cancel, cancelled, t);
+	for (i = 0; i < 2; i++) {
+		if (pipe2(fds[i], O_CLOEXEC) < 0) {
+			rc = errno;
+			start_failed(t, "pipe", NULL, rc);
+			goto fail;
+		}
+		fcntl(fds[i][0], F_SETFL, O_NONBLOCK);
+	}
+	memset(&sp, 0, sizeof(sp));
+	sp.path = h->shell;
+	sp.argv = t->argv;
+	sp.envp = t->envp;
+	sp.cwd = t->spec->cwd_path;
+	sp.stdin_fd = h->devnull;
+	sp.stdout_fd = fds[0][1];
+	sp.stderr_fd = fds[1][1];
+	rc = ecg_spawn_start(&sp, &pid, &f);
+	close(fds[0][1]);
+	close(fds[1][1]);
+	fds[0][1] = fds[1][1] = -1;
+	if (rc < 0) {
+		start_failed(t, "fork", NULL, -rc);
+		goto fail;
+	}
+	t->pid = pid;
+	t->group_alive = 1;
+	for (i = 0; i < 2; i++) {
+		t->pipes[i].fd = fds[i][0];
+		ev_io_set(&t->pipes[i].readable, fds[i][0], EV_READ);
+		ev_io_start(h->loop, &t->pipes[i].readable);
+	}
+	ev_child_set(&t->child, pid, 0);
+	ev_child_start(h->loop, &t->child);
+	if (f.step != NULL)
+		start_failed(t, f.step, strcmp(f.step, "chdir") == 0 ? t->spec->cwd : h->shell,
+		    f.err);
+	else if (h->verbose)
+		h->note(h->note_arg, ECG_NOTE_INFO, name(t), "started (pid %d)", (int)pid);
+	else
+		h->note(h->note_arg, ECG_NOTE_INFO, name(t), "started");
+	return;
+fail:
+	for (i = 0; i < 2; i++) {
+		if (fds[i][0] >= 0)
+			close(fds[i][0]);
+		if (fds[i][1] >= 0)
+			close(fds[i][1]);
+		ecg_channel_close(&t->pipes[i].src.ch);
+	}
+	t->reaped = 1;
+	process_ended(t);
+}
+
+void
+ecg_task_abandon(struct ecg_task *t)
+{
+	struct ecg_task_host *h = t->host;
+	int i;
+
+	if (t->state == ECG_TASK_DONE || t->state == ECG_TASK_PENDING)
+		return;
+	if (!group_gone(t))
+		send_group(t, SIGKILL, 1);
+	/* Whatever is still unreaped, libev reaps; we stop waiting for it. */
+	t->group_alive = 0;
+	if (!t->reaped) {
+		ev_child_stop(h->loop, &t->child);
+		t->reaped = 1;
+		t->wstatus = W_EXITCODE(0, SIGKILL);
+		set_state(t, ECG_TASK_WINDING_DOWN);
+		ecg_errgroup_go(h->eg);
+		ecg_errgroup_done(h->eg, 0);
+	}
+	for (i = 0; i < 2; i++)
+		close_pipe(&t->pipes[i]);
+	check_done(t);
+}

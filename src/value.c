@@ -1,0 +1,192 @@
+#define _GNU_SOURCE
+#include "value.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/*
+ * Reads "digits[.digits]" without strtod, so that no locale, exponent,
+ * hex float, sign or "inf" sneaks in.  Returns the end, or NULL.
+ */
+static const char *
+parse_decimal(const char *s, double *out)
+{
+	double v = 0, scale = 1;
+	int digits = 0;
+
+	while (isdigit((unsigned char)*s)) {
+		v = v * 10 + (*s++ - '0');
+		digits++;
+	}
+	if (*s == '.') {
+		s++;
+		while (isdigit((unsigned char)*s)) {
+			scale /= 10;
+			v += (*s++ - '0') * scale;
+			digits++;
+		}
+	}
+	if (digits == 0)
+		return NULL;
+	*out = v;
+	return s;
+}
+
+int
+ecg_value_duration(const char *s, long *ms, const char **why)
+{
+	static const struct { const char *unit; double ms; } units[] = {
+		{ "", 1000 }, { "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 },
+	};
+	const char *end;
+	double v;
+	size_t i;
+
+	end = parse_decimal(s, &v);
+	if (end == NULL) {
+		*why = "not a duration (try 250ms, 10s, 1.5s, 2m or 1h)";
+		return -EINVAL;
+	}
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].unit) != 0)
+			continue;
+		v *= units[i].ms;
+		if (v > (double)ECG_DURATION_MAX_MS) {
+			*why = "duration too long (at most 168h)";
+			return -EINVAL;
+		}
+		*ms = (long)(v + 0.5);
+		return 0;
+	}
+	*why = "unknown duration unit (use ms, s, m or h)";
+	return -EINVAL;
+}
+
+void
+ecg_value_format_duration(long ms, char *buf, size_t len)
+{
+	if (ms % 1000 != 0)
+		snprintf(buf, len, "%ldms", ms);
+	else
+		snprintf(buf, len, "%lds", ms / 1000);
+}
+
+int
+ecg_value_size(const char *s, size_t *bytes, const char **why)
+{
+	static const struct { const char *unit; size_t mult; } units[] = {
+		{ "", 1 }, { "B", 1 }, { "K", 1024 }, { "KiB", 1024 },
+		{ "M", 1024 * 1024 }, { "MiB", 1024 * 1024 },
+	};
+	unsigned long long v = 0;
+	const char *p = s;
+	size_t i;
+
+	if (!isdigit((unsigned char)*p)) {
+		*why = "not a size (try 4096, 64K, 64KiB, 1M or 1MiB)";
+		return -EINVAL;
+	}
+	while (isdigit((unsigned char)*p)) {
+		v = v * 10 + (unsigned long long)(*p++ - '0');
+		if (v > (1ULL << 40))
+			break;
+	}
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcasecmp(p, units[i].unit) != 0)
+			continue;
+		v *= units[i].mult;
+		if (v < 1024 || v > 64ULL * 1024 * 1024) {
+			*why = "size out of range (from 1KiB to 64MiB)";
+			return -EINVAL;
+		}
+		*bytes = (size_t)v;
+		return 0;
+	}
+	*why = "unknown size unit (use K, KiB, M or MiB)";
+	return -EINVAL;
+}
+
+void
+ecg_value_format_size(size_t bytes, char *buf, size_t len)
+{
+	if (bytes % (1024 * 1024) == 0)
+		snprintf(buf, len, "%zuMiB", bytes / (1024 * 1024));
+	else if (bytes % 1024 == 0)
+		snprintf(buf, len, "%zuKiB", bytes / 1024);
+	else
+		snprintf(buf, len, "%zu", bytes);
+}
+
+int
+ecg_value_signal(const char *s, int *sig, const char **why)
+{
+	char *end;
+	long n;
+	int i;
+
+	if (isdigit((unsigned char)*s)) {
+		errno = 0;
+		n = strtol(s, &end, 10);
+		if (*end != '\0' || errno != 0 || n < 1 || n > SIGRTMAX) {
+			*why = "not a signal number (from 1 to SIGRTMAX)";
+			return -EINVAL;
+		}
+		*sig = (int)n;
+		return 0;
+	}
+	if (strncasecmp(s, "SIG", 3) == 0)
+		s += 3;
+	for (i = 1; i < NSIG; i++) {
+		const char *name = sigabbrev_np(i);
+		if (name != NULL && strcasecmp(name, s) == 0) {
+			*sig = i;
+			return 0;
+		}
+	}
+	*why = "unknown signal (try TERM, INT, QUIT, HUP, KILL or a number)";
+	return -EINVAL;
+}
+
+const char *
+ecg_value_signame(int sig, char *buf, size_t len)
+{
+	const char *name = sigabbrev_np(sig);
+
+	if (name != NULL)
+		return name;
+	snprintf(buf, len, "%d", sig);
+	return buf;
+}
+
+size_t
+ecg_value_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j;
+	size_t row[65];
+
+	if (la > 64 || lb > 64)
+		return (size_t)-1;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t best = diag + (tolower((unsigned char)a[i - 1]) !=
+			    tolower((unsigned char)b[j - 1]));
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}

@@ -1,0 +1,28 @@
+/*
+ * value: the typed settings of a configuration file, from text and back.
+ * Each parser returns 0, or -EINVAL with a short reason for the user.
+ */
+#ifndef ECG_VALUE_H
+#define ECG_VALUE_H
+
+#include <stddef.h>
+
+/* Durations: "250ms", "10s", "1.5s", "2m", "1h"; a bare number is seconds. */
+#define ECG_DURATION_MAX_MS (7L * 24 * 3600 * 1000)
+int ecg_value_duration(const char *s, long *ms, const char **why);
+/* Formats a duration so that ecg_value_duration reads it back. */
+void ecg_value_format_duration(long ms, char *buf, size_t len);
+
+/* Sizes: "4096", "64K", "64KiB", "1M", "1MiB" (powers of 1024). */
+int ecg_value_size(const char *s, size_t *bytes, const char **why);
+void ecg_value_format_size(size_t bytes, char *buf, size_t len);
+
+/* Signals: "TERM", "SIGTERM", "term" or a number; any real signal but 0. */
+int ecg_value_signal(const char *s, int *sig, const char **why);
+/* "TERM" for SIGTERM, or the number for a signal without a name. */
+const char *ecg_value_signame(int sig, char *buf, size_t len);
+
+/* Levenshtein distance, for did-you-mean suggestions. */
+size_t ecg_value_distance(const char *a, const char *b);
+
+#endif

@@ -1,0 +1,76 @@
+bats_require_minimum_version 1.5.0
+
+# Shared set-up for the bats suite.
+#
+# Every test gets its own directory ($BATS_TEST_TMPDIR) and a marker that
+# ecg-run passes on in the environment of everything it starts; the
+# teardown kills whatever still carries the marker, and tests use it to
+# prove that nothing was left running.
+
+ECG_BIN="$(cd "$BATS_TEST_DIRNAME/.." && pwd)/ecg-run"
+FIXTURES="$BATS_TEST_DIRNAME/fixtures"
+
+setup() {
+	MARK="ecgtest_$$_${BATS_TEST_NUMBER}_$RANDOM"
+	export ECG_TEST_MARK="$MARK"
+	cd "$BATS_TEST_TMPDIR" || return 1
+}
+
+teardown() {
+	local pids
+	pids=$(marked_pids)
+	[ -n "$pids" ] && kill -9 $pids 2>/dev/null
+	return 0
+}
+
+# ecg-run, under $ECG_RUN_WRAP (valgrind) when set, bounded in time.
+ecg() {
+	timeout -k 5 "${ECG_TIMEOUT:-60}" $ECG_RUN_WRAP "$ECG_BIN" "$@"
+}
+
+# Processes (not zombies) whose environment carries this test's marker.
+marked_pids() {
+	local f pid
+	for f in /proc/[0-9]*/environ; do
+		pid=${f#/proc/}
+		pid=${pid%/environ}
+		[ "$pid" = "$$" ] && continue
+		if grep -qs -a "ECG_TEST_MARK=$MARK" "$f" 2>/dev/null; then
+			# the test's own shells carry the marker too: only ecg-run's descendants count
+			grep -qs -a "ECG_RUN_TASK=" "$f" 2>/dev/null && echo "$pid"
+		fi
+	done
+}
+
+# wait_for SECONDS COMMAND...: polls COMMAND until it succeeds, at most SECONDS.
+wait_for() {
+	local limit=$1 start
+	shift
+	start=$(date +%s%N)
+	until "$@"; do
+		if (( ($(date +%s%N) - start) / 1000000 > limit * 1000 )); then
+			echo "# gave up after ${limit}s waiting for: $*" >&3
+			return 1
+		fi
+		sleep 0.02
+	done
+}
+
+no_marked_left() {
+	[ -z "$(marked_pids)" ]
+}
+
+# Milliseconds since the epoch.
+now_ms() {
+	echo $(( $(date +%s%N) / 1000000 ))
+}
+
+# write_ini FILE: the INI text from standard input.
+write_ini() {
+	cat >"$1"
+}
+
+# The lines of $output that start with prefix $1 (e.g. "web").
+lines_of() {
+	printf '%s\n' "$output" | grep -a "^$1 *| " || true
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bats
+# The C unit tests of the small modules, each a TAP program.
+
+load helper
+
+unit() {
+	run "$BATS_TEST_DIRNAME/unit/test_$1"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"not ok"* ]]
+	[[ "$output" == *"1.."* ]]
+}
+
+@test "unit: ring buffer" { unit ring; }
+@test "unit: context" { unit context; }
+@test "unit: errgroup" { unit errgroup; }
+@test "unit: channel" { unit channel; }
+@test "unit: value parsers" { unit value; }
+@test "unit: config loader" { unit config; }
