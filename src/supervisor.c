@@ -50,10 +50,10 @@ deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	for (i = 0; i < sv->ntasks; i++) {
 		struct ecg_task *t = &sv->tasks[i];
-		if (t->state != ECG_TASK_DONE && t->state != ECG_TASK_PENDING)
+		if (t->state != ECG_TASK_DONE && t->state != ECG_TASK_PENDING &&
+		    (!t->reaped || t->group_alive))
 			sv->host.note(sv->host.note_arg, ECG_NOTE_ERROR, t->spec->name,
-			    "still not finished at the deadline, giving up on it (%s)",
-			    ecg_task_state_name(t->state));
+			    "still running at the deadline after SIGKILL, giving up on it");
 	}
 	abandon(sv);
 }

@@ -56,6 +56,15 @@ wait_for() {
 	done
 }
 
+# Some task process sleeps in pipe_write: its pipe to ecg-run is full.
+marked_blocked_in_write() {
+	local p
+	for p in $(marked_pids); do
+		grep -qs pipe_write "/proc/$p/wchan" && return 0
+	done
+	return 1
+}
+
 no_marked_left() {
 	[ -z "$(marked_pids)" ]
 }

@@ -1,0 +1,127 @@
+#!/usr/bin/env bats
+# Output: prefixes, whole lines, order, long lines, binary, options.
+
+load helper
+
+@test "NAME | line, padded to the longest name; stderr stays stderr" {
+	printf '[a]\ncommand = echo out; echo err >&2\n[longer-name]\ncommand = true\n' >g.ini
+	run --separate-stderr ecg -q -c g.ini
+	[ "$status" -eq 0 ]
+	[ "$output" = "a           | out" ]
+	[ "$stderr" = "a           | err" ]
+}
+
+@test "4 tasks x 10,000 lines: complete, in order per task, no mixed lines" {
+	{
+		for i in 1 2 3 4; do
+			printf '[t%d]\ncommand = "%s" t%d 10000\n' "$i" "$FIXTURES/gen-lines.sh" "$i"
+		done
+	} >g.ini
+	ecg -q -c g.ini >out.txt
+	[ "$(wc -l <out.txt)" -eq 40000 ]
+	run "$FIXTURES/check-lines.sh" 4 10000 <out.txt
+	echo "$output"
+	[ "$output" = ok ]
+}
+
+@test "the same through a slow reader and through 2>&1 into one pipe" {
+	{
+		for i in 1 2 3; do
+			printf '[t%d]\ncommand = "%s" t%d 5000; "%s" t%d 5000 >&2\n' \
+				"$i" "$FIXTURES/gen-lines.sh" "$i" "$FIXTURES/gen-lines.sh" "$i"
+		done
+		printf '[group]\nbuffer = 4K\n'
+	} >g.ini
+	# stdout and stderr are one pipe; the reader sleeps now and then
+	bash -c "'$ECG_BIN' -q -c g.ini 2>&1 | while IFS= read -r l; do printf '%s\n' \"\$l\"; done" >out.txt
+	[ "$(wc -l <out.txt)" -eq 30000 ]
+	# each task printed its lines twice (0..4999, then 0..4999 on stderr)
+	run awk '{ split($0, f, " "); k = f[3] " " f[4]; c[k]++ } END { for (k in c) if (c[k] != 2) { print "bad " k; exit 1 } print "ok" }' out.txt
+	[ "$output" = ok ]
+	run grep -cvE '^t[0-9] +\| t[0-9] [0-9]{6} [a-z]+$' out.txt
+	[ "$output" = 0 ]
+}
+
+@test "a 1 MiB line comes out in pieces of at most buffer bytes, nothing dropped" {
+	printf '[a]\ncommand = head -c 1048576 /dev/zero | tr "\\\\0" x; echo; echo after\n' >g.ini
+	ecg -q -c g.ini >out.txt
+	run awk '{ n++; sub(/^a \| /, ""); len += length($0); if (length($0) > 65536) big = 1 } END { print n, len, big + 0 }' out.txt
+	[ "$output" = "18 1048581 0" ]
+	[ "$(tail -1 out.txt)" = "a | after" ]
+}
+
+@test "a final line without a newline gets one" {
+	printf '[a]\ncommand = printf "first\\\\nno newline"\n[b]\ncommand = sleep 0.2; echo b\n' >g.ini
+	ecg -q -c g.ini >out.txt
+	[ "$(grep -c '' out.txt)" -eq 3 ]
+	grep -qx 'a | no newline' out.txt
+	[ "$(tail -c 1 out.txt | od -An -c | tr -d ' ')" = '\n' ]
+}
+
+@test "binary output, invalid UTF-8 and NUL bytes pass through unchanged" {
+	printf '\000\001\002\377\376 bin\303(ary\000\n\200end' >bytes
+	printf '[a]\ncommand = cat bytes\n' >g.ini
+	ecg -q --no-prefix -c g.ini >out.bin
+	printf '\n' >>bytes
+	cmp bytes out.bin
+	ecg -q -c g.ini >out2.bin
+	sed 's/^a | //' out2.bin | cmp - bytes
+}
+
+@test "--no-prefix, -T and --color" {
+	printf '[a]\ncommand = echo plain\n' >g.ini
+	run ecg -q --no-prefix -c g.ini
+	[ "$output" = "plain" ]
+	run ecg -q -T -c g.ini
+	[[ "$output" =~ ^[0-2][0-9]:[0-5][0-9]:[0-6][0-9]\.[0-9]{3}\ a\ \|\ plain$ ]]
+	run --separate-stderr ecg -T -c g.ini
+	[[ "${stderr_lines[0]}" =~ ^[0-2][0-9]:[0-5][0-9]:[0-6][0-9]\.[0-9]{3}\ ecg-run:\ a:\ started$ ]]
+	NO_COLOR=1 run ecg -q --color=always -c g.ini
+	[ "$output" = $'\e[36ma |\e[0m plain' ]
+	run ecg -q --color=never -c g.ini
+	[ "$output" = "a | plain" ]
+	# auto: not a terminal here, so no colour
+	run ecg -q -c g.ini
+	[ "$output" = "a | plain" ]
+}
+
+@test "--color=auto colours on a terminal unless NO_COLOR is set" {
+	command -v script >/dev/null || skip "script(1) not installed"
+	printf '[a]\ncommand = echo tty\n' >g.ini
+	run script -qec "'$ECG_BIN' -q -c g.ini" /dev/null
+	[[ "$output" == *$'\e[36ma |\e[0m tty'* ]]
+	NO_COLOR=1 run script -qec "'$ECG_BIN' -q -c g.ini" /dev/null
+	[[ "$output" == *"a | tty"* ]]
+	[[ "$output" != *$'\e['* ]]
+}
+
+@test "the shared stdout is never left (or made) non-blocking" {
+	printf '[a]\ncommand = sleep 0.5; echo x\n' >g.ini
+	# a sibling that shares ecg-run's stdout looks at the flags while it runs
+	run bash -c "{ '$ECG_BIN' -q -c g.ini & sleep 0.2; grep flags /proc/self/fdinfo/1; wait; grep flags /proc/self/fdinfo/1; } | cat"
+	[ "$status" -eq 0 ]
+	local f
+	for f in $(printf '%s\n' "$output" | awk '/^flags/ { print $2 }'); do
+		[ $(( 0$f & 04000 )) -eq 0 ]
+	done
+	[ "$(printf '%s\n' "$output" | grep -c '^flags')" -eq 2 ]
+}
+
+@test "backpressure: a flood into a stuck stdout keeps memory bounded, then arrives whole" {
+	mkfifo pipe
+	printf '[group]\nbuffer = 64K\n[t1]\ncommand = "%s" t1 200000\n' "$FIXTURES/gen-lines.sh" >g.ini
+	"$ECG_BIN" -q -c g.ini >pipe &
+	local pid=$!
+	exec 5<pipe
+	# nobody reads yet: the task must end up blocked in write(2)
+	wait_for 20 marked_blocked_in_write
+	local rss
+	rss=$(awk '/VmRSS/ { print $2 }' /proc/$pid/status)
+	echo "# ecg-run RSS while the task is blocked: ${rss} kB" >&3
+	[ "$rss" -lt 16384 ]
+	cat <&5 >out.txt
+	exec 5<&-
+	wait "$pid"
+	run "$FIXTURES/check-lines.sh" 1 200000 <out.txt
+	[ "$output" = ok ]
+}

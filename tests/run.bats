@@ -1,0 +1,199 @@
+#!/usr/bin/env bats
+# Running a group: exit statuses, environment, cwd, stdin, lifecycle messages.
+
+load helper
+
+@test "every task exits 0: status 0" {
+	printf '[a]\ncommand = echo a\n[b]\ncommand = echo b\n' >g.ini
+	run --separate-stderr ecg -c g.ini
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"ecg-run: a: started"* ]]
+	[[ "$stderr" == *"ecg-run: b: exited with status 0"* ]]
+}
+
+@test "the first failure's status is ecg-run's status, and it stops the others" {
+	cat >g.ini <<-'INI'
+	[long]
+	command = sleep 30
+	[bad]
+	command = sleep 0.2; exit 7
+	INI
+	run --separate-stderr ecg -c g.ini
+	[ "$status" -eq 7 ]
+	[[ "$stderr" == *"ecg-run: bad: failed with status 7, stopping the group"* ]]
+	[[ "$stderr" == *"ecg-run: long: killed by signal 15 (SIGTERM)"* ]]
+	no_marked_left
+}
+
+@test "a task killed by a signal gives 128+S" {
+	printf '[a]\ncommand = sleep 30\n[b]\ncommand = kill -USR1 $$; sleep 5\n' >g.ini
+	run --separate-stderr ecg -c g.ini
+	[ "$status" -eq $((128 + 10)) ]
+	[[ "$stderr" == *"ecg-run: b: killed by signal 10 (SIGUSR1)"* ]]
+}
+
+@test "only the first cause counts: later failures while stopping change nothing" {
+	cat >g.ini <<-'INI'
+	[first]
+	command = sleep 0.2; exit 4
+	[second]
+	command = trap 'exit 9' TERM; sleep 30 & wait
+	INI
+	run --separate-stderr ecg -c g.ini
+	[ "$status" -eq 4 ]
+	[[ "$stderr" == *"second: exited with status 9"* ]]
+}
+
+@test "a task that cannot start fails with 127 and names the reason" {
+	cat >g.ini <<-'INI'
+	[web]
+	command = echo never
+	cwd = services/web
+	[other]
+	command = sleep 30
+	INI
+	run -127 --separate-stderr ecg -c g.ini
+	[ "$status" -eq 127 ]
+	[[ "$stderr" == *"ecg-run: web: cannot start: chdir services/web: No such file or directory"* ]]
+	[[ "$output" != *never* ]]
+	no_marked_left
+}
+
+@test "a missing executable in the command: the shell's 127 is the status" {
+	printf '[a]\ncommand = /no/such/program\n' >g.ini
+	run -127 --separate-stderr ecg -c g.ini
+	[ "$status" -eq 127 ]
+	[[ "$stderr" == *"a | "*"/no/such/program"*"not found"* ]]
+}
+
+@test "cancel_on = exit: a task ending with 0 stops the group with 0" {
+	cat >g.ini <<-'INI'
+	[svc]
+	command = sleep 0.2
+	cancel_on = exit
+	[other]
+	command = sleep 30
+	INI
+	run --separate-stderr ecg -c g.ini
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"svc: ended (cancel_on = exit), stopping the group"* ]]
+	[[ "$stderr" == *"other: killed by signal 15"* ]]
+}
+
+@test "cancel_on = exit with a non-zero status gives that status" {
+	printf '[svc]\ncommand = exit 5\ncancel_on = exit\n[o]\ncommand = sleep 30\n' >g.ini
+	run ecg -q -c g.ini
+	[ "$status" -eq 5 ]
+}
+
+@test "cancel_on = never: its failure changes nothing" {
+	printf '[helper]\ncommand = exit 3\ncancel_on = never\n[main]\ncommand = sleep 0.3; echo done\n' >g.ini
+	run --separate-stderr ecg -c g.ini
+	[ "$status" -eq 0 ]
+	[ "$output" = "main   | done" ]
+}
+
+@test "errgroup semantics: a task that exits 0 is done, the others go on" {
+	printf '[quick]\ncommand = true\n[slow]\ncommand = sleep 0.5; echo still here\n' >g.ini
+	run ecg -q -c g.ini
+	[ "$status" -eq 0 ]
+	[ "$output" = "slow  | still here" ]
+}
+
+@test "environment: inherited, env lines, ECG_RUN_TASK and ECG_RUN_GROUP" {
+	cat >g.ini <<-'INI'
+	[group]
+	name = shop
+	env = A=group
+	env = B=group
+	[t1]
+	command = echo "$INHERITED $A $B $ECG_RUN_TASK $ECG_RUN_GROUP"
+	env = B=task
+	env = INHERITED=overridden
+	INI
+	INHERITED=yes ECG_RUN_TASK=stale run ecg -q -c g.ini
+	[ "$status" -eq 0 ]
+	[ "$output" = "t1 | overridden group task t1 shop" ]
+	printf '[x]\ncommand = echo "$INHERITED/$ECG_RUN_GROUP"\n' >my-group.ini
+	INHERITED=yes run ecg -q -c my-group.ini
+	[ "$output" = "x | yes/my-group" ]
+}
+
+@test "cwd is relative to the INI file's directory; default is ecg-run's" {
+	mkdir -p conf/services/web elsewhere
+	printf '[a]\ncommand = pwd\ncwd = services/web\n[b]\ncommand = pwd\n' >conf/g.ini
+	cd elsewhere
+	run ecg -q -c ../conf/g.ini
+	[ "$status" -eq 0 ]
+	[[ "$(lines_of a)" == "a | $(cd ../conf/services/web && pwd -P)" ]]
+	[[ "$(lines_of b)" == "b | $(pwd -P)" ]]
+}
+
+@test "tasks get /dev/null as standard input" {
+	printf '[a]\ncommand = cat; echo "eof $(readlink /proc/self/fd/0)"\n' >g.ini
+	run bash -c "echo from-terminal | $ECG_RUN_WRAP '$ECG_BIN' -q -c g.ini"
+	[ "$status" -eq 0 ]
+	[ "$output" = "a | eof /dev/null" ]
+}
+
+@test "shell from [group] runs the command" {
+	printf '[group]\nshell = bash\n[a]\ncommand = echo ${BASH_VERSION:+bash}\n' >g.ini
+	run ecg -q -c g.ini
+	[ "$output" = "a | bash" ]
+}
+
+@test "a 300-byte and a 64 KiB command run whole" {
+	local long300 long64k
+	long300="echo start$(printf '%0290d' 0)end"
+	printf '[a]\ncommand = %s\n' "$long300" >g.ini
+	run ecg -q -c g.ini
+	[ "$status" -eq 0 ]
+	[ "$output" = "a | start$(printf '%0290d' 0)end" ]
+	# a 64 KiB command: a variable assignment and a check of its length
+	long64k="x=$(head -c 65600 /dev/zero | tr '\0' y); echo \${#x}"
+	printf '[b]\ncommand = %s\n' "$long64k" >h.ini
+	[ "$(wc -c <h.ini)" -gt 65536 ]
+	run ecg -q -c h.ini
+	[ "$status" -eq 0 ]
+	[ "$output" = "b | 65600" ]
+}
+
+@test "command = echo one ; echo two runs both" {
+	printf '[a]\ncommand = echo one ; echo "two # kept"\n' >g.ini
+	run ecg -q -c g.ini
+	[ "$output" = "$(printf 'a | one\na | two # kept')" ]
+}
+
+@test "a multi-line script from continuation lines" {
+	cat >g.ini <<-'INI'
+	[migrate]
+	command =
+	    set -e
+	    echo first
+	    false
+	    echo never
+	INI
+	run --separate-stderr ecg -q -c g.ini
+	[ "$status" -eq 1 ]
+	[ "$output" = "migrate | first" ]
+}
+
+@test "-q hides lifecycle lines but not the cause; -v adds pids and signals" {
+	printf '[a]\ncommand = sleep 30\n[b]\ncommand = exit 2\n' >g.ini
+	run --separate-stderr ecg -q -c g.ini
+	[ "$status" -eq 2 ]
+	[[ "$stderr" != *started* ]]
+	[ "$stderr" = "ecg-run: b: failed with status 2, stopping the group" ]
+	run --separate-stderr ecg -v -c g.ini
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"a: started (pid "[0-9]*")"* ]]
+	[[ "$stderr" == *"a: sent SIGTERM to process group "[0-9]* ]]
+}
+
+@test "config errors name FILE:LINE and start nothing" {
+	printf '[a]\ncommand = touch ran\n[b]\ncommand = touch ran\nstop_timeout = forever\n' >g.ini
+	run --separate-stderr ecg -c g.ini
+	[ "$status" -eq 125 ]
+	[[ "$stderr" == "g.ini:5: stop_timeout 'forever': not a duration"* ]]
+	[ ! -e ran ]
+}

@@ -1,0 +1,240 @@
+#!/usr/bin/env bats
+# Stopping: cascades, escalation, leftovers, signals, closed and stuck output.
+
+load helper
+
+# Starts ecg-run in the background with its output in out.txt / err.txt.
+start_bg() {
+	$ECG_RUN_WRAP "$ECG_BIN" "$@" >out.txt 2>err.txt &
+	ECG_PID=$!
+}
+
+# Waits (bounded) for ecg-run to end; sets STATUS.
+wait_bg() {
+	local i
+	for ((i = 0; i < 600; i++)); do
+		kill -0 "$ECG_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	if kill -0 "$ECG_PID" 2>/dev/null; then
+		kill -9 "$ECG_PID"
+		echo "# ecg-run did not end" >&3
+	fi
+	STATUS=0
+	wait "$ECG_PID" || STATUS=$?
+}
+
+started() {
+	[ "$(grep -c ': started' err.txt)" -ge "$1" ]
+}
+
+@test "100 tasks, one fails: status is its status and all the others are gone" {
+	{
+		for i in $(seq 1 99); do
+			printf '[s%d]\ncommand = sleep 300\n' "$i"
+		done
+		printf '[bad]\ncommand = sleep 1; exit 3\n'
+	} >g.ini
+	run --separate-stderr ecg -c g.ini
+	[ "$status" -eq 3 ]
+	[ "$(grep -c 'killed by signal 15' <<<"$stderr")" -eq 99 ]
+	no_marked_left
+}
+
+@test "a task that ignores the stop signal is SIGKILLed after stop_timeout" {
+	cat >g.ini <<-'INI'
+	[stubborn]
+	command = trap '' TERM; echo ready; sleep 300
+	stop_timeout = 1s
+	[bad]
+	command = sleep 0.5; exit 2
+	INI
+	local t0 t1
+	t0=$(now_ms)
+	run --separate-stderr ecg -c g.ini
+	t1=$(now_ms)
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"stubborn: still running 1s after the stop signal, sending SIGKILL"* ]]
+	[[ "$stderr" == *"stubborn: killed by signal 9 (SIGKILL)"* ]]
+	# at least the grace, and well within stop_timeout + the 2 s bound
+	[ $((t1 - t0)) -ge 1400 ]
+	[ $((t1 - t0)) -lt 10000 ]
+	no_marked_left
+}
+
+@test "stop_timeout = 0 means SIGKILL at once; stop_signal is honoured" {
+	cat >g.ini <<-'INI'
+	[polite]
+	command = trap 'echo got INT; exit 0' INT; while :; do sleep 0.1; done
+	stop_signal = INT
+	[hard]
+	command = trap '' TERM; sleep 300
+	stop_timeout = 0
+	[bad]
+	command = sleep 0.5; exit 2
+	INI
+	run --separate-stderr ecg -c g.ini
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"polite | got INT"* ]]
+	[[ "$stderr" == *"hard: killed by signal 9 (SIGKILL)"* ]]
+	no_marked_left
+}
+
+@test "background jobs of a task do not survive it" {
+	cat >g.ini <<-'INI'
+	[spawner]
+	command = sleep 300 & (trap '' TERM; sleep 301) & echo spawned; sleep 0.5; exit 0
+	stop_timeout = 0.5
+	[other]
+	command = sleep 2
+	INI
+	run --separate-stderr ecg -c g.ini
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"spawned"* ]]
+	no_marked_left
+}
+
+@test "a task that stopped itself still stops (SIGCONT follows the stop signal)" {
+	cat >g.ini <<-'INI'
+	[frozen]
+	command = kill -STOP $$; sleep 300
+	stop_timeout = 60s
+	[bad]
+	command = sleep 0.5; exit 6
+	INI
+	local t0 t1
+	t0=$(now_ms)
+	run --separate-stderr ecg -c g.ini
+	t1=$(now_ms)
+	[ "$status" -eq 6 ]
+	[ $((t1 - t0)) -lt 20000 ]
+	[[ "$stderr" == *"frozen: killed by signal 15"* ]]
+}
+
+@test "SIGINT, SIGTERM, SIGQUIT to ecg-run: the group stops, status 130/143/131" {
+	printf '[a]\ncommand = sleep 300\n[b]\ncommand = trap "echo b stopping; exit 0" TERM; while :; do sleep 0.05; done\n' >g.ini
+	local sig want
+	for sig in INT:130 TERM:143 QUIT:131; do
+		want=${sig#*:}
+		sig=${sig%:*}
+		start_bg -c g.ini
+		wait_for 20 started 2
+		kill -s "$sig" "$ECG_PID"
+		wait_bg
+		echo "# $sig -> $STATUS" >&3
+		[ "$STATUS" -eq "$want" ]
+		grep -q "ecg-run: received SIG$sig, stopping the group" err.txt
+		grep -q "b | b stopping" out.txt
+		no_marked_left
+	done
+}
+
+@test "a second SIGINT while stopping kills every task at once; status still 130" {
+	cat >g.ini <<-'INI'
+	[stubborn]
+	command = trap '' TERM INT; sleep 300
+	stop_timeout = 60s
+	INI
+	start_bg -c g.ini
+	wait_for 20 started 1
+	local t0 t1
+	t0=$(now_ms)
+	kill -INT "$ECG_PID"
+	wait_for 10 grep -q "stopping the group" err.txt
+	kill -INT "$ECG_PID"
+	wait_bg
+	t1=$(now_ms)
+	[ "$STATUS" -eq 130 ]
+	[ $((t1 - t0)) -lt 15000 ]
+	grep -q "received SIGINT while stopping, killing every task" err.txt
+	grep -q "stubborn: killed by signal 9" err.txt
+	no_marked_left
+}
+
+@test "a signal while stopping for a failure kills at once; the failure stays the cause" {
+	cat >g.ini <<-'INI'
+	[stubborn]
+	command = trap '' TERM; sleep 300
+	stop_timeout = 60s
+	[bad]
+	command = exit 4
+	INI
+	start_bg -c g.ini
+	wait_for 20 grep -q "stopping the group" err.txt
+	kill -TERM "$ECG_PID"
+	wait_bg
+	[ "$STATUS" -eq 4 ]
+	no_marked_left
+}
+
+@test "SIGHUP, SIGUSR1 and SIGUSR2 are forwarded to every task" {
+	cat >g.ini <<-'INI'
+	[a]
+	command = for s in HUP USR1 USR2; do trap "echo a got $s" $s; done; while :; do sleep 0.05; done
+	[b]
+	command = for s in HUP USR1 USR2; do trap "echo b got $s" $s; done; while :; do sleep 0.05; done
+	INI
+	start_bg -c g.ini
+	wait_for 20 started 2
+	sleep 0.2
+	kill -HUP "$ECG_PID"
+	wait_for 10 grep -q "b | b got HUP" out.txt
+	kill -USR1 "$ECG_PID"
+	kill -USR2 "$ECG_PID"
+	wait_for 10 grep -q "a | a got USR2" out.txt
+	wait_for 10 grep -q "a | a got USR1" out.txt
+	wait_for 10 grep -q "b | b got USR2" out.txt
+	grep -q "a | a got HUP" out.txt
+	grep -q "b | b got USR1" out.txt
+	kill -TERM "$ECG_PID"
+	wait_bg
+	[ "$STATUS" -eq 143 ]
+}
+
+@test "a calling shell script sees the interruption" {
+	printf '[a]\ncommand = sleep 300\n' >g.ini
+	cat >script.sh <<-EOF
+	#!/bin/bash
+	'$ECG_BIN' -q -c g.ini
+	echo "after: \$?"
+	EOF
+	bash script.sh >script.out 2>&1 &
+	local spid=$!
+	wait_for 20 bash -c "pgrep -f 'ecg-run -q -c g.ini' >/dev/null"
+	pkill -TERM -f "ecg-run -q -c g.ini"
+	wait "$spid" || true
+	grep -qx "after: 143" script.out
+}
+
+@test "piped into head -1: exits 141 and leaves nothing running" {
+	printf '[chatty]\ncommand = while :; do echo line; done\n[idle]\ncommand = sleep 300\n' >g.ini
+	run bash -c "'$ECG_BIN' -q -c g.ini | head -1; echo \"status \${PIPESTATUS[0]}\""
+	[ "${lines[0]}" = "chatty | line" ]
+	[ "${lines[-1]}" = "status 141" ]
+	wait_for 10 no_marked_left
+}
+
+@test "a stdout that nobody reads: the group still stops within its bound" {
+	mkfifo pipe
+	exec 5<>pipe
+	cat >g.ini <<-'INI'
+	[group]
+	stop_timeout = 1s
+	[flood]
+	command = while :; do echo flooding the output; done
+	[bad]
+	command = sleep 0.5; exit 3
+	INI
+	local t0 t1
+	t0=$(now_ms)
+	local status=0
+	ecg -c g.ini >&5 2>err.txt || status=$?
+	t1=$(now_ms)
+	exec 5<&-
+	stderr=$(cat err.txt)
+	[ "$status" -eq 3 ]
+	# stop_timeout 1 s + the 2 s bound, with room for a loaded machine
+	[ $((t1 - t0)) -lt 8000 ]
+	[[ "$stderr" == *"bytes of task output could not be written to stdout in time"* ]]
+	no_marked_left
+}
