@@ -21,7 +21,7 @@ OBJS = $(MODULES:%=src/%.o)
 UNITS = ring context errgroup channel config value
 UNIT_BINS = $(UNITS:%=tests/unit/test_%)
 
-BUILD_DEPS = pkg-config libev-dev libinih-dev
+BUILD_DEPS = make gcc libc6-dev pkg-config libev-dev libinih-dev
 TEST_DEPS = bats
 
 .PHONY: all run check unit deps test-deps install uninstall clean sanitize valgrind

@@ -219,15 +219,22 @@ append_value(struct loader *L, const char *s, int newline)
 static char *
 resolve_path(struct loader *L, const char *p)
 {
-	char *out;
+	char *out, *real;
 
 	if (p[0] == '/')
-		return xstrdup(L, p);
-	if (asprintf(&out, "%s/%s", L->g->dir, p) < 0) {
+		out = strdup(p);
+	else if (asprintf(&out, "%s/%s", L->g->dir, p) < 0)
+		out = NULL;
+	if (out == NULL) {
 		failf(L, L->lx.line, "out of memory");
 		return NULL;
 	}
-	return out;
+	/* A directory that exists now is shown without "." and ".." in it. */
+	real = realpath(out, NULL);
+	if (real == NULL)
+		return out;
+	free(out);
+	return real;
 }
 
 static int
@@ -296,6 +303,8 @@ finish_key(struct loader *L)
 	case K_ENV:
 		if (!valid_env(v))
 			failf(L, line, "env needs NAME=VALUE with NAME of A-Z a-z 0-9 _, got '%s'", v);
+		else if (strncmp(v, "ECG_RUN_TASK=", 13) == 0 || strncmp(v, "ECG_RUN_GROUP=", 14) == 0)
+			failf(L, line, "env cannot set %.*s: ecg-run sets it", (int)strcspn(v, "="), v);
 		else if (env_push(&t->env, &t->nenv, v) < 0)
 			failf(L, line, "out of memory");
 		break;

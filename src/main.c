@@ -149,6 +149,11 @@ report_undelivered(struct ecg_supervisor *sv)
 			    (unsigned long long)lost, names[fd - 1]);
 		ecg_output_final(&sv->out, line, (size_t)n);
 	}
+	if (sv->out.log_dropped > 0) {
+		n = snprintf(line, sizeof(line), "ecg-run: %llu messages of ecg-run's own were dropped: "
+		    "stderr was too slow\n", (unsigned long long)sv->out.log_dropped);
+		ecg_output_final(&sv->out, line, (size_t)n);
+	}
 }
 
 /*

@@ -141,11 +141,16 @@ static void
 fail(struct ecg_stream *s, int err)
 {
 	s->failed_errno = err;
+	if (s->out->on_fail != NULL)
+		s->out->on_fail(s->orig_fd, err, s->out->fail_arg);
 	ev_io_stop(s->out->loop, &s->writable);
 	ecg_context_cancel(&s->ctx, err);
 	discard(s);
-	/* A closed pipe is reported like a shell would: 128 + SIGPIPE. */
-	finish_member(s, 141);
+	/*
+	 * A closed pipe is reported like a shell would: 128 + SIGPIPE; any
+	 * other write error (a full disk, a terminal gone) is ecg-run's own.
+	 */
+	finish_member(s, err == EPIPE ? 141 : 125);
 }
 
 static void

@@ -81,7 +81,8 @@ struct ecg_output {
 	struct ecg_output_opts opts;
 	struct ecg_source log;		/* ecg-run's own messages, on stderr */
 	uint64_t log_dropped;		/* messages lost to a full log channel */
-	double batch_time;		/* ev_now of the batch being built */
+	void (*on_fail)(int fd, int err, void *arg);	/* a stream failed */
+	void *fail_arg;
 	char batch_ts[32];		/* its "hh:mm:ss.mmm " */
 };
 

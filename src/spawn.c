@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 enum { STEP_SETPGID = 1, STEP_SIGNALS, STEP_DUP2, STEP_CHDIR, STEP_EXEC };
@@ -122,6 +123,19 @@ ecg_spawn_start(const struct ecg_spawn *sp, pid_t *pid, struct ecg_spawn_failure
 	return 0;
 }
 
+/* execve would accept it: a regular file we may execute. */
+static int
+executable(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EACCES;
+	return access(path, X_OK) == 0 ? 0 : -errno;
+}
+
 int
 ecg_spawn_which(const char *name, char *buf, size_t len)
 {
@@ -131,7 +145,7 @@ ecg_spawn_which(const char *name, char *buf, size_t len)
 	if (strchr(name, '/') != NULL) {
 		if (snprintf(buf, len, "%s", name) >= (int)len)
 			return -ENAMETOOLONG;
-		return access(buf, X_OK) == 0 ? 0 : -errno;
+		return executable(buf);
 	}
 	if (path == NULL)
 		path = "/usr/local/bin:/usr/bin:/bin";
@@ -139,7 +153,7 @@ ecg_spawn_which(const char *name, char *buf, size_t len)
 		colon = strchr(p, ':');
 		n = colon != NULL ? (size_t)(colon - p) : strlen(p);
 		if (snprintf(buf, len, "%.*s/%s", (int)n, n > 0 ? p : ".", name) < (int)len &&
-		    access(buf, X_OK) == 0)
+		    executable(buf) == 0)
 			return 0;
 		if (colon == NULL)
 			return -ENOENT;

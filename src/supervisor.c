@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "spawn.h"
@@ -108,6 +109,18 @@ signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 }
 
 static void
+output_failed(int fd, int err, void *arg)
+{
+	struct ecg_supervisor *sv = arg;
+
+	if (ecg_context_done(&sv->group))
+		return;
+	sv->host.note(sv->host.note_arg, ECG_NOTE_CAUSE, NULL,
+	    "cannot write to %s (%s), stopping the group", fd == 1 ? "stdout" : "stderr",
+	    strerror(err));
+}
+
+static void
 task_done(struct ecg_task *t, void *arg)
 {
 	struct ecg_supervisor *sv = arg;
@@ -144,6 +157,12 @@ ecg_supervisor_init(struct ecg_supervisor *sv, struct ev_loop *loop,
 	ecg_errgroup_init(&sv->eg, &sv->group);
 	ev_timer_init(&sv->deadline, deadline_cb, 0, 0);
 	sv->deadline.data = sv;
+	/*
+	 * Orphans of the tasks (a background job whose shell has gone) come
+	 * to us rather than to init: libev reaps them at once, so a process
+	 * group is seen to be gone as soon as it is.
+	 */
+	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	rc = ecg_spawn_which(spec->shell, sv->shell, sizeof(sv->shell));
 	if (rc < 0) {
 		snprintf(err, errlen, "shell %s: %s", spec->shell, strerror(-rc));
@@ -160,6 +179,8 @@ ecg_supervisor_init(struct ecg_supervisor *sv, struct ev_loop *loop,
 		snprintf(err, errlen, "setting up output: %s", strerror(-rc));
 		return rc;
 	}
+	sv->out.on_fail = output_failed;
+	sv->out.fail_arg = sv;
 	sv->host.loop = loop;
 	sv->host.eg = &sv->eg;
 	sv->host.out = &sv->out;

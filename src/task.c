@@ -189,7 +189,7 @@ signame(int sig, char *buf, size_t len)
 
 /* kill(2) on the process group, unless it is known to be gone. */
 static void
-send_group(struct ecg_task *t, int sig, int verbose_note)
+send_group(struct ecg_task *t, int sig, int noted)
 {
 	char buf[16];
 
@@ -199,7 +199,7 @@ send_group(struct ecg_task *t, int sig, int verbose_note)
 		t->group_alive = 0;
 		return;
 	}
-	if (verbose_note)
+	if (noted)
 		t->host->note(t->host->note_arg, ECG_NOTE_VERBOSE, name(t),
 		    "sent SIG%s to process group %d", signame(sig, buf, sizeof(buf)),
 		    (int)t->pid);
@@ -251,7 +251,7 @@ send_stop(struct ecg_task *t)
 	}
 	send_group(t, sig, 1);
 	if (sig != SIGCONT)
-		send_group(t, SIGCONT, 0);
+		send_group(t, SIGCONT, 1);
 	ev_timer_set(&t->kill_timer, (double)t->spec->stop_timeout_ms / 1000.0, 0);
 	ev_timer_start(t->host->loop, &t->kill_timer);
 }
@@ -264,7 +264,7 @@ kill_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)loop;
 	(void)revents;
-	if (group_gone(t))
+	if (t->kill_sent || group_gone(t))
 		return;
 	ecg_value_format_duration(t->spec->stop_timeout_ms, buf, sizeof(buf));
 	t->host->note(t->host->note_arg, ECG_NOTE_INFO, name(t),
@@ -381,13 +381,23 @@ process_ended(struct ecg_task *t)
 	check_done(t);
 }
 
+static void read_pipe(struct ecg_task_pipe *p);
+
 static void
 child_cb(struct ev_loop *loop, ev_child *w, int revents)
 {
 	struct ecg_task *t = w->data;
+	int i;
 
 	(void)revents;
 	ev_child_stop(loop, w);
+	/*
+	 * What the process wrote before it ended is in its pipes already;
+	 * taking it in first puts its last lines ahead of the note of its end.
+	 */
+	for (i = 0; i < 2; i++)
+		if (t->pipes[i].fd >= 0 && ev_is_active(&t->pipes[i].readable))
+			read_pipe(&t->pipes[i]);
 	t->reaped = 1;
 	t->wstatus = w->rstatus;
 	process_ended(t);
@@ -429,20 +439,20 @@ on_space(struct ecg_channel *ch, void *arg)
  * bytes; we keep reading so that the task is never stuck, and count what
  * is thrown away.
  */
-static void
-readable_cb(struct ev_loop *loop, ev_io *w, int revents)
+/* Reads once; returns 1 while the pipe may hold more. */
+static int
+read_once(struct ecg_task_pipe *p)
 {
 	static char sink[65536];
-	struct ecg_task_pipe *p = w->data;
+	struct ev_loop *loop = p->task->host->loop;
 	struct iovec iov[2];
 	ssize_t r;
 	int n;
 
-	(void)revents;
 	n = ecg_channel_reserve(&p->src.ch, iov);
 	if (n == 0) {
-		ev_io_stop(loop, w);
-		return;
+		ev_io_stop(loop, &p->readable);
+		return 0;
 	}
 	if (n < 0) {
 		r = read(p->fd, sink, sizeof(sink));
@@ -453,14 +463,42 @@ readable_cb(struct ev_loop *loop, ev_io *w, int revents)
 		if (r > 0)
 			ecg_channel_commit(&p->src.ch, (size_t)r);
 	}
-	if (r > 0 || (r < 0 && (errno == EAGAIN || errno == EINTR)))
-		return;
+	if (r > 0)
+		return 1;
+	if (r < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
 	if (r < 0)
 		p->task->host->note(p->task->host->note_arg, ECG_NOTE_ERROR, name(p->task),
 		    "reading its %s: %s", p == &p->task->pipes[0] ? "stdout" : "stderr",
 		    strerror(errno));
 	close_pipe(p);
 	check_done(p->task);
+	return 0;
+}
+
+/* Takes in what the pipe holds now, as far as the channel has room. */
+static void
+read_pipe(struct ecg_task_pipe *p)
+{
+	int i;
+
+	for (i = 0; i < 64 && p->fd >= 0 && read_once(p); i++)
+		;
+}
+
+/*
+ * The producer side of a channel.  A full channel parks us: the watcher
+ * stops, the pipe fills, and the task blocks in write(2) until the output
+ * catches up.  A cancelled channel (its output is gone) no longer takes
+ * bytes; we keep reading so that the task is never stuck, and count what
+ * is thrown away.
+ */
+static void
+readable_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	read_once(w->data);
 }
 
 static void
