@@ -238,3 +238,22 @@ started() {
 	[[ "$stderr" == *"bytes of task output could not be written to stdout in time"* ]]
 	no_marked_left
 }
+
+@test "as process 1 of a PID namespace: reaps, stops the group, exits 128+S" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root for unshare --pid"
+	command -v unshare >/dev/null || skip "unshare not installed"
+	unshare --pid --fork --mount-proc true 2>/dev/null || skip "PID namespaces not available here"
+	printf '[a]\ncommand = sleep 300 & sleep 301 & wait\n[b]\ncommand = echo "b pid $$ parent $PPID"; sleep 300\n' >g.ini
+	unshare --pid --fork --mount-proc "$ECG_BIN" -c g.ini >out.txt 2>err.txt &
+	ECG_PID=$!
+	wait_for 20 started 2
+	local inner
+	inner=$(pgrep -P "$ECG_PID" -x ecg-run)
+	[ -n "$inner" ]
+	grep -q "b | b pid [0-9]* parent 1$" out.txt
+	kill -TERM "$inner"
+	wait_bg
+	[ "$STATUS" -eq 143 ]
+	grep -q "received SIGTERM, stopping the group" err.txt
+	no_marked_left
+}

@@ -1,0 +1,91 @@
+#!/usr/bin/env bats
+# Configuration errors through the command line: each one names FILE:LINE,
+# exits 125 and starts nothing.
+
+load helper
+
+# bad_config 'INI TEXT (printf format)' 'expected stderr'
+bad_config() {
+	printf "$1" >g.ini
+	run --separate-stderr ecg -c g.ini
+	echo "got: $stderr"
+	[ "$status" -eq 125 ]
+	[ "$stderr" = "$2" ]
+	[ ! -e ran ]
+}
+
+@test "config error: unknown key, with a suggestion" {
+	bad_config '[web]\ncommand = touch ran\nstop_timout = 5s\n' \
+		"g.ini:3: unknown key 'stop_timout' in [web] (did you mean 'stop_timeout'?)"
+}
+
+@test "config error: repeated section" {
+	bad_config '[a]\ncommand = touch ran\n[a]\ncommand = x\n' "g.ini:3: task [a] repeated (first on line 1)"
+}
+
+@test "config error: empty section" {
+	bad_config '[a]\n; nothing\n[b]\ncommand = touch ran\n' "g.ini:1: empty section [a] (a task needs a command)"
+}
+
+@test "config error: task without command" {
+	bad_config '[a]\ncwd = /tmp\n[b]\ncommand = touch ran\n' "g.ini:1: task [a] has no command"
+}
+
+@test "config error: no task at all" {
+	bad_config '[group]\nname = x\n' "g.ini:2: no task defined (add a [name] section with a command)"
+}
+
+@test "config error: key before any section" {
+	bad_config 'command = touch ran\n[a]\ncommand = x\n' "g.ini:1: key 'command' before any [section]"
+}
+
+@test "config error: a key that is not repeatable, twice" {
+	bad_config '[a]\ncommand = touch ran\ncwd = .\ncwd = /\n' "g.ini:4: 'cwd' given twice in [a] (first on line 3)"
+}
+
+@test "config error: a group-only key in a task" {
+	bad_config '[a]\ncommand = touch ran\nshell = /bin/bash\n' "g.ini:3: 'shell' is a [group] key, not a task key (task [a])"
+}
+
+@test "config error: bad values of every typed key" {
+	bad_config '[a]\ncommand = touch ran\nstop_signal = SIGFOO\n' \
+		"g.ini:3: stop_signal 'SIGFOO': unknown signal (try TERM, INT, QUIT, HUP, KILL or a number)"
+	bad_config '[a]\ncommand = touch ran\nstop_timeout = 5 minutes\n' \
+		"g.ini:3: stop_timeout '5 minutes': unknown duration unit (use ms, s, m or h)"
+	bad_config '[a]\ncommand = touch ran\ncancel_on = crash\n' \
+		"g.ini:3: cancel_on 'crash': use failure, exit or never"
+	bad_config '[group]\nbuffer = 128M\n[a]\ncommand = touch ran\n' \
+		"g.ini:2: buffer '128M': size out of range (from 1KiB to 64MiB)"
+	bad_config '[group]\nname = my group\n[a]\ncommand = touch ran\n' \
+		"g.ini:2: bad group name 'my group' (1 to 64 characters of A-Z a-z 0-9 _ . -)"
+	bad_config '[a]\ncommand = touch ran\nenv = NOVALUE\n' \
+		"g.ini:3: env needs NAME=VALUE with NAME of A-Z a-z 0-9 _, got 'NOVALUE'"
+	bad_config '[a]\ncommand = touch ran\nenv = ECG_RUN_TASK=x\n' \
+		"g.ini:3: env cannot set ECG_RUN_TASK: ecg-run sets it"
+}
+
+@test "config error: malformed lines" {
+	bad_config '[a]\ncommand = touch ran\n[b\n' "g.ini:3: section header without closing ']'"
+	bad_config '[a]\ncommand = touch ran\njust text\n' "g.ini:3: expected KEY = VALUE, a [section] or a comment"
+	bad_config '[a]\ncommand = touch ran\n= value\n' "g.ini:3: '=' without a key before it"
+	bad_config '[a]\ncommand = touch ran\n[t\303\251che]\ncommand = x\n' \
+		"g.ini:3: bad task name 'téche' (1 to 64 characters of A-Z a-z 0-9 _ . -)"
+}
+
+@test "config error: a NUL byte names its line" {
+	printf '[a]\ncommand = touch ran\nenv = A=\0B\n' >g.ini
+	run --separate-stderr ecg -c g.ini
+	[ "$status" -eq 125 ]
+	[ "$stderr" = "g.ini:3: NUL byte in line" ]
+}
+
+@test "config: comments, BOM, CRLF and an empty env value are fine" {
+	printf '\357\273\277; comment\r\n# another\r\n[a]\r\n  ; indented comment\r\ncommand = echo "[$E]"\r\nenv = E=\r\n' >g.ini
+	run ecg -q -c g.ini
+	[ "$status" -eq 0 ]
+	[ "$output" = "a | []" ]
+}
+
+@test "config error: only the first error is reported" {
+	bad_config '[a]\ncomand = x\n[a]\n' "g.ini:2: unknown key 'comand' in [a] (did you mean 'command'?)"
+}

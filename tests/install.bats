@@ -1,0 +1,48 @@
+#!/usr/bin/env bats
+# make install / uninstall honour PREFIX, DESTDIR and MANPREFIX.
+
+load helper
+
+@test "make install puts the binary, both man pages and the examples in place; uninstall removes them" {
+	local top="$BATS_TEST_DIRNAME/.." dest="$BATS_TEST_TMPDIR/dest"
+	run make -s -C "$top" install DESTDIR="$dest" PREFIX=/opt/ecg MANPREFIX=/opt/man
+	[ "$status" -eq 0 ]
+	[ -x "$dest/opt/ecg/bin/ecg-run" ]
+	[ -f "$dest/opt/man/man1/ecg-run.1" ]
+	[ -f "$dest/opt/man/man5/ecg-run.ini.5" ]
+	[ -f "$dest/opt/ecg/share/doc/ecg-run/examples/demo.ini" ]
+	run "$dest/opt/ecg/bin/ecg-run" --check -c "$dest/opt/ecg/share/doc/ecg-run/examples/demo.ini"
+	[ "$status" -eq 0 ]
+	run make -s -C "$top" uninstall DESTDIR="$dest" PREFIX=/opt/ecg MANPREFIX=/opt/man
+	[ "$status" -eq 0 ]
+	[ -z "$(find "$dest" -type f)" ]
+}
+
+@test "every example in conf/ passes --check" {
+	local f
+	for f in "$BATS_TEST_DIRNAME"/../conf/*.ini; do
+		run ecg --check -c "$f"
+		echo "$f: $output"
+		[ "$status" -eq 0 ]
+	done
+}
+
+@test "the man pages render without warnings" {
+	command -v groff >/dev/null || skip "groff not installed"
+	run --separate-stderr groff -man -Tutf8 -ww "$BATS_TEST_DIRNAME/../man/ecg-run.1"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	grep -q '^\.SH EXIT STATUS' "$BATS_TEST_DIRNAME/../man/ecg-run.1"
+	run --separate-stderr groff -man -Tutf8 -ww "$BATS_TEST_DIRNAME/../man/ecg-run.ini.5"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+}
+
+@test "the usage text mirrors the man page SYNOPSIS" {
+	run ecg --help
+	local opt
+	for opt in config check quiet verbose color timestamps no-prefix help version; do
+		[[ "$output" == *"--$opt"* ]]
+		sed 's/\\-/-/g' "$BATS_TEST_DIRNAME/../man/ecg-run.1" | grep -q -- "--$opt"
+	done
+}
