@@ -172,18 +172,13 @@ find_key(const char *name)
 static const char *
 suggest_key(const char *name)
 {
-	const char *best = NULL;
-	size_t bestd = 3;
+	struct ecg_suggest sg;
 	int k;
 
-	for (k = 0; k < K_COUNT; k++) {
-		size_t d = ecg_value_distance(name, keys[k].name);
-		if (d < bestd) {
-			bestd = d;
-			best = keys[k].name;
-		}
-	}
-	return best;
+	ecg_suggest_init(&sg, name);
+	for (k = 0; k < K_COUNT; k++)
+		ecg_suggest_offer(&sg, keys[k].name);
+	return sg.best;
 }
 
 static int
@@ -634,22 +629,15 @@ ecg_config_select(struct ecg_group_spec *g, char *const *names, size_t n, char *
 	if (n == 0)
 		return 0;
 	for (j = 0; j < n; j++) {
-		const char *best = NULL;
-		size_t bestd = 3;
-		for (i = 0; i < g->ntasks; i++) {
-			size_t d = ecg_value_distance(names[j], g->tasks[i].name);
-			if (d == 0)
-				break;
-			if (d < bestd) {
-				bestd = d;
-				best = g->tasks[i].name;
-			}
-		}
+		struct ecg_suggest sg;
+		ecg_suggest_init(&sg, names[j]);
+		for (i = 0; i < g->ntasks && strcmp(names[j], g->tasks[i].name) != 0; i++)
+			ecg_suggest_offer(&sg, g->tasks[i].name);
 		if (i < g->ntasks)
 			continue;
-		if (best != NULL)
+		if (sg.best != NULL)
 			snprintf(err, errlen, "unknown task '%s' in %s (did you mean '%s'?)",
-			    names[j], g->file, best);
+			    names[j], g->file, sg.best);
 		else
 			snprintf(err, errlen, "unknown task '%s' in %s", names[j], g->file);
 		return -1;

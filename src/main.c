@@ -52,28 +52,34 @@ struct front {
 	struct ecg_supervisor *sv;	/* set while the group runs */
 };
 
+/* "ecg-run: MESSAGE" on stderr, before the output pump exists or after it is gone. */
 static void
+vwarnx(const char *fmt, va_list ap)
+{
+	fputs("ecg-run: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+static void __attribute__((format(printf, 1, 2)))
 errx_own(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("ecg-run: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vwarnx(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
-static int
+static int __attribute__((format(printf, 1, 2)))
 usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("ecg-run: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vwarnx(fmt, ap);
 	va_end(ap);
-	fputs("\nTry 'ecg-run --help' for more information.\n", stderr);
+	fputs("Try 'ecg-run --help' for more information.\n", stderr);
 	return EXIT_OWN;
 }
 

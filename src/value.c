@@ -190,3 +190,22 @@ ecg_value_distance(const char *a, const char *b)
 	}
 	return row[lb];
 }
+
+void
+ecg_suggest_init(struct ecg_suggest *s, const char *word)
+{
+	s->word = word;
+	s->best = NULL;
+	s->dist = 3;
+}
+
+void
+ecg_suggest_offer(struct ecg_suggest *s, const char *candidate)
+{
+	size_t d = ecg_value_distance(s->word, candidate);
+
+	if (d < s->dist) {
+		s->dist = d;
+		s->best = candidate;
+	}
+}

@@ -22,7 +22,16 @@ int ecg_value_signal(const char *s, int *sig, const char **why);
 /* "TERM" for SIGTERM, or the number for a signal without a name. */
 const char *ecg_value_signame(int sig, char *buf, size_t len);
 
-/* Levenshtein distance, for did-you-mean suggestions. */
+/* Levenshtein distance, ignoring case, for did-you-mean suggestions. */
 size_t ecg_value_distance(const char *a, const char *b);
+
+/* Did-you-mean: offer the candidates; the closest, within 2 edits, is best. */
+struct ecg_suggest {
+	const char *word;	/* what the user wrote */
+	const char *best;	/* the closest candidate so far, or NULL */
+	size_t dist;		/* its distance */
+};
+void ecg_suggest_init(struct ecg_suggest *s, const char *word);
+void ecg_suggest_offer(struct ecg_suggest *s, const char *candidate);
 
 #endif

@@ -202,7 +202,10 @@ main(void)
 	/* Selecting tasks. */
 	ok(load(&g, "[a]\ncommand = x\n[b]\ncommand = y\n[c]\ncommand = z\n") == 0, "three tasks");
 	{
-		char *names[] = { "c", "a" }, *bad[] = { "bb" };
+		char *names[] = { "c", "a" }, *bad[] = { "bb" }, *upper[] = { "A" };
+		ok(ecg_config_select(&g, upper, 1, err, sizeof(err)) < 0 &&
+		    strstr(err, "unknown task 'A'") && strstr(err, "did you mean 'a'"),
+		    "task names are matched exactly (A is not a)");
 		ok(ecg_config_select(&g, bad, 1, err, sizeof(err)) < 0 &&
 		    strstr(err, "unknown task 'bb'") && strstr(err, "did you mean 'b'"),
 		    "an unknown task name is refused with a suggestion");

@@ -71,5 +71,16 @@ main(void)
 
 	ok(ecg_value_distance("comand", "command") == 1, "distance of a typo");
 	ok(ecg_value_distance("cwd", "cwd") == 0, "distance to itself");
+	{
+		struct ecg_suggest sg;
+		ecg_suggest_init(&sg, "stop_timout");
+		ecg_suggest_offer(&sg, "stop_signal");
+		ecg_suggest_offer(&sg, "stop_timeout");
+		ecg_suggest_offer(&sg, "cwd");
+		ok(sg.best != NULL && strcmp(sg.best, "stop_timeout") == 0, "the closest candidate is suggested");
+		ecg_suggest_init(&sg, "zzzzzz");
+		ecg_suggest_offer(&sg, "command");
+		ok(sg.best == NULL, "nothing is suggested when nothing is close");
+	}
 	return tap_done();
 }
