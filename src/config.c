@@ -181,12 +181,15 @@ suggest_key(const char *name)
 	return sg.best;
 }
 
+/* A value as written may carry indentation: room for it beyond the limit. */
+#define RAW_VALUE_MAX (8 * ECG_CONFIG_VALUE_MAX)
+
 static int
 append_value(struct loader *L, const char *s, int newline)
 {
 	size_t add = strlen(s) + (size_t)newline;
 
-	if (L->vlen + add > ECG_CONFIG_VALUE_MAX) {
+	if (L->vlen + add > RAW_VALUE_MAX) {
 		failf(L, L->lx.line, "value of '%s' too long (at most %d bytes)",
 		    keys[L->key].name, ECG_CONFIG_VALUE_MAX);
 		return -1;
@@ -269,6 +272,71 @@ env_push(char ***env, size_t *n, const char *var)
 	return 0;
 }
 
+static size_t
+indent_of(const char *line, const char *end)
+{
+	const char *p = line;
+
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	return (size_t)(p - line);
+}
+
+/*
+ * A value with continuation lines: the indentation that all of them share
+ * goes (what is indented further keeps its depth, as a here-document or a
+ * Python block needs), and blank lines at its start and end go.
+ */
+static void
+dedent(char *v)
+{
+	char *rest = strchr(v, '\n'), *p, *nl, *out;
+	const char *common = NULL;
+	size_t ncommon = 0, ind;
+
+	if (rest == NULL)
+		return;
+	for (p = rest + 1;; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (nl == NULL)
+			nl = p + strlen(p);
+		ind = indent_of(p, nl);
+		if (p + ind < nl) {
+			if (common == NULL) {
+				common = p;
+				ncommon = ind;
+			} else {
+				size_t k = 0;
+				while (k < ncommon && k < ind && p[k] == common[k])
+					k++;
+				ncommon = k;
+			}
+		}
+		if (*nl == '\0')
+			break;
+	}
+	out = rest;
+	for (p = rest + 1;; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (nl == NULL)
+			nl = p + strlen(p);
+		ind = indent_of(p, nl);
+		*out++ = '\n';
+		if (p + ind < nl) {
+			memmove(out, p + ncommon, (size_t)(nl - p) - ncommon);
+			out += (size_t)(nl - p) - ncommon;
+		}
+		if (*nl == '\0')
+			break;
+	}
+	*out = '\0';
+	while (out > v && out[-1] == '\n')
+		*--out = '\0';
+	for (p = v; *p == '\n'; p++)
+		;
+	memmove(v, p, strlen(p) + 1);
+}
+
 /* The value of the open key is complete: check it and store it. */
 static void
 finish_key(struct loader *L)
@@ -283,6 +351,15 @@ finish_key(struct loader *L)
 		return;
 	L->key = -1;
 	t = current(L);
+	if (L->val != NULL) {
+		dedent(L->val);
+		L->vlen = strlen(L->val);
+	}
+	if (L->vlen > ECG_CONFIG_VALUE_MAX) {
+		failf(L, line, "value of '%s' too long: %zu bytes (at most %d)", keys[key].name,
+		    L->vlen, ECG_CONFIG_VALUE_MAX);
+		return;
+	}
 	if (*v == '\0' && key != K_ENV) {
 		failf(L, line, "empty value for '%s'", keys[key].name);
 		return;
@@ -409,7 +486,7 @@ handler(void *user, const char *section, const char *name, const char *value)
 		break;
 	case ECG_INILEX_MORE:
 		if (L->key >= 0)
-			append_value(L, rec->value, L->vlen > 0);
+			append_value(L, rec->value, 1);
 		break;
 	}
 	return !L->failed;
@@ -687,7 +764,7 @@ print_value(FILE *out, const char *key, const char *v)
 	}
 	fprintf(out, "%s =\n", key);
 	for (; (nl = strchr(v, '\n')) != NULL; v = nl + 1)
-		fprintf(out, "    %.*s\n", (int)(nl - v), v);
+		fprintf(out, nl > v ? "    %.*s\n" : "%.*s\n", (int)(nl - v), v);
 	fprintf(out, "    %s\n", v);
 }
 

@@ -67,14 +67,19 @@ lex_line(struct ecg_inilex *lx, char *line, char *end)
 	end = rtrim(line, end);
 	while (is_blank(*start))
 		start++;
-	if (*start == '\0' || *start == ';' || *start == '#')
-		return 0;
-	if (start > line && lx->key_open) {
+	/*
+	 * After a KEY = VALUE line, an indented line belongs to the value,
+	 * whatever it starts with (";;" ends a case in a shell script), and so
+	 * does a blank line; the loader trims what they have in common.
+	 */
+	if (lx->key_open && (start > line || *start == '\0')) {
 		lx->rec.kind = ECG_INILEX_MORE;
 		lx->rec.name = NULL;
-		lx->rec.value = start;
+		lx->rec.value = line;
 		return 1;
 	}
+	if (*start == '\0' || *start == ';' || *start == '#')
+		return 0;
 	if (*start == '[') {
 		char *close = end - 1;
 		if (*close != ']' || close == start) {

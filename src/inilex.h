@@ -17,7 +17,7 @@
 enum ecg_inilex_kind {
 	ECG_INILEX_SECTION,	/* "[name]": name holds the name */
 	ECG_INILEX_KEY,		/* "key = value" */
-	ECG_INILEX_MORE,	/* an indented line continuing the last value */
+	ECG_INILEX_MORE,	/* an indented or blank line after a KEY line: value holds it whole */
 };
 
 struct ecg_inilex_record {

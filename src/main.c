@@ -139,10 +139,14 @@ report_undelivered(struct ecg_supervisor *sv)
 	size_t i;
 	int fd, err, n;
 
-	for (fd = 1; fd <= 2; fd++) {
+	/* With 2>&1 both are one stream: count it once. */
+	for (fd = 1; fd <= (sv->out.shared ? 1 : 2); fd++) {
 		lost = ecg_output_undelivered(&sv->out, fd, &err);
-		for (i = 0; i < sv->ntasks; i++)
+		for (i = 0; i < sv->ntasks; i++) {
 			lost += sv->tasks[i].pipes[fd - 1].src.dropped;
+			if (sv->out.shared)
+				lost += sv->tasks[i].pipes[1].src.dropped;
+		}
 		if (lost == 0 || (fd == 2 && err != 0))
 			continue;
 		if (err != 0)
@@ -219,7 +223,7 @@ main(int argc, char **argv)
 	memset(&front, 0, sizeof(front));
 	opts.out.prefix = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:c:nqvThV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":c:nqvThV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			config = optarg;
@@ -293,10 +297,14 @@ main(int argc, char **argv)
 	opts.verbose = front.verbose;
 	opts.note = note;
 	opts.note_arg = &front;
-	/* EPIPE is handled where it happens; the signal would kill us first. */
+	/*
+	 * EPIPE and EFBIG are handled where they happen; the signals would
+	 * kill us first, leaving the tasks behind.
+	 */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
+	sigaction(SIGXFSZ, &sa, NULL);
 	struct ev_loop *loop = ev_default_loop(EVFLAG_AUTO);
 	if (loop == NULL) {
 		errx_own("cannot set up the event loop");

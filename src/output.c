@@ -78,18 +78,26 @@ dequeue_head(struct ecg_stream *s)
 	src->queued = 0;
 }
 
-/* The length of the next frame at offset pos, with *nl set when a newline must be added. */
+/*
+ * The length of the next frame at offset pos, with *nl set when a newline
+ * must be added.  What was searched in vain is remembered, so a long line
+ * arriving in many small reads is scanned once, not once per read.
+ */
 static size_t
-next_frame(const struct ecg_source *src, size_t pos, int *nl)
+next_frame(struct ecg_source *src, size_t pos, int *nl)
 {
-	size_t len = ecg_channel_len(&src->ch), at;
+	size_t len = ecg_channel_len(&src->ch), at, from = pos;
 
 	*nl = 0;
 	if (pos >= len)
 		return 0;
-	at = ecg_channel_find(&src->ch, pos, '\n');
+	if (pos >= src->clean_from && pos < src->clean_to)
+		from = src->clean_to;
+	at = ecg_channel_find(&src->ch, from, '\n');
 	if (at < len)
 		return at + 1 - pos;
+	src->clean_from = pos;
+	src->clean_to = len;
 	/*
 	 * No newline: a full channel cannot wait for one (the line is longer
 	 * than the buffer), and a closed one will never get one.
@@ -99,6 +107,15 @@ next_frame(const struct ecg_source *src, size_t pos, int *nl)
 		return len - pos;
 	}
 	return 0;
+}
+
+/* Consumes n bytes of a source, keeping its scan memory in step. */
+static void
+consume(struct ecg_source *src, size_t n)
+{
+	src->clean_from = src->clean_from > n ? src->clean_from - n : 0;
+	src->clean_to = src->clean_to > n ? src->clean_to - n : 0;
+	ecg_channel_consume(&src->ch, n);
 }
 
 static void
@@ -127,12 +144,14 @@ discard(struct ecg_stream *s)
 {
 	struct ecg_source *src;
 
+	if (s->rest.src != NULL)
+		s->cut = 1;
 	s->rest.src = NULL;
 	while ((src = s->ready) != NULL) {
 		size_t len = ecg_channel_len(&src->ch);
 		dequeue_head(s);
 		s->undelivered += len;
-		ecg_channel_consume(&src->ch, len);
+		consume(src, len);
 		check_finished(s, src);
 	}
 }
@@ -310,7 +329,7 @@ settle(struct ecg_stream *s, struct batch *b, size_t n)
 		f->hdr_off += k;
 		n -= k;
 		k = f->data < n ? f->data : n;
-		ecg_channel_consume(&f->src->ch, k);
+		consume(f->src, k);
 		f->data -= k;
 		n -= k;
 		if (f->nl && n > 0) {
@@ -349,7 +368,21 @@ write_batch(struct ecg_stream *s, struct batch *b)
 			errno = EAGAIN;
 			return -1;
 		}
-		/* FALLTHROUGH */
+		/*
+		 * Room was promised for PIPE_BUF bytes, no more: a longer batch
+		 * (or a long line) goes out in several writes; settle() handles
+		 * the partial write like any other.
+		 */
+		{
+			size_t total = 0;
+			int i;
+			for (i = 0; i < b->niov && total < PIPE_BUF; i++) {
+				if (total + b->iov[i].iov_len > PIPE_BUF)
+					b->iov[i].iov_len = PIPE_BUF - total;
+				total += b->iov[i].iov_len;
+			}
+			return writev(s->fd, b->iov, i);
+		}
 	default:
 		return writev(s->fd, b->iov, b->niov);
 	}
@@ -612,6 +645,13 @@ ecg_output_final(struct ecg_output *out, const char *line, size_t len)
 		return;
 	if (s->mode != MODE_FILE && poll(&pfd, 1, 0) <= 0)
 		return;
+	/* A line cut short at the deadline must not swallow this one. */
+	if (s->cut) {
+		s->cut = 0;
+		do
+			n = write(s->fd, "\n", 1);
+		while (n < 0 && errno == EINTR);
+	}
 	do
 		n = write(s->fd, line, len);
 	while (n < 0 && errno == EINTR);

@@ -38,6 +38,7 @@ struct ecg_source {
 	char hdr[ECG_OUTPUT_HDR_MAX];	/* prefix of the lines in the current batch */
 	size_t hdr_len;
 	uint64_t dropped;		/* bytes its producer had to throw away */
+	size_t clean_from, clean_to;	/* [from, to) of the channel has no newline */
 };
 
 /* A partly written line: it goes out first, whatever else is ready. */
@@ -61,6 +62,7 @@ struct ecg_stream {
 	struct ecg_frame_rest rest;
 	unsigned nsources, nfinished;
 	int failed_errno;		/* the write error that ended it, or 0 */
+	int cut;			/* a line was left half written */
 	int member_done;		/* reported to the errgroup */
 	uint64_t undelivered;		/* bytes thrown away from its channels */
 };

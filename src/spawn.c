@@ -7,10 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum { STEP_SETPGID = 1, STEP_SIGNALS, STEP_DUP2, STEP_CHDIR, STEP_EXEC };
+enum { STEP_SETPGID = 1, STEP_SIGNALS, STEP_DUP2, STEP_CHDIR, STEP_EXEC, STEP_PARENT,
+	STEP_RLIMIT };
 
 static const char *
 step_name(int step)
@@ -24,6 +26,10 @@ step_name(int step)
 		return "dup2";
 	case STEP_CHDIR:
 		return "chdir";
+	case STEP_PARENT:
+		return "prctl";
+	case STEP_RLIMIT:
+		return "setrlimit";
 	default:
 		return "exec";
 	}
@@ -53,15 +59,23 @@ child_fail(int fd, int step)
  * its default action back and the mask is emptied just before exec.
  */
 static void
-child(const struct ecg_spawn *sp, int errfd, const sigset_t *oldmask)
+child(const struct ecg_spawn *sp, int errfd, pid_t parent)
 {
 	struct sigaction sa;
 	sigset_t empty;
 	int sig;
 
-	(void)oldmask;
 	if (setpgid(0, 0) < 0)
 		child_fail(errfd, STEP_SETPGID);
+	/* If ecg-run died before this line, nobody would ever stop us. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		child_fail(errfd, STEP_PARENT);
+	if (getppid() != parent) {
+		errno = ESRCH;
+		child_fail(errfd, STEP_PARENT);
+	}
+	if (sp->nofile != NULL && setrlimit(RLIMIT_NOFILE, sp->nofile) < 0)
+		child_fail(errfd, STEP_RLIMIT);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
 	for (sig = 1; sig < NSIG; sig++)
@@ -85,13 +99,14 @@ ecg_spawn_start(const struct ecg_spawn *sp, pid_t *pid, struct ecg_spawn_failure
 	sigset_t all, old;
 	struct report r;
 	int errpipe[2], saved;
+	pid_t p, self = getpid();
 	ssize_t n;
-	pid_t p;
 
-	failure->step = NULL;
+	failure->step = "pipe";
 	failure->err = 0;
 	if (pipe2(errpipe, O_CLOEXEC) < 0)
 		return -errno;
+	failure->step = "fork";
 	/*
 	 * Block every signal across fork: a signal arriving before the child
 	 * has reset its handlers would otherwise run ecg-run's handler in the
@@ -101,7 +116,7 @@ ecg_spawn_start(const struct ecg_spawn *sp, pid_t *pid, struct ecg_spawn_failure
 	sigprocmask(SIG_SETMASK, &all, &old);
 	p = fork();
 	if (p == 0)
-		child(sp, errpipe[1], &old);
+		child(sp, errpipe[1], self);
 	saved = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	close(errpipe[1]);
@@ -109,6 +124,7 @@ ecg_spawn_start(const struct ecg_spawn *sp, pid_t *pid, struct ecg_spawn_failure
 		close(errpipe[0]);
 		return -saved;
 	}
+	failure->step = NULL;
 	/* Both sides set the group, so it exists whichever runs first. */
 	setpgid(p, p);
 	do

@@ -5,11 +5,18 @@
  * before fork; between fork and exec the child makes only async-signal-safe
  * calls.  A close-on-exec pipe tells the parent whether exec happened: end
  * of file means it did, a record means it did not, and which step failed.
+ *
+ * The child is its own process group and gets back the descriptor limit
+ * ecg-run was started with.  It gets SIGKILL when ecg-run dies
+ * (PR_SET_PDEATHSIG), so even kill -9 of ecg-run does not leave a task's
+ * main process running; the other members of its process group are not
+ * reached that way.
  */
 #ifndef ECG_SPAWN_H
 #define ECG_SPAWN_H
 
 #include <stddef.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 struct ecg_spawn {
@@ -20,6 +27,7 @@ struct ecg_spawn {
 	int stdin_fd;		/* become the child's 0, 1 and 2 */
 	int stdout_fd;
 	int stderr_fd;
+	const struct rlimit *nofile;	/* descriptor limit to give back, or NULL */
 };
 
 /* Why a started child could not become the program. */
@@ -32,7 +40,7 @@ struct ecg_spawn_failure {
  * Forks and execs in a new process group (pgid = pid).  Returns 0 with *pid
  * set, failure->step NULL on success, or set when the child could not exec
  * (it then exits 127 and must still be reaped); -errno when no child could
- * be made at all.
+ * be made at all (failure->step then names what failed: pipe or fork).
  */
 int ecg_spawn_start(const struct ecg_spawn *sp, pid_t *pid, struct ecg_spawn_failure *failure);
 

@@ -13,7 +13,14 @@
 #include "spawn.h"
 #include "value.h"
 
-static const int handled[] = { SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2 };
+/*
+ * HUP, USR1 and USR2 are forwarded.  The others would end ecg-run by
+ * default: each stops the group instead, and is raised again at the end.
+ */
+static const int handled[] = {
+	SIGHUP, SIGUSR1, SIGUSR2, SIGINT, SIGTERM, SIGQUIT,
+	SIGALRM, SIGVTALRM, SIGPROF, SIGXCPU, SIGPWR, SIGSTKFLT,
+};
 #define NHANDLED (sizeof(handled) / sizeof(handled[0]))
 
 static void
@@ -99,7 +106,7 @@ signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		ecg_context_cancel(&sv->root, 128 + sig);
 		return;
 	}
-	if (sig == SIGQUIT)
+	if (sig != SIGINT && sig != SIGTERM)
 		return;
 	/* Asked again while stopping: the user does not want to wait. */
 	note(sv, ECG_NOTE_CAUSE, "received SIG%s while stopping, killing every task", name);
@@ -163,6 +170,17 @@ ecg_supervisor_init(struct ecg_supervisor *sv, struct ev_loop *loop,
 	 * group is seen to be gone as soon as it is.
 	 */
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	/*
+	 * Two pipes per task: a large group needs more descriptors than the
+	 * usual soft limit of 1024.  Tasks get the original limit back.
+	 */
+	if (getrlimit(RLIMIT_NOFILE, &sv->nofile) == 0) {
+		struct rlimit raised = sv->nofile;
+		raised.rlim_cur = raised.rlim_max;
+		if (raised.rlim_cur != sv->nofile.rlim_cur &&
+		    setrlimit(RLIMIT_NOFILE, &raised) == 0)
+			sv->host.nofile = &sv->nofile;
+	}
 	rc = ecg_spawn_which(spec->shell, sv->shell, sizeof(sv->shell));
 	if (rc < 0) {
 		snprintf(err, errlen, "shell %s: %s", spec->shell, strerror(-rc));
@@ -225,6 +243,8 @@ ecg_supervisor_run(struct ecg_supervisor *sv)
 		ecg_task_start(&sv->tasks[i]);
 	if (i < sv->ntasks) {
 		sv->live -= sv->ntasks - i;
+		for (; i < sv->ntasks; i++)
+			ecg_task_skip(&sv->tasks[i]);
 		if (sv->live == 0)
 			ecg_output_close_notes(&sv->out);
 	}

@@ -12,6 +12,7 @@
 
 #include <ev.h>
 #include <limits.h>
+#include <sys/resource.h>
 
 #include "config.h"
 #include "context.h"
@@ -42,7 +43,8 @@ struct ecg_supervisor {
 	size_t ntasks;
 	size_t live;			/* tasks not done yet */
 	char shell[PATH_MAX];
-	ev_signal sigs[6];
+	struct rlimit nofile;		/* the limit we were started with */
+	ev_signal sigs[12];
 	ev_timer deadline;		/* armed when the group is cancelled */
 	struct ecg_context_waiter group_cancel;
 	int signal;			/* the signal that was the cause, or 0 */

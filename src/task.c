@@ -22,6 +22,7 @@ extern char **environ;
 #define POLL_EVERY 0.025
 
 static void check_done(struct ecg_task *t);
+static void read_pipe(struct ecg_task_pipe *p);
 
 const char *
 ecg_task_state_name(enum ecg_task_state s)
@@ -302,8 +303,10 @@ pipe_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	}
 	t->host->note(t->host->note_arg, ECG_NOTE_VERBOSE, name(t),
 	    "process group gone but its output is still open elsewhere, closing it");
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 2; i++) {
+		read_pipe(&t->pipes[i]);
 		close_pipe(&t->pipes[i]);
+	}
 	check_done(t);
 }
 
@@ -380,8 +383,6 @@ process_ended(struct ecg_task *t)
 	}
 	check_done(t);
 }
-
-static void read_pipe(struct ecg_task_pipe *p);
 
 static void
 child_cb(struct ev_loop *loop, ev_child *w, int revents)
@@ -543,12 +544,13 @@ ecg_task_start(struct ecg_task *t)
 	sp.stdin_fd = h->devnull;
 	sp.stdout_fd = fds[0][1];
 	sp.stderr_fd = fds[1][1];
+	sp.nofile = h->nofile;
 	rc = ecg_spawn_start(&sp, &pid, &f);
 	close(fds[0][1]);
 	close(fds[1][1]);
 	fds[0][1] = fds[1][1] = -1;
 	if (rc < 0) {
-		start_failed(t, "fork", NULL, -rc);
+		start_failed(t, f.step, NULL, -rc);
 		goto fail;
 	}
 	t->pid = pid;
@@ -581,12 +583,24 @@ fail:
 }
 
 void
+ecg_task_skip(struct ecg_task *t)
+{
+	if (t->state != ECG_TASK_PENDING)
+		return;
+	set_state(t, ECG_TASK_DONE);
+	ecg_channel_close(&t->pipes[0].src.ch);
+	ecg_channel_close(&t->pipes[1].src.ch);
+}
+
+void
 ecg_task_abandon(struct ecg_task *t)
 {
 	struct ecg_task_host *h = t->host;
 	int i;
 
-	if (t->state == ECG_TASK_DONE || t->state == ECG_TASK_PENDING)
+	if (t->state == ECG_TASK_PENDING)
+		ecg_task_skip(t);
+	if (t->state == ECG_TASK_DONE)
 		return;
 	if (!group_gone(t))
 		send_group(t, SIGKILL, 1);

@@ -60,6 +60,7 @@ struct ecg_task_host {
 	size_t buffer;			/* channel capacity */
 	int devnull;			/* every task's stdin */
 	int verbose;			/* notes may carry pids */
+	const struct rlimit *nofile;	/* the descriptor limit tasks get */
 	ecg_note_fn note;
 	void *note_arg;
 	void (*on_done)(struct ecg_task *t, void *arg);
@@ -103,6 +104,8 @@ void ecg_task_destroy(struct ecg_task *t);
 
 /* Starts the command; a task that cannot start fails with status 127. */
 void ecg_task_start(struct ecg_task *t);
+/* A task that will never start: its output sources end at once. */
+void ecg_task_skip(struct ecg_task *t);
 /* Sends sig to the process group, if it may still have members. */
 void ecg_task_signal(struct ecg_task *t, int sig);
 /* SIGKILL to the process group now. */

@@ -131,3 +131,10 @@ load helper
 	[ "$stderr" = "ecg-run: standard output is closed" ]
 	[ ! -e ran ]
 }
+
+@test "options may follow TASK names" {
+	printf '[a]\ncommand = echo a\n[b]\ncommand = echo b\n' >g.ini
+	run ecg -c g.ini b -q --color=never
+	[ "$status" -eq 0 ]
+	[ "$output" = "b | b" ]
+}

@@ -197,3 +197,27 @@ load helper
 	[[ "$stderr" == "g.ini:5: stop_timeout 'forever': not a duration"* ]]
 	[ ! -e ran ]
 }
+
+@test "a multi-line script keeps ;; lines, shell comments and relative indentation" {
+	cat >g.ini <<-'INI'
+	[script]
+	command =
+	    x=a
+	    case $x in
+	      a)
+	        echo "is a"
+	        ;;
+	      # a shell comment inside the script
+
+	      *) echo other ;;
+	    esac
+	    cat <<'END'
+	    here
+	      indented
+	    END
+	; an INI comment at the start of a line: not part of the value
+	INI
+	run ecg -q -c g.ini
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'script | is a\nscript | here\nscript |   indented')" ]
+}

@@ -1,0 +1,140 @@
+#!/usr/bin/env bats
+# Containment: large groups, descriptor limits, escaped processes, kill -9.
+
+load helper
+
+@test "1,000 tasks run under a soft descriptor limit of 1024; one fails, all go" {
+	{
+		for i in $(seq 1 999); do
+			printf '[s%d]\ncommand = exec sleep 300\n' "$i"
+		done
+		printf '[bad]\ncommand = sleep 2; exit 3\n'
+	} >g.ini
+	run --separate-stderr bash -c "ulimit -Sn 1024; exec '$ECG_BIN' -q -c g.ini"
+	[ "$status" -eq 3 ]
+	[ "$stderr" = "ecg-run: bad: failed with status 3, stopping the group" ]
+	no_marked_left
+}
+
+@test "tasks get the descriptor limit ecg-run was started with" {
+	printf '[a]\ncommand = ulimit -Sn\n' >g.ini
+	run bash -c "ulimit -Sn 512; '$ECG_BIN' -q -c g.ini"
+	[ "$status" -eq 0 ]
+	[ "$output" = "a | 512" ]
+}
+
+@test "out of descriptors: the task that cannot start fails with 127, the rest stop cleanly" {
+	{
+		for i in $(seq 1 60); do
+			printf '[s%d]\ncommand = exec sleep 300\n' "$i"
+		done
+	} >g.ini
+	run -127 --separate-stderr bash -c "ulimit -n 64; exec '$ECG_BIN' -q -c g.ini"
+	[ "$status" -eq 127 ]
+	[[ "$stderr" == *"cannot start: pipe: Too many open files"* ]]
+	[ "$(grep -c 'cannot start' <<<"$stderr")" -eq 1 ]
+	no_marked_left
+}
+
+@test "no descriptor leaks: ecg-run holds 2 per running task plus a constant" {
+	{
+		for i in $(seq 1 20); do
+			printf '[s%d]\ncommand = exec sleep 300\n' "$i"
+		done
+		printf '[q]\ncommand = true\n[f]\ncommand = exit 0\ncwd = /nonexistent\ncancel_on = never\n'
+	} >g.ini
+	"$ECG_BIN" -q -c g.ini >out.txt 2>err.txt &
+	local pid=$! n
+	wait_for 20 bash -c "[ \$(pgrep -P $pid | wc -l) -eq 20 ]"
+	n=$(ls /proc/$pid/fd | wc -l)
+	echo "# $n descriptors for 20 running tasks" >&3
+	# 20 tasks x 2 pipes, 0-2, /dev/null, libev's few, the private stdout/stderr
+	[ "$n" -le $((40 + 12)) ]
+	kill -TERM "$pid"
+	wait "$pid" || true
+	no_marked_left
+}
+
+@test "kill -9 of ecg-run: the tasks' main processes die with it" {
+	printf '[a]\ncommand = exec sleep 300\n[b]\ncommand = exec sleep 301\n' >g.ini
+	"$ECG_BIN" -q -c g.ini >out.txt 2>&1 &
+	local pid=$!
+	wait_for 20 bash -c "[ \$(pgrep -P $pid | wc -l) -eq 2 ]"
+	kill -9 "$pid"
+	wait "$pid" || true
+	wait_for 10 no_marked_left
+}
+
+@test "a cancellation while tasks are still being started never hangs" {
+	printf '[a]\ncommand = true\n[b]\ncommand = true\n[c]\ncommand = true\n' >g.ini
+	# the first "started" note fails to be written: the group stops at once
+	run bash -c "'$ECG_BIN' -c g.ini 2>/dev/full"
+	[ "$status" -eq 125 ]
+	# so few descriptors that a pipe cannot be made for the second task
+	run -127 --separate-stderr bash -c "ulimit -n 12; exec '$ECG_BIN' -q -c g.ini"
+	[ "$status" -eq 127 ]
+	[[ "$stderr" == *"cannot start: pipe: Too many open files"* ]]
+}
+
+@test "a signal that would end ecg-run (ALRM) stops the group first" {
+	printf '[a]\ncommand = sleep 300 & wait\n' >g.ini
+	start_bg() { "$ECG_BIN" "$@" >out.txt 2>err.txt & ECG_PID=$!; }
+	start_bg -c g.ini
+	wait_for 20 bash -c "grep -q started err.txt"
+	kill -ALRM "$ECG_PID"
+	local status=0
+	wait "$ECG_PID" || status=$?
+	[ "$status" -eq $((128 + 14)) ]
+	grep -q "received SIGALRM, stopping the group" err.txt
+	no_marked_left
+}
+
+@test "a file size limit on ecg-run's output: 125, nothing left running" {
+	printf '[a]\ncommand = sleep 300 & head -c 100000 /dev/zero | tr "\\\\0" x; echo; wait\n' >g.ini
+	local status=0
+	bash -c "ulimit -f 8; exec '$ECG_BIN' -c g.ini >big.txt 2>err.txt" || status=$?
+	[ "$status" -eq 125 ]
+	grep -q "cannot write to stdout (File too large), stopping the group" err.txt
+	no_marked_left
+}
+
+@test "stdout that cannot be reopened (another user's pipe): whole lines, and no stall" {
+	command -v setpriv >/dev/null || skip "setpriv not installed"
+	[ "$(id -u)" -eq 0 ] || skip "needs root to change user"
+	setpriv --reuid=nobody --regid=nogroup --clear-groups "$ECG_BIN" -V >/dev/null 2>&1 ||
+		skip "user nobody cannot run $ECG_BIN here"
+	local asnobody="setpriv --reuid=nobody --regid=nogroup --clear-groups"
+	# the generator is passed inline: nobody may not read the test directory
+	local gen
+	gen=$(sed -n '/^awk/,$p' "$FIXTURES/gen-lines.sh" | sed 's/"\$1"/"$N"/; s/"\$2"/"$C"/')
+	{
+		printf '[group]\nbuffer = 1K\n'
+		for i in 1 2 3; do
+			printf '[t%d]\nenv = N=t%d\nenv = C=3000\ncommand =\n' "$i" "$i"
+			printf '%s\n' "$gen" | sed 's/^/    /'
+		done
+	} >g.ini
+	chmod 644 g.ini
+	$asnobody "$ECG_BIN" -q -c - <g.ini 2>err.txt | while IFS= read -r l; do printf '%s\n' "$l"; done >out.txt
+	run "$FIXTURES/check-lines.sh" 3 3000 <out.txt
+	echo "$output"
+	[ "$output" = ok ]
+	# a long line into a reader that stops reading: SIGTERM still ends it in time
+	printf '[a]\ncommand = trap "" TERM; head -c 300000 /dev/zero | tr "\\\\0" x; echo; exec sleep 100\nstop_timeout = 1s\n' >s.ini
+	chmod 644 s.ini
+	mkfifo held
+	chmod 666 held
+	exec 5<>held
+	$asnobody "$ECG_BIN" -q -c - <s.ini >held 2>err.txt &
+	local pid=$! t0 t1 status=0
+	sleep 0.5
+	t0=$(now_ms)
+	kill -TERM "$pid"
+	wait "$pid" || status=$?
+	t1=$(now_ms)
+	exec 5<&-
+	echo "# stopped in $((t1 - t0)) ms" >&3
+	[ "$status" -eq 143 ]
+	[ $((t1 - t0)) -lt 8000 ]
+	no_marked_left
+}
