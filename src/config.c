@@ -656,6 +656,9 @@ ecg_config_load(struct ecg_group_spec *g, const char *path, char *err, size_t er
 		if (!L.failed && g->tasks[i].command == NULL)
 			failf(&L, g->tasks[i].line, "task [%s] has no command", g->tasks[i].name);
 	}
+	g->stop_signal = g->defaults.set & (1u << K_STOP_SIGNAL) ? g->defaults.stop_signal : SIGTERM;
+	g->stop_timeout_ms = g->defaults.set & (1u << K_STOP_TIMEOUT) ?
+	    g->defaults.stop_timeout_ms : DEFAULT_STOP_TIMEOUT_MS;
 	if (!L.failed && g->shell == NULL)
 		g->shell = xstrdup(&L, DEFAULT_SHELL);
 	if (!L.failed && ecg_spawn_which(g->shell, shellpath, sizeof(shellpath)) < 0)

@@ -45,6 +45,8 @@ struct ecg_group_spec {
 	char *name;
 	char *shell;
 	size_t buffer;		/* channel capacity per stream per task */
+	int stop_signal;	/* the group's default, for processes of no known task */
+	long stop_timeout_ms;
 	struct ecg_task_spec defaults;	/* the [group] section */
 	struct ecg_task_spec *tasks;
 	size_t ntasks;

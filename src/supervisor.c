@@ -10,6 +10,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "escapees.h"
 #include "spawn.h"
 #include "value.h"
 
@@ -29,6 +30,8 @@ note(struct ecg_supervisor *sv, enum ecg_note_level level, const char *fmt, cons
 	sv->host.note(sv->host.note_arg, level, NULL, fmt, arg);
 }
 
+static void sweep_end(struct ecg_supervisor *sv);
+
 static void
 abandon(struct ecg_supervisor *sv)
 {
@@ -37,6 +40,11 @@ abandon(struct ecg_supervisor *sv)
 	if (sv->abandoned)
 		return;
 	sv->abandoned = 1;
+	if (ev_is_active(&sv->sweep_poll)) {
+		for (i = 0; i < sv->nescapees; i++)
+			ecg_escapees_signal(sv->escapees[i].pid, SIGKILL);
+		sweep_end(sv);
+	}
 	for (i = 0; i < sv->ntasks; i++)
 		ecg_task_abandon(&sv->tasks[i]);
 	ecg_output_close_notes(&sv->out);
@@ -127,6 +135,198 @@ output_failed(int fd, int err, void *arg)
 	    strerror(err));
 }
 
+#define SCAN_EVERY 0.1
+#define ESCAPEES_MAX 4096
+
+static int
+cmp_pid(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static long
+task_named(struct ecg_supervisor *sv, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sv->ntasks; i++)
+		if (strcmp(sv->tasks[i].spec->name, name) == 0)
+			return (long)i;
+	return -1;
+}
+
+/*
+ * Finds the escapees again, at most every SCAN_EVERY seconds (a scan may
+ * have to read every process's /proc entry).  Known ones keep their task;
+ * new ones are looked up by the ECG_RUN_TASK they inherited.
+ */
+static void
+scan_escapees(struct ecg_supervisor *sv, int force)
+{
+	pid_t found[256], *pids = found;
+	struct ecg_escapee *list;
+	size_t nmains = 0, i, j, n;
+	char name[ECG_CONFIG_NAME_MAX + 1];
+	long count;
+
+	if (!force && ev_now(sv->loop) - sv->scanned < SCAN_EVERY)
+		return;
+	sv->scanned = ev_now(sv->loop);
+	for (i = 0; i < sv->ntasks; i++)
+		if (sv->tasks[i].pid > 0 && !sv->tasks[i].reaped)
+			sv->mains[nmains++] = sv->tasks[i].pid;
+	qsort(sv->mains, nmains, sizeof(*sv->mains), cmp_pid);
+	count = ecg_escapees_scan(getpid(), sv->mains, nmains, found, 256);
+	if (count > 256) {
+		pids = malloc(ESCAPEES_MAX * sizeof(*pids));
+		if (pids == NULL)
+			return;
+		count = ecg_escapees_scan(getpid(), sv->mains, nmains, pids, ESCAPEES_MAX);
+	}
+	if (count < 0)
+		count = 0;
+	n = (size_t)count < ESCAPEES_MAX ? (size_t)count : ESCAPEES_MAX;
+	list = calloc(n + 1, sizeof(*list));
+	if (list == NULL)
+		goto out;
+	for (i = 0; i < n; i++) {
+		list[i].pid = pids[i];
+		list[i].task = -2;
+		for (j = 0; j < sv->nescapees; j++)
+			if (sv->escapees[j].pid == pids[i])
+				list[i].task = sv->escapees[j].task;
+		if (list[i].task == -2)
+			list[i].task = ecg_escapees_task_of(pids[i], name, sizeof(name)) == 0 ?
+			    task_named(sv, name) : -1;
+	}
+	free(sv->escapees);
+	sv->escapees = list;
+	sv->nescapees = n;
+out:
+	if (pids != found)
+		free(pids);
+}
+
+/* The host hook of the tasks: signals and counts a task's escapees. */
+static size_t
+task_escaped(struct ecg_task *t, int sig, void *arg)
+{
+	struct ecg_supervisor *sv = arg;
+	long idx = (long)(t - sv->tasks);
+	size_t i, alive = 0;
+
+	scan_escapees(sv, 0);
+	for (i = 0; i < sv->nescapees; i++) {
+		if (sv->escapees[i].task != idx || kill(sv->escapees[i].pid, 0) < 0)
+			continue;
+		alive++;
+		if (sig != 0)
+			ecg_escapees_signal(sv->escapees[i].pid, sig);
+	}
+	return alive;
+}
+
+static size_t
+escapees_alive(struct ecg_supervisor *sv)
+{
+	size_t i, alive = 0;
+
+	for (i = 0; i < sv->nescapees; i++)
+		if (kill(sv->escapees[i].pid, 0) == 0)
+			alive++;
+	return alive;
+}
+
+static void
+sweep_end(struct ecg_supervisor *sv)
+{
+	ev_timer_stop(sv->loop, &sv->sweep_poll);
+	ev_timer_stop(sv->loop, &sv->sweep_kill);
+	ecg_output_close_notes(&sv->out);
+	ecg_errgroup_done(&sv->eg, 0);
+}
+
+static void
+sweep_poll_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct ecg_supervisor *sv = w->data;
+
+	(void)loop;
+	(void)revents;
+	scan_escapees(sv, 0);
+	if (escapees_alive(sv) == 0)
+		sweep_end(sv);
+}
+
+static void
+sweep_kill_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct ecg_supervisor *sv = w->data;
+	size_t i;
+
+	(void)revents;
+	if (sv->sweep_killed) {
+		sv->host.note(sv->host.note_arg, ECG_NOTE_ERROR, NULL,
+		    "%zu escaped process(es) still running after SIGKILL, giving up on them",
+		    escapees_alive(sv));
+		sweep_end(sv);
+		return;
+	}
+	sv->sweep_killed = 1;
+	scan_escapees(sv, 1);
+	sv->host.note(sv->host.note_arg, ECG_NOTE_INFO, NULL,
+	    "%zu escaped process(es) still running after the stop signal, sending SIGKILL",
+	    escapees_alive(sv));
+	for (i = 0; i < sv->nescapees; i++)
+		ecg_escapees_signal(sv->escapees[i].pid, SIGKILL);
+	ev_timer_set(w, ECG_SUPERVISOR_GRACE, 0);
+	ev_timer_start(loop, w);
+}
+
+/*
+ * Every task is over.  What is left are processes that escaped their
+ * task's process group and outlived its end (or came from no known task):
+ * they are stopped like their task (or with the group's defaults), so
+ * that nothing a task started outlives ecg-run.  The sweep is a member of
+ * the errgroup, and ecg-run's own messages stay open until it ends.
+ */
+static void
+sweep(struct ecg_supervisor *sv)
+{
+	long longest = 0, ms;
+	size_t i, n;
+	int sig;
+
+	scan_escapees(sv, 1);
+	if (escapees_alive(sv) == 0 || sv->abandoned) {
+		/* Past the deadline nobody waits: SIGKILL, and on. */
+		for (i = 0; i < sv->nescapees; i++)
+			ecg_escapees_signal(sv->escapees[i].pid, SIGKILL);
+		ecg_output_close_notes(&sv->out);
+		return;
+	}
+	ecg_errgroup_go(&sv->eg);
+	n = escapees_alive(sv);
+	sv->host.note(sv->host.note_arg, ECG_NOTE_INFO, NULL,
+	    "%zu process%s that left %s task's process group still running, stopping %s", n,
+	    n == 1 ? "" : "es", n == 1 ? "its" : "their", n == 1 ? "it" : "them");
+	for (i = 0; i < sv->nescapees; i++) {
+		const struct ecg_task_spec *t = sv->escapees[i].task >= 0 ?
+		    sv->tasks[sv->escapees[i].task].spec : NULL;
+		sig = t != NULL ? t->stop_signal : sv->spec->stop_signal;
+		ms = t != NULL ? t->stop_timeout_ms : sv->spec->stop_timeout_ms;
+		if (ms > longest)
+			longest = ms;
+		ecg_escapees_signal(sv->escapees[i].pid, sig);
+		ecg_escapees_signal(sv->escapees[i].pid, SIGCONT);
+	}
+	ev_timer_set(&sv->sweep_kill, (double)longest / 1000.0, 0);
+	ev_timer_start(sv->loop, &sv->sweep_kill);
+	ev_timer_start(sv->loop, &sv->sweep_poll);
+}
+
 static void
 task_done(struct ecg_task *t, void *arg)
 {
@@ -134,7 +334,7 @@ task_done(struct ecg_task *t, void *arg)
 
 	(void)t;
 	if (sv->live > 0 && --sv->live == 0)
-		ecg_output_close_notes(&sv->out);
+		sweep(sv);
 }
 
 static void
@@ -164,6 +364,10 @@ ecg_supervisor_init(struct ecg_supervisor *sv, struct ev_loop *loop,
 	ecg_errgroup_init(&sv->eg, &sv->group);
 	ev_timer_init(&sv->deadline, deadline_cb, 0, 0);
 	sv->deadline.data = sv;
+	ev_timer_init(&sv->sweep_poll, sweep_poll_cb, 0.025, 0.025);
+	sv->sweep_poll.data = sv;
+	ev_timer_init(&sv->sweep_kill, sweep_kill_cb, 0, 0);
+	sv->sweep_kill.data = sv;
 	/*
 	 * Orphans of the tasks (a background job whose shell has gone) come
 	 * to us rather than to init: libev reaps them at once, so a process
@@ -210,8 +414,10 @@ ecg_supervisor_init(struct ecg_supervisor *sv, struct ev_loop *loop,
 	sv->host.note_arg = opts->note_arg;
 	sv->host.on_done = task_done;
 	sv->host.done_arg = sv;
+	sv->host.escaped = task_escaped;
+	sv->mains = calloc(spec->ntasks + 1, sizeof(*sv->mains));
 	sv->tasks = calloc(spec->ntasks, sizeof(*sv->tasks));
-	if (sv->tasks == NULL) {
+	if (sv->tasks == NULL || sv->mains == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
@@ -246,7 +452,7 @@ ecg_supervisor_run(struct ecg_supervisor *sv)
 		for (; i < sv->ntasks; i++)
 			ecg_task_skip(&sv->tasks[i]);
 		if (sv->live == 0)
-			ecg_output_close_notes(&sv->out);
+			sweep(sv);
 	}
 	ecg_errgroup_wait(&sv->eg, all_done, sv);
 	ev_run(sv->loop, 0);
@@ -261,6 +467,10 @@ ecg_supervisor_destroy(struct ecg_supervisor *sv)
 	for (i = 0; i < NHANDLED; i++)
 		ev_signal_stop(sv->loop, &sv->sigs[i]);
 	ev_timer_stop(sv->loop, &sv->deadline);
+	ev_timer_stop(sv->loop, &sv->sweep_poll);
+	ev_timer_stop(sv->loop, &sv->sweep_kill);
+	free(sv->escapees);
+	free(sv->mains);
 	ecg_context_forget(&sv->group, &sv->group_cancel);
 	for (i = 0; i < sv->ntasks; i++)
 		ecg_task_destroy(&sv->tasks[i]);

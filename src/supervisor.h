@@ -30,6 +30,12 @@ struct ecg_supervisor_opts {
 	void *note_arg;
 };
 
+/* A process that left its task's process group (see escapees.h). */
+struct ecg_escapee {
+	pid_t pid;
+	long task;			/* index into tasks, -1 when unknown */
+};
+
 struct ecg_supervisor {
 	struct ev_loop *loop;
 	const struct ecg_group_spec *spec;
@@ -47,6 +53,13 @@ struct ecg_supervisor {
 	ev_signal sigs[12];
 	ev_timer deadline;		/* armed when the group is cancelled */
 	struct ecg_context_waiter group_cancel;
+	struct ecg_escapee *escapees;	/* as last scanned */
+	size_t nescapees;
+	double scanned;			/* ev_now of that scan */
+	pid_t *mains;			/* scratch: pids of unreaped main processes */
+	ev_timer sweep_poll;		/* at the end: are the escapees gone? */
+	ev_timer sweep_kill;		/* at the end: their stop_timeout */
+	int sweep_killed;
 	int signal;			/* the signal that was the cause, or 0 */
 	int abandoned;			/* the deadline passed */
 };

@@ -188,12 +188,21 @@ signame(int sig, char *buf, size_t len)
 	return ecg_value_signame(sig, buf, len);
 }
 
-/* kill(2) on the process group, unless it is known to be gone. */
+/*
+ * kill(2) on the process group, unless it is known to be gone, and on the
+ * task's processes that left the group.
+ */
 static void
 send_group(struct ecg_task *t, int sig, int noted)
 {
+	struct ecg_task_host *h = t->host;
 	char buf[16];
+	size_t n = h->escaped != NULL ? h->escaped(t, sig, h->done_arg) : 0;
 
+	if (noted && n > 0)
+		h->note(h->note_arg, ECG_NOTE_VERBOSE, name(t),
+		    "sent SIG%s to %zu process%s that left its process group",
+		    signame(sig, buf, sizeof(buf)), n, n == 1 ? "" : "es");
 	if (!t->group_alive)
 		return;
 	if (kill(-t->pid, sig) < 0 && errno == ESRCH) {
@@ -201,17 +210,23 @@ send_group(struct ecg_task *t, int sig, int noted)
 		return;
 	}
 	if (noted)
-		t->host->note(t->host->note_arg, ECG_NOTE_VERBOSE, name(t),
+		h->note(h->note_arg, ECG_NOTE_VERBOSE, name(t),
 		    "sent SIG%s to process group %d", signame(sig, buf, sizeof(buf)),
 		    (int)t->pid);
 }
 
-/* Looks whether any member of the process group is left. */
+/* Looks whether anything of the task is left: its process group, or escapees. */
 static int
 group_gone(struct ecg_task *t)
 {
+	struct ecg_task_host *h = t->host;
+
+	if (t->given_up)
+		return 1;
 	if (t->group_alive && kill(-t->pid, 0) < 0 && errno == ESRCH)
 		t->group_alive = 0;
+	if (t->reaped && h->escaped != NULL && h->escaped(t, 0, h->done_arg) > 0)
+		return 0;
 	return !t->group_alive;
 }
 
@@ -606,6 +621,7 @@ ecg_task_abandon(struct ecg_task *t)
 		send_group(t, SIGKILL, 1);
 	/* Whatever is still unreaped, libev reaps; we stop waiting for it. */
 	t->group_alive = 0;
+	t->given_up = 1;
 	if (!t->reaped) {
 		ev_child_stop(h->loop, &t->child);
 		t->reaped = 1;

@@ -65,6 +65,11 @@ struct ecg_task_host {
 	void *note_arg;
 	void (*on_done)(struct ecg_task *t, void *arg);
 	void *done_arg;
+	/*
+	 * The task's processes outside its process group: sends them sig
+	 * (unless 0) and returns how many are alive.
+	 */
+	size_t (*escaped)(struct ecg_task *t, int sig, void *arg);
 };
 
 struct ecg_task_pipe {
@@ -86,6 +91,7 @@ struct ecg_task {
 	int start_failed;		/* it could not become the command */
 	int kill_sent;			/* SIGKILL was sent to the group */
 	int stop_sent;			/* the stop signal was sent to the group */
+	int given_up;			/* abandoned at the deadline */
 	char **envp;			/* built before fork */
 	char *argv[4];			/* SHELL -c COMMAND */
 	char *env_task, *env_group;	/* ECG_RUN_TASK=..., ECG_RUN_GROUP=... */

@@ -138,3 +138,51 @@ load helper
 	[ $((t1 - t0)) -lt 8000 ]
 	no_marked_left
 }
+
+@test "a setsid escapee is stopped with its task when the task's main process ends" {
+	cat >g.ini <<-'INI'
+	[daemon]
+	command = setsid sh -c 'echo daemon up; exec sleep 300' & sleep 0.5; echo main done
+	[other]
+	command = sleep 1; echo other done
+	INI
+	run --separate-stderr ecg -v -c g.ini
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"daemon: sent SIGTERM to 1 process that left its process group"* ]]
+	no_marked_left
+}
+
+@test "a double-forked daemon is stopped when the group is cancelled" {
+	cat >g.ini <<-'INI'
+	[svc]
+	command = (setsid sh -c 'trap "" TERM; exec sleep 300' &); (setsid sleep 301 &); sleep 300
+	stop_timeout = 1s
+	[bad]
+	command = sleep 0.5; exit 4
+	INI
+	run --separate-stderr ecg -c g.ini
+	[ "$status" -eq 4 ]
+	no_marked_left
+}
+
+@test "an escapee of no known task is stopped at the end with the group's defaults" {
+	cat >g.ini <<-'INI'
+	[group]
+	stop_timeout = 1s
+	[a]
+	command = (env -i ECG_TEST_MARK="$ECG_TEST_MARK" setsid sh -c 'trap "" TERM; exec sleep 300' &); sleep 0.5; echo launched
+	INI
+	local t0 t1
+	t0=$(now_ms)
+	run --separate-stderr ecg -c g.ini
+	t1=$(now_ms)
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"1 process that left its task's process group still running, stopping it"* ]]
+	[[ "$stderr" == *"1 escaped process(es) still running after the stop signal, sending SIGKILL"* ]]
+	[ $((t1 - t0)) -lt 8000 ]
+	# the marker is in its environment, but not ECG_RUN_TASK: look for it by hand
+	local p
+	for p in $(pgrep -x sleep); do
+		! grep -qs -a "ECG_TEST_MARK=$MARK" "/proc/$p/environ"
+	done
+}
