@@ -24,7 +24,7 @@ UNIT_BINS = $(UNITS:%=tests/unit/test_%)
 BUILD_DEPS = make gcc libc6-dev pkg-config libev-dev libinih-dev
 TEST_DEPS = bats
 
-.PHONY: all run check unit deps test-deps install uninstall clean sanitize valgrind
+.PHONY: all run check unit deps test-deps install uninstall clean sanitize valgrind fuzz
 
 all: ecg-run
 
@@ -70,6 +70,20 @@ valgrind: test-deps
 	ECG_RUN_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
 		bats tests
 
+# libFuzzer on the configuration loader, for FUZZ_SECONDS; a crash fails the target
+# and leaves its input in tests/fuzz/crash-* (turn each into a regression test).
+FUZZ_SECONDS ?= 60
+FUZZ_SRCS = src/config.c src/inilex.c src/value.c src/spawn.c
+fuzz: test-deps
+	@sh tests/deps.sh clang
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc $(INIH_CFLAGS) \
+		-o tests/fuzz/fuzz_config tests/fuzz/fuzz_config.c $(FUZZ_SRCS) $(INIH_LIBS)
+	rm -rf tests/fuzz/run-corpus && mkdir -p tests/fuzz/run-corpus
+	cp conf/*.ini tests/fuzz/corpus/* tests/fuzz/run-corpus/
+	tests/fuzz/fuzz_config -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
+		-artifact_prefix=tests/fuzz/ -print_final_stats=1 tests/fuzz/run-corpus
+	rm -rf tests/fuzz/run-corpus
+
 install: ecg-run
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(MANPREFIX)/man5 \
 		$(DESTDIR)$(DOCDIR)/examples
@@ -84,4 +98,5 @@ uninstall:
 	rm -rf $(DESTDIR)$(DOCDIR)
 
 clean:
-	rm -f ecg-run src/*.o $(UNIT_BINS)
+	rm -f ecg-run src/*.o $(UNIT_BINS) tests/fuzz/fuzz_config
+	rm -rf tests/fuzz/run-corpus
