@@ -91,10 +91,11 @@ ecg_value_size(const char *s, size_t *bytes, const char **why)
 		*why = "not a size (try 4096, 64K, 64KiB, 1M or 1MiB)";
 		return -EINVAL;
 	}
+	/* Saturates: any number this large is out of range anyway. */
 	while (isdigit((unsigned char)*p)) {
-		v = v * 10 + (unsigned long long)(*p++ - '0');
-		if (v > (1ULL << 40))
-			break;
+		if (v <= (1ULL << 40))
+			v = v * 10 + (unsigned long long)(*p - '0');
+		p++;
 	}
 	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		if (strcasecmp(p, units[i].unit) != 0)
