@@ -24,7 +24,8 @@ UNIT_BINS = $(UNITS:%=tests/unit/test_%)
 BUILD_DEPS = make gcc libc6-dev pkg-config libev-dev libinih-dev
 TEST_DEPS = bats
 
-.PHONY: all run check unit deps test-deps install uninstall clean sanitize valgrind fuzz
+.PHONY: all run check unit deps test-deps install uninstall clean sanitize valgrind valgrind-suite \
+	fuzz lint stress
 
 all: ecg-run
 
@@ -64,11 +65,50 @@ sanitize: test-deps
 		bats tests
 	$(MAKE) clean
 
-# The unit tests and the suite's ecg-run under valgrind memcheck.
-valgrind: test-deps
+# The C unit tests under valgrind memcheck; valgrind-suite also runs the
+# bats suite with ecg-run under memcheck (slower, timing tests get slack).
+VALGRIND = valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
+valgrind: unit
+	@sh tests/deps.sh valgrind
+	@for t in $(UNIT_BINS); do \
+		echo "# $$t under valgrind"; \
+		$(VALGRIND) $$t || exit 1; \
+	done
+
+valgrind-suite: test-deps
+	@sh tests/deps.sh valgrind
 	@$(MAKE) --no-print-directory all unit
-	ECG_RUN_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
-		bats tests
+	ECG_RUN_WRAP="$(VALGRIND)" BATS_TEST_TIMEOUT=300 bats tests
+
+# The randomized fault matrix (tests/stress/stress.sh): STRESS_RUNS runs of up to
+# STRESS_MAX_TASKS tasks; STRESS_SEED makes a run reproducible.
+STRESS_RUNS ?= 200
+STRESS_MAX_TASKS ?= 200
+STRESS_SEED ?= $(shell date +%s)
+tests/stress/lines: tests/stress/lines.c
+	$(CC) $(WARN) -D_POSIX_C_SOURCE=200809L $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+stress: test-deps tests/stress/lines
+	@$(MAKE) --no-print-directory all
+	bash tests/stress/stress.sh $(STRESS_RUNS) $(STRESS_SEED) $(STRESS_MAX_TASKS)
+
+# Static analysis; every check left out is left out for a stated reason:
+#  variableScope, DeprecatedOrUnsafeBufferHandling: declarations stay at the top of a
+#    function (style(9)); the C11 Annex K *_s functions do not exist in glibc.
+#  not-null-terminated-result: the prefix header is a counted byte buffer, never a string.
+#  valist.Uninitialized: a false positive of clang 14's analyzer on va_start + v*printf.
+#  easily-swappable-parameters, err33-c: style, and unchecked printf-family results.
+#  reserved-identifier, dcl37-c: _GNU_SOURCE is defined on purpose.
+TIDY_CHECKS = -*,bugprone-*,clang-analyzer-*,cert-*,-bugprone-easily-swappable-parameters,\
+-cert-err33-c,-bugprone-reserved-identifier,-cert-dcl37-c,-cert-dcl51-cpp,\
+-clang-analyzer-security.insecureAPI.DeprecatedOrUnsafeBufferHandling,\
+-bugprone-not-null-terminated-result,-clang-analyzer-valist.Uninitialized
+lint:
+	@sh tests/deps.sh cppcheck clang-tidy $(BUILD_DEPS)
+	cppcheck --enable=warning,style,performance,portability --std=c11 --inline-suppr \
+		--suppress=variableScope --quiet --error-exitcode=1 -Isrc src/*.c
+	clang-tidy --quiet --warnings-as-errors='*' -checks='$(TIDY_CHECKS)' src/*.c -- \
+		-std=c17 -D_GNU_SOURCE -Isrc $(INIH_CFLAGS)
 
 # libFuzzer on the configuration loader, for FUZZ_SECONDS; a crash fails the target
 # and leaves its input in tests/fuzz/crash-* (turn each into a regression test).
@@ -98,5 +138,5 @@ uninstall:
 	rm -rf $(DESTDIR)$(DOCDIR)
 
 clean:
-	rm -f ecg-run src/*.o $(UNIT_BINS) tests/fuzz/fuzz_config
+	rm -f ecg-run src/*.o $(UNIT_BINS) tests/fuzz/fuzz_config tests/stress/lines
 	rm -rf tests/fuzz/run-corpus

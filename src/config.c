@@ -40,8 +40,15 @@ static const struct {
 
 #define GROUP_SECTION "group"
 #define DEFAULT_SHELL "/bin/sh"
-#define DEFAULT_BUFFER (64 * 1024)
+#define DEFAULT_BUFFER ((size_t)64 * 1024)
 #define DEFAULT_STOP_TIMEOUT_MS 10000
+
+/* Whether a key was given in a section. */
+static int
+has(const struct ecg_task_spec *t, enum key k)
+{
+	return (t->set & (1u << k)) != 0;
+}
 
 struct loader {
 	struct ecg_group_spec *g;
@@ -182,7 +189,7 @@ suggest_key(const char *name)
 }
 
 /* A value as written may carry indentation: room for it beyond the limit. */
-#define RAW_VALUE_MAX (8 * ECG_CONFIG_VALUE_MAX)
+#define RAW_VALUE_MAX ((size_t)8 * ECG_CONFIG_VALUE_MAX)
 
 static int
 append_value(struct loader *L, const char *s, int newline)
@@ -446,7 +453,7 @@ begin_key(struct loader *L, const char *name, const char *value)
 		    name, t->name);
 		return;
 	}
-	if (!keys[k].repeatable && (t->set & (1u << k))) {
+	if (!keys[k].repeatable && has(t, (enum key)k)) {
 		failf(L, L->lx.line, "'%s' given twice in [%s] (first on line %u)", name,
 		    L->section == -1 ? GROUP_SECTION : t->name, t->key_line[k]);
 		return;
@@ -496,7 +503,7 @@ static int
 read_all(struct loader *L, const char *path, char **text, size_t *len)
 {
 	size_t cap = 8192, n = 0;
-	char *buf = NULL, *p;
+	char *buf, *p;
 	int fd, saved;
 	ssize_t r;
 
@@ -506,10 +513,14 @@ read_all(struct loader *L, const char *path, char **text, size_t *len)
 		snprintf(L->err, L->errlen, "%s: cannot open: %s", path, strerror(errno));
 		return -1;
 	}
+	buf = malloc(cap);
+	if (buf == NULL) {
+		saved = ENOMEM;
+		goto fail;
+	}
 	for (;;) {
-		if (n + 1 >= cap || buf == NULL) {
-			if (buf != NULL)
-				cap *= 2;
+		if (n + 1 >= cap) {
+			cap *= 2;
 			p = realloc(buf, cap);
 			if (p == NULL) {
 				saved = ENOMEM;
@@ -555,20 +566,19 @@ apply_defaults(struct loader *L, struct ecg_task_spec *t)
 	char **own = t->env;
 	size_t nown = t->nenv, i;
 
-	if (!(t->set & (1u << K_COMMAND)) && d->command != NULL)
+	if (!has(t, K_COMMAND) && d->command != NULL)
 		t->command = xstrdup(L, d->command);
-	if (!(t->set & (1u << K_CWD)) && d->cwd != NULL) {
+	if (!has(t, K_CWD) && d->cwd != NULL) {
 		t->cwd = xstrdup(L, d->cwd);
 		t->cwd_path = xstrdup(L, d->cwd_path);
 	}
-	if (!(t->set & (1u << K_STOP_SIGNAL)))
-		t->stop_signal = d->set & (1u << K_STOP_SIGNAL) ? d->stop_signal : SIGTERM;
-	if (!(t->set & (1u << K_STOP_TIMEOUT)))
-		t->stop_timeout_ms = d->set & (1u << K_STOP_TIMEOUT) ? d->stop_timeout_ms :
+	if (!has(t, K_STOP_SIGNAL))
+		t->stop_signal = has(d, K_STOP_SIGNAL) ? d->stop_signal : SIGTERM;
+	if (!has(t, K_STOP_TIMEOUT))
+		t->stop_timeout_ms = has(d, K_STOP_TIMEOUT) ? d->stop_timeout_ms :
 		    DEFAULT_STOP_TIMEOUT_MS;
-	if (!(t->set & (1u << K_CANCEL_ON)))
-		t->cancel_on = d->set & (1u << K_CANCEL_ON) ? d->cancel_on :
-		    ECG_CANCEL_ON_FAILURE;
+	if (!has(t, K_CANCEL_ON))
+		t->cancel_on = has(d, K_CANCEL_ON) ? d->cancel_on : ECG_CANCEL_ON_FAILURE;
 	/* The group's variables first, so that the task's own win. */
 	t->env = NULL;
 	t->nenv = 0;
@@ -656,9 +666,9 @@ ecg_config_load(struct ecg_group_spec *g, const char *path, char *err, size_t er
 		if (!L.failed && g->tasks[i].command == NULL)
 			failf(&L, g->tasks[i].line, "task [%s] has no command", g->tasks[i].name);
 	}
-	g->stop_signal = g->defaults.set & (1u << K_STOP_SIGNAL) ? g->defaults.stop_signal : SIGTERM;
-	g->stop_timeout_ms = g->defaults.set & (1u << K_STOP_TIMEOUT) ?
-	    g->defaults.stop_timeout_ms : DEFAULT_STOP_TIMEOUT_MS;
+	g->stop_signal = has(&g->defaults, K_STOP_SIGNAL) ? g->defaults.stop_signal : SIGTERM;
+	g->stop_timeout_ms = has(&g->defaults, K_STOP_TIMEOUT) ? g->defaults.stop_timeout_ms :
+	    DEFAULT_STOP_TIMEOUT_MS;
 	if (!L.failed && g->shell == NULL)
 		g->shell = xstrdup(&L, DEFAULT_SHELL);
 	if (!L.failed && ecg_spawn_which(g->shell, shellpath, sizeof(shellpath)) < 0)

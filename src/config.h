@@ -14,8 +14,8 @@
 #include <stdio.h>
 
 #define ECG_CONFIG_NAME_MAX 64
-#define ECG_CONFIG_VALUE_MAX (128 * 1024 - 1)	/* execve's limit for one string */
-#define ECG_CONFIG_FILE_MAX (16 * 1024 * 1024)
+#define ECG_CONFIG_VALUE_MAX 131071	/* execve's limit for one string */
+#define ECG_CONFIG_FILE_MAX 16777216	/* 16 MiB */
 
 enum ecg_cancel_on {
 	ECG_CANCEL_ON_FAILURE,	/* a failure cancels the group */

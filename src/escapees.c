@@ -10,6 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
+/* How much of a process's environment is looked at for ECG_RUN_TASK. */
+#define ENVIRON_MAX ((size_t)256 * 1024)
+
 static int
 is_main(pid_t pid, const pid_t *mains, size_t n)
 {
@@ -114,10 +117,10 @@ ecg_escapees_task_of(pid_t pid, char *name, size_t len)
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
-	buf = malloc(256 * 1024);
+	buf = malloc(ENVIRON_MAX);
 	if (buf == NULL)
 		return -ENOMEM;
-	n = read_file(path, buf, 256 * 1024);
+	n = read_file(path, buf, ENVIRON_MAX);
 	if (n < 0) {
 		free(buf);
 		return (int)n;

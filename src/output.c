@@ -28,6 +28,8 @@
  */
 enum { MODE_PRIVATE, MODE_SOCKET, MODE_FILE, MODE_GUARDED };
 
+/* ecg-run's own messages: plenty for one line per task and event. */
+#define LOG_CAPACITY ((size_t)64 * 1024)
 #define BATCH_IOV 1024
 #define BATCH_BYTES (1024 * 1024)
 
@@ -531,7 +533,7 @@ ecg_output_init(struct ecg_output *out, struct ev_loop *loop, struct ecg_context
 	stream_init(out, &out->streams[0], 1);
 	if (!out->shared)
 		stream_init(out, &out->streams[1], 2);
-	ecg_output_source_init(out, &out->log, 2, NULL, -1, 64 * 1024, NULL, NULL);
+	ecg_output_source_init(out, &out->log, 2, NULL, -1, LOG_CAPACITY, NULL, NULL);
 	return 0;
 }
 

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
+#define MIB ((size_t)1024 * 1024)
+
 /*
  * Reads "digits[.digits]" without strtod, so that no locale, exponent,
  * hex float, sign or "inf" sneaks in.  Returns the end, or NULL.
@@ -81,7 +83,7 @@ ecg_value_size(const char *s, size_t *bytes, const char **why)
 {
 	static const struct { const char *unit; size_t mult; } units[] = {
 		{ "", 1 }, { "B", 1 }, { "K", 1024 }, { "KiB", 1024 },
-		{ "M", 1024 * 1024 }, { "MiB", 1024 * 1024 },
+		{ "M", MIB }, { "MiB", MIB },
 	};
 	unsigned long long v = 0;
 	const char *p = s;
@@ -115,8 +117,8 @@ ecg_value_size(const char *s, size_t *bytes, const char **why)
 void
 ecg_value_format_size(size_t bytes, char *buf, size_t len)
 {
-	if (bytes % (1024 * 1024) == 0)
-		snprintf(buf, len, "%zuMiB", bytes / (1024 * 1024));
+	if (bytes % MIB == 0)
+		snprintf(buf, len, "%zuMiB", bytes / MIB);
 	else if (bytes % 1024 == 0)
 		snprintf(buf, len, "%zuKiB", bytes / 1024);
 	else
