@@ -186,3 +186,34 @@ load helper
 		! grep -qs -a "ECG_TEST_MARK=$MARK" "/proc/$p/environ"
 	done
 }
+
+@test "output written just before a SIGKILL, and by leftover jobs while they stop, arrives" {
+	cat >g.ini <<-'INI'
+	[killed]
+	command = seq 1 20000; kill -9 $$
+	cancel_on = never
+	[leftover]
+	command = (trap 'echo job got TERM; exit 0' TERM; sleep 300 & wait) & sleep 0.3; echo main ends
+	[waiter]
+	command = sleep 1
+	INI
+	run --separate-stderr ecg -c g.ini
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "$output" | grep -c '^killed   | ')" -eq 20000 ]
+	[ "$(printf '%s\n' "$output" | grep '^killed   | ' | tail -1)" = "killed   | 20000" ]
+	[[ "$output" == *"leftover | job got TERM"* ]]
+	no_marked_left
+}
+
+@test "a task that closes its stdout early disturbs no other task" {
+	cat >g.ini <<-'INI'
+	[closer]
+	command = exec >&-; sleep 0.3; echo still here on stderr >&2; sleep 0.3
+	[talker]
+	command = seq 1 5000; sleep 0.5
+	INI
+	run --separate-stderr ecg -q -c g.ini
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "$output" | grep -c '^talker | ')" -eq 5000 ]
+	[ "$stderr" = "closer | still here on stderr" ]
+}
