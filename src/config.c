@@ -279,6 +279,14 @@ env_push(char ***env, size_t *n, const char *var)
 	return 0;
 }
 
+static char *
+line_end(char *p)
+{
+	char *nl = strchr(p, '\n');
+
+	return nl != NULL ? nl : p + strlen(p);
+}
+
 static size_t
 indent_of(const char *line, const char *end)
 {
@@ -304,9 +312,7 @@ dedent(char *v)
 	if (rest == NULL)
 		return;
 	for (p = rest + 1;; p = nl + 1) {
-		nl = strchr(p, '\n');
-		if (nl == NULL)
-			nl = p + strlen(p);
+		nl = line_end(p);
 		ind = indent_of(p, nl);
 		if (p + ind < nl) {
 			if (common == NULL) {
@@ -324,9 +330,7 @@ dedent(char *v)
 	}
 	out = rest;
 	for (p = rest + 1;; p = nl + 1) {
-		nl = strchr(p, '\n');
-		if (nl == NULL)
-			nl = p + strlen(p);
+		nl = line_end(p);
 		ind = indent_of(p, nl);
 		*out++ = '\n';
 		if (p + ind < nl) {

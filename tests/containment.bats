@@ -126,16 +126,16 @@ load helper
 	chmod 666 held
 	exec 5<>held
 	$asnobody "$ECG_BIN" -q -c - <s.ini >held 2>err.txt &
-	local pid=$! t0 t1 status=0
+	local pid=$! t0 status=0
 	sleep 0.5
 	t0=$(now_ms)
 	kill -TERM "$pid"
 	wait "$pid" || status=$?
-	t1=$(now_ms)
+	ELAPSED=$(( $(now_ms) - t0 ))
 	exec 5<&-
-	echo "# stopped in $((t1 - t0)) ms" >&3
+	echo "# stopped in $ELAPSED ms" >&3
 	[ "$status" -eq 143 ]
-	[ $((t1 - t0)) -lt 8000 ]
+	[ $ELAPSED -lt 8000 ]
 	no_marked_left
 }
 
@@ -172,14 +172,11 @@ load helper
 	[a]
 	command = (env -i ECG_TEST_MARK="$ECG_TEST_MARK" setsid sh -c 'trap "" TERM; exec sleep 300' &); sleep 0.5; echo launched
 	INI
-	local t0 t1
-	t0=$(now_ms)
-	run --separate-stderr ecg -c g.ini
-	t1=$(now_ms)
+	run_timed --separate-stderr ecg -c g.ini
 	[ "$status" -eq 0 ]
 	[[ "$stderr" == *"1 process that left its task's process group still running, stopping it"* ]]
 	[[ "$stderr" == *"1 escaped process(es) still running after the stop signal, sending SIGKILL"* ]]
-	[ $((t1 - t0)) -lt 8000 ]
+	[ $ELAPSED -lt 8000 ]
 	# the marker is in its environment, but not ECG_RUN_TASK: look for it by hand
 	local p
 	for p in $(pgrep -x sleep); do

@@ -69,6 +69,14 @@ no_marked_left() {
 	[ -z "$(marked_pids)" ]
 }
 
+# run_timed ARGS...: bats' run, with the milliseconds it took in ELAPSED.
+run_timed() {
+	local t0
+	t0=$(now_ms)
+	run "$@"
+	ELAPSED=$(( $(now_ms) - t0 ))
+}
+
 # Milliseconds since the epoch.
 now_ms() {
 	echo $(( $(date +%s%N) / 1000000 ))

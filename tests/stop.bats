@@ -49,16 +49,13 @@ started() {
 	[bad]
 	command = sleep 0.5; exit 2
 	INI
-	local t0 t1
-	t0=$(now_ms)
-	run --separate-stderr ecg -c g.ini
-	t1=$(now_ms)
+	run_timed --separate-stderr ecg -c g.ini
 	[ "$status" -eq 2 ]
 	[[ "$stderr" == *"stubborn: still running 1s after the stop signal, sending SIGKILL"* ]]
 	[[ "$stderr" == *"stubborn: killed by signal 9 (SIGKILL)"* ]]
 	# at least the grace, and well within stop_timeout + the 2 s bound
-	[ $((t1 - t0)) -ge 1400 ]
-	[ $((t1 - t0)) -lt 10000 ]
+	[ $ELAPSED -ge 1400 ]
+	[ $ELAPSED -lt 10000 ]
 	no_marked_left
 }
 
@@ -102,12 +99,9 @@ started() {
 	[bad]
 	command = sleep 0.5; exit 6
 	INI
-	local t0 t1
-	t0=$(now_ms)
-	run --separate-stderr ecg -c g.ini
-	t1=$(now_ms)
+	run_timed --separate-stderr ecg -c g.ini
 	[ "$status" -eq 6 ]
-	[ $((t1 - t0)) -lt 20000 ]
+	[ $ELAPSED -lt 20000 ]
 	[[ "$stderr" == *"frozen: killed by signal 15"* ]]
 }
 
@@ -137,15 +131,15 @@ started() {
 	INI
 	start_bg -c g.ini
 	wait_for 20 started 1
-	local t0 t1
+	local t0
 	t0=$(now_ms)
 	kill -INT "$ECG_PID"
 	wait_for 10 grep -q "stopping the group" err.txt
 	kill -INT "$ECG_PID"
 	wait_bg
-	t1=$(now_ms)
+	ELAPSED=$(( $(now_ms) - t0 ))
 	[ "$STATUS" -eq 130 ]
-	[ $((t1 - t0)) -lt 15000 ]
+	[ $ELAPSED -lt 15000 ]
 	grep -q "received SIGINT while stopping, killing every task" err.txt
 	grep -q "stubborn: killed by signal 9" err.txt
 	no_marked_left
@@ -225,16 +219,16 @@ started() {
 	[bad]
 	command = sleep 0.5; exit 3
 	INI
-	local t0 t1
+	local t0
 	t0=$(now_ms)
 	local status=0
 	ecg -c g.ini >&5 2>err.txt || status=$?
-	t1=$(now_ms)
+	ELAPSED=$(( $(now_ms) - t0 ))
 	exec 5<&-
 	stderr=$(cat err.txt)
 	[ "$status" -eq 3 ]
 	# stop_timeout 1 s + the 2 s bound, with room for a loaded machine
-	[ $((t1 - t0)) -lt 8000 ]
+	[ $ELAPSED -lt 8000 ]
 	[[ "$stderr" == *"bytes of task output could not be written to stdout in time"* ]]
 	no_marked_left
 }
