@@ -214,3 +214,26 @@ load helper
 	[ "$(printf '%s\n' "$output" | grep -c '^talker | ')" -eq 5000 ]
 	[ "$stderr" = "closer | still here on stderr" ]
 }
+
+@test "tasks that cannot start for lack of descriptors leak none of them" {
+	{
+		printf '[group]\ncancel_on = never\n'
+		for i in $(seq 1 30); do
+			printf '[s%d]\ncommand = exec sleep 300\n' "$i"
+		done
+	} >g.ini
+	bash -c "ulimit -n 40; exec '$ECG_BIN' -q -c g.ini" >out.txt 2>err.txt &
+	local pid=$! running fds failed
+	wait_for 20 bash -c "[ \$(grep -c 'cannot start' err.txt) -ge 1 ]"
+	wait_for 20 bash -c "[ \$(( \$(pgrep -P $pid | wc -l) + \$(grep -c 'cannot start' err.txt) )) -eq 30 ]"
+	running=$(pgrep -P "$pid" | wc -l)
+	failed=$(grep -c 'cannot start' err.txt)
+	fds=$(ls /proc/$pid/fd | wc -l)
+	echo "# $running running, $failed could not start, $fds descriptors (limit 40)" >&3
+	[ "$failed" -ge 1 ]
+	[ "$fds" -le $((2 * running + 12)) ]
+	grep -q "cannot start: pipe: Too many open files" err.txt
+	kill -TERM "$pid"
+	wait "$pid" || true
+	no_marked_left
+}
