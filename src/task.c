@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -310,8 +311,14 @@ pipe_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	for (i = 0; i < 2; i++) {
 		struct ecg_task_pipe *p = &t->pipes[i];
-		/* A parked producer means output is only slow: keep waiting. */
-		if (p->fd >= 0 && p->src.ch.writer_parked) {
+		int unread = 0;
+		/*
+		 * Bytes still in the pipe, or a parked producer, mean that the
+		 * output is only slow, not held open by a stranger: the pipe will
+		 * reach end of file once they are taken.  Keep waiting.
+		 */
+		if (p->fd >= 0 && (p->src.ch.writer_parked ||
+		    (ioctl(p->fd, FIONREAD, &unread) == 0 && unread > 0))) {
 			ev_timer_start(t->host->loop, w);
 			return;
 		}

@@ -125,3 +125,20 @@ load helper
 	run "$FIXTURES/check-lines.sh" 1 200000 <out.txt
 	[ "$output" = ok ]
 }
+
+@test "a task that ended leaves more output than a slow reader takes in 2 s: nothing is lost" {
+	printf '[group]\nbuffer = 1K\n[a]\ncommand = seq 1 12000\n' >g.ini
+	# the task is gone at once; its last 60 KB drain for about 4 s
+	"$ECG_BIN" -q -c g.ini 2>err.txt | {
+		while :; do
+			chunk=$(dd bs=300 count=1 status=none; echo x)
+			chunk=${chunk%x}
+			[ -z "$chunk" ] && break
+			printf '%s' "$chunk"
+			sleep 0.02
+		done
+	} >out.txt
+	[ "$(grep -c '' out.txt)" -eq 12000 ]
+	[ "$(tail -1 out.txt)" = "a | 12000" ]
+	[ ! -s err.txt ]
+}
