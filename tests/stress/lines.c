@@ -7,7 +7,8 @@
  *                             and checks every generated line: whole, under
  *                             its own prefix, checksum right, in order with
  *                             no gap; NAME=COUNT also demands all COUNT lines.
- *   lines slowcat             copies stdin to stdout in small, slow pieces
+ *   lines slowcat [PAUSE_US]  copies stdin to stdout in small, slow pieces
+ *                             (with PAUSE_US: at most 512 bytes per pause)
  *
  * check prints "lines N bad N" and, per task, "NAME got N".
  */
@@ -147,21 +148,27 @@ check(int argc, char **argv)
 }
 
 static int
-slowcat(void)
+slowcat(long pause_us)
 {
 	char buf[4096];
 	struct timespec pause = { 0, 200000 };
+	size_t most = sizeof(buf);
 	unsigned x = (unsigned)getpid();
 	ssize_t n;
 
+	if (pause_us > 0) {
+		pause.tv_sec = pause_us / 1000000;
+		pause.tv_nsec = pause_us % 1000000 * 1000;
+		most = 512;
+	}
 	for (;;) {
 		x = x * 1103515245u + 12345u;
-		n = read(0, buf, 1 + (x >> 16) % sizeof(buf));
+		n = read(0, buf, 1 + (x >> 16) % most);
 		if (n <= 0)
 			return 0;
 		if (write(1, buf, (size_t)n) != n)
 			return 1;
-		if ((x >> 8) % 8 == 0)
+		if (pause_us > 0 || (x >> 8) % 8 == 0)
 			nanosleep(&pause, NULL);
 	}
 }
@@ -174,7 +181,7 @@ main(int argc, char **argv)
 	if (argc >= 2 && strcmp(argv[1], "check") == 0)
 		return check(argc - 2, argv + 2);
 	if (argc >= 2 && strcmp(argv[1], "slowcat") == 0)
-		return slowcat();
+		return slowcat(argc >= 3 ? atol(argv[2]) : 0);
 	fprintf(stderr, "usage: lines gen NAME COUNT | check [NAME=COUNT]... | slowcat\n");
 	return 2;
 }
