@@ -93,7 +93,7 @@ run_one() {
 			flood)
 				local count=$(( 100 + RANDOM % 20000 ))
 				# a crawling reader takes ~100 KB/s: keep its runs short
-				[ "$stdout_mode" = crawl ] && count=$(( 100 + count % 2000 ))
+				[ "$stdout_mode" = crawl ] && count=$(( 50 + count % 300 ))
 				floods+=("gen$i=$count")
 				printf '[gen%d]\ncommand = trap "" HUP; exec "%s" gen gen%d %d\n' "$i" "$LINES" "$i" "$count"
 				;;
