@@ -170,7 +170,7 @@ load helper
 	[group]
 	stop_timeout = 1s
 	[a]
-	command = (env -i ECG_TEST_MARK="$ECG_TEST_MARK" setsid sh -c 'trap "" TERM; exec sleep 300' &); sleep 0.5; echo launched
+	command = (env -i ECG_TEST_MARK="$ECG_TEST_MARK" setsid sh -c 'trap "" TERM; touch esc-ready; exec sleep 300' &); until [ -e esc-ready ]; do sleep 0.01; done; sleep 0.2; echo launched
 	INI
 	run_timed --separate-stderr ecg -c g.ini
 	[ "$status" -eq 0 ]
