@@ -190,7 +190,7 @@ load helper
 	command = seq 1 20000; kill -9 $$
 	cancel_on = never
 	[leftover]
-	command = (trap 'echo job got TERM; exit 0' TERM; sleep 300 & wait) & sleep 0.3; echo main ends
+	command = (trap 'echo job got TERM; exit 0' TERM; touch job-ready; sleep 300 & wait) & until [ -e job-ready ]; do sleep 0.01; done; echo main ends
 	[waiter]
 	command = sleep 1
 	INI

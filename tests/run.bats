@@ -35,9 +35,9 @@ load helper
 @test "only the first cause counts: later failures while stopping change nothing" {
 	cat >g.ini <<-'INI'
 	[first]
-	command = sleep 0.2; exit 4
+	command = until [ -e ready ]; do sleep 0.01; done; exit 4
 	[second]
-	command = trap 'exit 9' TERM; sleep 30 & wait
+	command = trap 'exit 9' TERM; touch ready; sleep 30 & wait
 	INI
 	run --separate-stderr ecg -c g.ini
 	[ "$status" -eq 4 ]

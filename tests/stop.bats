@@ -106,13 +106,14 @@ started() {
 }
 
 @test "SIGINT, SIGTERM, SIGQUIT to ecg-run: the group stops, status 130/143/131" {
-	printf '[a]\ncommand = sleep 300\n[b]\ncommand = trap "echo b stopping; exit 0" TERM; while :; do sleep 0.05; done\n' >g.ini
+	printf '[a]\ncommand = sleep 300\n[b]\ncommand = trap "echo b stopping; exit 0" TERM; touch ready; while :; do sleep 0.05; done\n' >g.ini
 	local sig want
 	for sig in INT:130 TERM:143 QUIT:131; do
 		want=${sig#*:}
 		sig=${sig%:*}
+		rm -f ready
 		start_bg -c g.ini
-		wait_for 20 started 2
+		wait_for 20 test -e ready
 		kill -s "$sig" "$ECG_PID"
 		wait_bg
 		echo "# $sig -> $STATUS" >&3
@@ -164,13 +165,13 @@ started() {
 @test "SIGHUP, SIGUSR1 and SIGUSR2 are forwarded to every task" {
 	cat >g.ini <<-'INI'
 	[a]
-	command = for s in HUP USR1 USR2; do trap "echo a got $s" $s; done; while :; do sleep 0.05; done
+	command = for s in HUP USR1 USR2; do trap "echo a got $s" $s; done; touch ready-a; while :; do sleep 0.05; done
 	[b]
-	command = for s in HUP USR1 USR2; do trap "echo b got $s" $s; done; while :; do sleep 0.05; done
+	command = for s in HUP USR1 USR2; do trap "echo b got $s" $s; done; touch ready-b; while :; do sleep 0.05; done
 	INI
 	start_bg -c g.ini
-	wait_for 20 started 2
-	sleep 0.2
+	wait_for 20 test -e ready-a
+	wait_for 20 test -e ready-b
 	kill -HUP "$ECG_PID"
 	wait_for 10 grep -q "b | b got HUP" out.txt
 	kill -USR1 "$ECG_PID"
