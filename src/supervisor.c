@@ -211,14 +211,16 @@ out:
 
 /* The host hook of the tasks: signals and counts a task's escapees. */
 static size_t
-// cppcheck-suppress constParameter ; the signature is the hook's
 task_escaped(struct ecg_task *t, int sig, void *arg)
 {
 	struct ecg_supervisor *sv = arg;
 	long idx = (long)(t - sv->tasks);
 	size_t i, alive = 0;
 
-	scan_escapees(sv, 0);
+	/* Right after the main process ended, its orphans have just come to us. */
+	scan_escapees(sv, t->reaped && !t->escapees_seen);
+	if (t->reaped)
+		t->escapees_seen = 1;
 	for (i = 0; i < sv->nescapees; i++) {
 		if (sv->escapees[i].task != idx || kill(sv->escapees[i].pid, 0) < 0)
 			continue;

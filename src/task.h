@@ -92,6 +92,7 @@ struct ecg_task {
 	int kill_sent;			/* SIGKILL was sent to the group */
 	int stop_sent;			/* the stop signal was sent to the group */
 	int given_up;			/* abandoned at the deadline */
+	int escapees_seen;		/* looked for escapees since the main process ended */
 	char **envp;			/* built before fork */
 	char *argv[4];			/* SHELL -c COMMAND */
 	char *env_task, *env_group;	/* ECG_RUN_TASK=..., ECG_RUN_GROUP=... */
