@@ -56,6 +56,7 @@ struct ecg_supervisor {
 	struct ecg_escapee *escapees;	/* as last scanned */
 	size_t nescapees;
 	double scanned;			/* ev_now of that scan */
+	unsigned scan_iteration;	/* 1 + the loop iteration of that scan */
 	pid_t *mains;			/* scratch: pids of unreaped main processes */
 	ev_timer sweep_poll;		/* at the end: are the escapees gone? */
 	ev_timer sweep_kill;		/* at the end: their stop_timeout */
