@@ -2,9 +2,11 @@
  * spawn: starting one child process the careful way.
  *
  * Everything the child needs (argv, environment, descriptors) is built
- * before fork; between fork and exec the child makes only async-signal-safe
- * calls.  A close-on-exec pipe tells the parent whether exec happened: end
- * of file means it did, a record means it did not, and which step failed.
+ * before vfork; between vfork and exec the child makes only
+ * async-signal-safe calls on memory it shares with ecg-run, with every
+ * signal blocked.  A close-on-exec pipe tells the parent whether exec
+ * happened: end of file means it did, a record means it did not, and which
+ * step failed.
  *
  * The child is its own process group and gets back the descriptor limit
  * ecg-run was started with.  It gets SIGKILL when ecg-run dies
