@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -30,8 +31,9 @@ enum { MODE_PRIVATE, MODE_SOCKET, MODE_FILE, MODE_GUARDED };
 
 /* ecg-run's own messages: plenty for one line per task and event. */
 #define LOG_CAPACITY ((size_t)64 * 1024)
-#define BATCH_IOV 1024
-#define BATCH_BYTES (1024 * 1024)
+/* What one write(2) carries at most: frames, and bytes (the stage's size). */
+#define BATCH_FRAMES 1024
+#define STAGE_BYTES ((size_t)128 * 1024)
 
 static const char *const palette[] = {
 	"\033[36m", "\033[33m", "\033[32m", "\033[35m", "\033[34m", "\033[31m",
@@ -246,24 +248,44 @@ struct frame {
 	int nl;
 };
 
+/*
+ * A batch is copied whole into the stream's stage and written with one
+ * write(2): a prefixed line would otherwise be two tiny iovecs, and the
+ * kernel's per-segment cost, not the bytes, would set the pace.  Channel
+ * bytes are consumed only once written (settle), so a partial write
+ * simply leaves the rest for the next batch.
+ */
 struct batch {
-	struct iovec iov[BATCH_IOV];
-	int niov;
-	struct frame frames[BATCH_IOV / 2];
+	struct frame frames[BATCH_FRAMES];
 	int nframes;
+	char *buf;			/* the stream's stage */
 	size_t bytes, limit;
 };
 
+static void
+copy_in(struct batch *b, const void *p, size_t n)
+{
+	memcpy(b->buf + b->bytes, p, n);
+	b->bytes += n;
+}
+
+/*
+ * Adds a frame: hdr_len - hdr_off header bytes, data bytes of the channel
+ * from pos, and a newline if nl.  Only the first frame of a batch may be
+ * longer than the room left (a line longer than the stage): it is copied
+ * in part, and settle() keeps the rest for the next batch.
+ */
 static int
 add_frame(struct batch *b, struct ecg_source *src, size_t pos, size_t hdr_off,
     size_t hdr_len, size_t data, int nl)
 {
-	static char newline = '\n';
+	struct iovec iov[2];
 	struct frame *f;
+	size_t room, k, n;
+	int i, piece;
 
-	if (b->nframes > 0 && (b->niov + 4 > BATCH_IOV || b->bytes + hdr_len + data + 1 > b->limit))
-		return -1;
-	if (b->nframes >= BATCH_IOV / 2 || b->niov + 4 > BATCH_IOV)
+	if (b->nframes >= BATCH_FRAMES ||
+	    (b->nframes > 0 && b->bytes + hdr_len - hdr_off + data + (size_t)nl > b->limit))
 		return -1;
 	f = &b->frames[b->nframes++];
 	f->src = src;
@@ -271,16 +293,19 @@ add_frame(struct batch *b, struct ecg_source *src, size_t pos, size_t hdr_off,
 	f->hdr_len = hdr_len;
 	f->data = data;
 	f->nl = nl;
-	if (hdr_len > hdr_off) {
-		b->iov[b->niov].iov_base = src->hdr + hdr_off;
-		b->iov[b->niov++].iov_len = hdr_len - hdr_off;
+	room = b->limit - b->bytes;
+	k = hdr_len - hdr_off < room ? hdr_len - hdr_off : room;
+	copy_in(b, src->hdr + hdr_off, k);
+	room -= k;
+	k = data < room ? data : room;
+	piece = ecg_channel_slice(&src->ch, pos, k, iov);
+	for (i = 0; i < piece; i++) {
+		n = iov[i].iov_len;
+		copy_in(b, iov[i].iov_base, n);
 	}
-	b->niov += ecg_channel_slice(&src->ch, pos, data, &b->iov[b->niov]);
-	if (nl) {
-		b->iov[b->niov].iov_base = &newline;
-		b->iov[b->niov++].iov_len = 1;
-	}
-	b->bytes += hdr_len - hdr_off + data + (size_t)nl;
+	room -= k;
+	if (nl && room > 0)
+		copy_in(b, "\n", 1);
 	return 0;
 }
 
@@ -295,9 +320,10 @@ build(struct ecg_stream *s, struct batch *b)
 	struct ecg_output *out = s->out;
 	struct ecg_source *src;
 
-	b->niov = b->nframes = 0;
+	b->nframes = 0;
 	b->bytes = 0;
-	b->limit = s->mode == MODE_GUARDED ? PIPE_BUF : BATCH_BYTES;
+	b->buf = s->stage;
+	b->limit = s->mode == MODE_GUARDED ? PIPE_BUF : STAGE_BYTES;
 	stamp_batch(out);
 	if (s->rest.src != NULL)
 		add_frame(b, s->rest.src, 0, s->rest.hdr_off, s->rest.hdr_len, s->rest.data,
@@ -354,39 +380,25 @@ settle(struct ecg_stream *s, struct batch *b, size_t n)
 static ssize_t
 write_batch(struct ecg_stream *s, struct batch *b)
 {
-	struct msghdr msg;
 	struct pollfd pfd;
 
 	switch (s->mode) {
 	case MODE_SOCKET:
-		memset(&msg, 0, sizeof(msg));
-		msg.msg_iov = b->iov;
-		msg.msg_iovlen = (size_t)b->niov;
-		return sendmsg(s->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+		return send(s->fd, b->buf, b->bytes, MSG_DONTWAIT | MSG_NOSIGNAL);
 	case MODE_GUARDED:
+		/*
+		 * Room was promised for PIPE_BUF bytes, and the batch holds no
+		 * more (its limit), so this write cannot block.
+		 */
 		pfd.fd = s->fd;
 		pfd.events = POLLOUT;
 		if (poll(&pfd, 1, 0) == 0) {
 			errno = EAGAIN;
 			return -1;
 		}
-		/*
-		 * Room was promised for PIPE_BUF bytes, no more: a longer batch
-		 * (or a long line) goes out in several writes; settle() handles
-		 * the partial write like any other.
-		 */
-		{
-			size_t total = 0;
-			int i;
-			for (i = 0; i < b->niov && total < PIPE_BUF; i++) {
-				if (total + b->iov[i].iov_len > PIPE_BUF)
-					b->iov[i].iov_len = PIPE_BUF - total;
-				total += b->iov[i].iov_len;
-			}
-			return writev(s->fd, b->iov, i);
-		}
+		return write(s->fd, b->buf, b->bytes);
 	default:
-		return writev(s->fd, b->iov, b->niov);
+		return write(s->fd, b->buf, b->bytes);
 	}
 }
 
@@ -472,7 +484,7 @@ stream_cancelled(struct ecg_context *ctx, void *arg)
 	discard(s);
 }
 
-static void
+static int
 stream_init(struct ecg_output *out, struct ecg_stream *s, int fd)
 {
 	struct stat st;
@@ -480,6 +492,10 @@ stream_init(struct ecg_output *out, struct ecg_stream *s, int fd)
 	int nfd;
 
 	memset(s, 0, sizeof(*s));
+	/* Only the pages a batch touches become resident. */
+	s->stage = malloc(STAGE_BYTES);
+	if (s->stage == NULL)
+		return -ENOMEM;
 	s->out = out;
 	s->orig_fd = fd;
 	s->fd = fd;
@@ -504,6 +520,7 @@ stream_init(struct ecg_output *out, struct ecg_stream *s, int fd)
 	ecg_context_init(&s->ctx, out->loop, &out->ctx);
 	ecg_context_on_cancel(&s->ctx, &s->cancel, stream_cancelled, s);
 	ecg_errgroup_go(out->eg);
+	return 0;
 }
 
 static int
@@ -530,9 +547,9 @@ ecg_output_init(struct ecg_output *out, struct ev_loop *loop, struct ecg_context
 	 * stdout line from being cut by a stderr line.
 	 */
 	out->shared = same_file(1, 2);
-	stream_init(out, &out->streams[0], 1);
-	if (!out->shared)
-		stream_init(out, &out->streams[1], 2);
+	if (stream_init(out, &out->streams[0], 1) < 0 ||
+	    (!out->shared && stream_init(out, &out->streams[1], 2) < 0))
+		return -ENOMEM;
 	ecg_output_source_init(out, &out->log, 2, NULL, -1, LOG_CAPACITY, NULL, NULL);
 	return 0;
 }
@@ -551,6 +568,8 @@ ecg_output_destroy(struct ecg_output *out)
 		if (s->own_fd)
 			close(s->fd);
 		s->fd = -1;
+		free(s->stage);
+		s->stage = NULL;
 	}
 	ecg_context_destroy(&out->ctx);
 }

@@ -55,6 +55,7 @@ struct ecg_stream {
 	int orig_fd;			/* 1 or 2 */
 	int own_fd;			/* fd is a private reopening we must close */
 	int mode;			/* how writes avoid blocking: see output.c */
+	char *stage;			/* where a batch is put together */
 	ev_io writable;			/* started while a write is waiting for room */
 	struct ecg_context ctx;		/* cancelled once this stream takes no more */
 	struct ecg_context_waiter cancel;	/* our registration on ctx */
