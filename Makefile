@@ -16,9 +16,9 @@ INIH_LIBS = $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
 ALL_CFLAGS = $(WARN) $(CFLAGS) $(INIH_CFLAGS) -D_FORTIFY_SOURCE=2
 LIBS = -lev $(INIH_LIBS)
 
-MODULES = ring context errgroup channel value inilex config spawn escapees output task supervisor
+MODULES = ring context errgroup channel value inilex config spawn command escapees output task supervisor
 OBJS = $(MODULES:%=src/%.o)
-UNITS = ring context errgroup channel config value
+UNITS = ring context errgroup channel config value command
 UNIT_BINS = $(UNITS:%=tests/unit/test_%)
 
 BUILD_DEPS = make gcc libc6-dev pkg-config libev-dev libinih-dev

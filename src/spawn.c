@@ -178,7 +178,13 @@ executable(const char *path)
 int
 ecg_spawn_which(const char *name, char *buf, size_t len)
 {
-	const char *path = getenv("PATH"), *p, *colon;
+	return ecg_spawn_which_in(name, getenv("PATH"), buf, len);
+}
+
+int
+ecg_spawn_which_in(const char *name, const char *path, char *buf, size_t len)
+{
+	const char *p, *colon;
 	size_t n;
 
 	if (strchr(name, '/') != NULL) {

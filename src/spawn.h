@@ -48,5 +48,7 @@ int ecg_spawn_start(const struct ecg_spawn *sp, pid_t *pid, struct ecg_spawn_fai
 
 /* Finds name in PATH as execvp would: 0 with the path in buf, or -ENOENT. */
 int ecg_spawn_which(const char *name, char *buf, size_t len);
+/* The same with path as PATH's value (NULL: the default search path). */
+int ecg_spawn_which_in(const char *name, const char *path, char *buf, size_t len);
 
 #endif

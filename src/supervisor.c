@@ -417,6 +417,8 @@ ecg_supervisor_init(struct ecg_supervisor *sv, struct ev_loop *loop,
 	sv->host.eg = &sv->eg;
 	sv->host.out = &sv->out;
 	sv->host.shell = sv->shell;
+	/* Another shell may give even plain words a meaning of its own. */
+	sv->host.direct = strcmp(spec->shell, "/bin/sh") == 0;
 	sv->host.group_name = spec->name;
 	sv->host.buffer = spec->buffer;
 	sv->host.verbose = opts->verbose;

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "command.h"
 #include "spawn.h"
 #include "value.h"
 
@@ -106,6 +108,47 @@ static void poll_timer_cb(struct ev_loop *loop, ev_timer *w, int revents);
 static void pipe_timer_cb(struct ev_loop *loop, ev_timer *w, int revents);
 static void cancelled(struct ecg_context *ctx, void *arg);
 
+/* The value of PATH in the task's environment, or NULL. */
+static const char *
+task_path(const struct ecg_task *t)
+{
+	char **e;
+
+	for (e = t->envp; *e != NULL; e++)
+		if (strncmp(*e, "PATH=", 5) == 0)
+			return *e + 5;
+	return NULL;
+}
+
+/*
+ * A plain command whose first word is a program found in the task's PATH
+ * is executed directly; otherwise (or if it is not found: the shell then
+ * says so in its own words) the shell runs it.  0, or -ENOMEM.
+ */
+static int
+plain_program(struct ecg_task *t)
+{
+	char path[PATH_MAX], **words;
+	int n;
+
+	if (!ecg_command_plain(t->spec->command))
+		return 0;
+	n = ecg_command_split(t->spec->command, &words);
+	if (n < 0)
+		return n;
+	if (ecg_spawn_which_in(words[0], task_path(t), path, sizeof(path)) < 0) {
+		free(words);
+		return 0;
+	}
+	t->program = strdup(path);
+	if (t->program == NULL) {
+		free(words);
+		return -ENOMEM;
+	}
+	t->words = words;
+	return 0;
+}
+
 int
 ecg_task_init(struct ecg_task *t, struct ecg_task_host *host,
     const struct ecg_task_spec *spec, int color)
@@ -123,7 +166,7 @@ ecg_task_init(struct ecg_task *t, struct ecg_task_host *host,
 	t->argv[1] = (char *)"-c";
 	t->argv[2] = spec->command;
 	t->argv[3] = NULL;
-	if (build_env(t) < 0)
+	if (build_env(t) < 0 || (host->direct && plain_program(t) < 0))
 		return -ENOMEM;
 	for (i = 0; i < 2; i++) {
 		struct ecg_task_pipe *p = &t->pipes[i];
@@ -176,6 +219,10 @@ ecg_task_destroy(struct ecg_task *t)
 		}
 		ecg_output_source_destroy(&p->src);
 	}
+	free(t->words);
+	free(t->program);
+	t->words = NULL;
+	t->program = NULL;
 	free(t->env_task);
 	free(t->env_group);
 	t->env_task = t->env_group = NULL;
@@ -559,8 +606,8 @@ ecg_task_start(struct ecg_task *t)
 		fcntl(fds[i][0], F_SETFL, O_NONBLOCK);
 	}
 	memset(&sp, 0, sizeof(sp));
-	sp.path = h->shell;
-	sp.argv = t->argv;
+	sp.path = t->program != NULL ? t->program : h->shell;
+	sp.argv = t->words != NULL ? t->words : t->argv;
 	sp.envp = t->envp;
 	sp.cwd = t->spec->cwd_path;
 	sp.stdin_fd = h->devnull;
@@ -585,7 +632,7 @@ ecg_task_start(struct ecg_task *t)
 	ev_child_set(&t->child, pid, 0);
 	ev_child_start(h->loop, &t->child);
 	if (f.step != NULL)
-		start_failed(t, f.step, strcmp(f.step, "chdir") == 0 ? t->spec->cwd : h->shell,
+		start_failed(t, f.step, strcmp(f.step, "chdir") == 0 ? t->spec->cwd : sp.path,
 		    f.err);
 	else if (h->verbose)
 		h->note(h->note_arg, ECG_NOTE_INFO, name(t), "started (pid %d)", (int)pid);

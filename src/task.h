@@ -60,6 +60,7 @@ struct ecg_task_host {
 	size_t buffer;			/* channel capacity */
 	int devnull;			/* every task's stdin */
 	int verbose;			/* notes may carry pids */
+	int direct;			/* plain commands may skip the shell */
 	const struct rlimit *nofile;	/* the descriptor limit tasks get */
 	ecg_note_fn note;
 	void *note_arg;
@@ -95,6 +96,8 @@ struct ecg_task {
 	int escapees_seen;		/* looked for escapees since the main process ended */
 	char **envp;			/* built before fork */
 	char *argv[4];			/* SHELL -c COMMAND */
+	char **words;			/* or, for a plain command, its words */
+	char *program;			/* and the program they name (see command.h) */
 	char *env_task, *env_group;	/* ECG_RUN_TASK=..., ECG_RUN_GROUP=... */
 	struct ecg_task_pipe pipes[2];	/* stdout, stderr */
 	ev_child child;

@@ -142,6 +142,48 @@ load helper
 	[ "$output" = "a | bash" ]
 }
 
+# The task's main process is the program itself when its pid, as ecg-run -v
+# reports it, is the pid the program prints.
+@test "a plain list of words runs the program directly, found in the task's PATH" {
+	mkdir bin
+	printf '#!/bin/sh\necho "pid $$"\n' >bin/mytool
+	chmod +x bin/mytool
+	cat >g.ini <<-INI
+	[a]
+	command = mytool --flag=1
+	env = PATH=$BATS_TEST_TMPDIR/bin:/usr/bin:/bin
+	INI
+	run --separate-stderr ecg -v -c g.ini
+	[ "$status" -eq 0 ]
+	started=$(sed -n 's/.*a: started (pid \([0-9]*\)).*/\1/p' <<<"$stderr")
+	[ -n "$started" ]
+	[ "$output" = "a | pid $started" ]
+}
+
+@test "shell syntax, builtins and another shell keep the shell in between" {
+	mkdir bin
+	printf '#!/bin/sh\necho "pid $$"\n' >bin/mytool
+	chmod +x bin/mytool
+	for cmd in 'mytool; true' 'mytool | cat' 'FOO=1 mytool' 'exec mytool'; do
+		printf '[a]\ncommand = %s\nenv = PATH=%s/bin:/usr/bin:/bin\n' "$cmd" "$BATS_TEST_TMPDIR" >g.ini
+		run --separate-stderr ecg -v -c g.ini
+		[ "$status" -eq 0 ]
+		started=$(sed -n 's/.*a: started (pid \([0-9]*\)).*/\1/p' <<<"$stderr")
+		if [ "$cmd" = 'exec mytool' ]; then
+			[ "$output" = "a | pid $started" ]	# the shell's own exec
+		else
+			[[ "$output" == "a | pid "* && "$output" != "a | pid $started" ]]
+		fi
+	done
+	printf '[a]\ncommand = exit 3\n' >g.ini
+	run -3 ecg -q -c g.ini
+	printf '[group]\nshell = /bin/dash\n[a]\ncommand = mytool\nenv = PATH=%s/bin:/usr/bin:/bin\n' \
+		"$BATS_TEST_TMPDIR" >g.ini
+	run --separate-stderr ecg -v -c g.ini
+	started=$(sed -n 's/.*a: started (pid \([0-9]*\)).*/\1/p' <<<"$stderr")
+	[[ "$output" == "a | pid "* && "$output" != "a | pid $started" ]]
+}
+
 @test "a 300-byte and a 64 KiB command run whole" {
 	local long300 long64k
 	long300="echo start$(printf '%0290d' 0)end"

@@ -17,3 +17,4 @@ unit() {
 @test "unit: channel" { unit channel; }
 @test "unit: value parsers" { unit value; }
 @test "unit: config loader" { unit config; }
+@test "unit: plain commands" { unit command; }
