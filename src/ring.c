@@ -87,6 +87,9 @@ void
 ecg_ring_consume(struct ecg_ring *r, size_t n)
 {
 	r->head = (r->head + n) % r->size;
+	/* Empty: start over at the front, so the next bytes lie in one piece. */
+	if (r->head == r->tail)
+		r->head = r->tail = 0;
 }
 
 int
