@@ -188,7 +188,22 @@ on_data(struct ecg_channel *ch, void *arg)
 		discard(s);
 		return;
 	}
-	if (!ev_is_active(&s->writable))
+	/*
+	 * Written just before the loop next waits, so that everything the
+	 * tasks' pipes gave in this round goes out in one write.
+	 */
+	if (!ev_is_active(&s->writable) && !ev_is_active(&s->flush))
+		ev_prepare_start(s->out->loop, &s->flush);
+}
+
+static void
+flush_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	struct ecg_stream *s = w->data;
+
+	(void)revents;
+	ev_prepare_stop(loop, w);
+	if (!ev_is_active(&s->writable) && s->failed_errno == 0 && !ecg_context_done(&s->ctx))
 		pump(s);
 }
 
@@ -310,6 +325,61 @@ add_frame(struct batch *b, struct ecg_source *src, size_t pos, size_t hdr_off,
 }
 
 /*
+ * The fast path of build(): the whole lines that lie in one piece of the
+ * channel from pos, one memchr each, copied with their header and no call
+ * per line into the channel.  Returns the position after the last line
+ * taken; *full is set when the batch can take no more.  Anything else (a
+ * line across the ring's end, or longer than the batch, or no newline yet)
+ * is left to next_frame() and add_frame().
+ */
+static size_t
+add_lines(struct batch *b, struct ecg_source *src, size_t pos, int *full)
+{
+	struct iovec iov[2];
+	const char *base, *p, *end, *nl = NULL;
+	size_t h = src->hdr_len, len, off = 0;
+	struct frame *f;
+	int n, i;
+
+	*full = 0;
+	if (pos >= src->clean_from && pos < src->clean_to)
+		return pos;		/* known to hold no newline: the slow path knows */
+	n = ecg_channel_data(&src->ch, iov);
+	for (i = 0; i < n; off += iov[i].iov_len, i++) {
+		if (pos >= off + iov[i].iov_len)
+			continue;
+		base = iov[i].iov_base;
+		p = base + (pos - off);
+		end = base + iov[i].iov_len;
+		while (p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+			len = (size_t)(nl + 1 - p);
+			if (b->bytes + h + len > b->limit || b->nframes >= BATCH_FRAMES) {
+				*full = b->nframes > 0;
+				return off + (size_t)(p - base);
+			}
+			f = &b->frames[b->nframes++];
+			f->src = src;
+			f->hdr_off = 0;
+			f->hdr_len = h;
+			f->data = len;
+			f->nl = 0;
+			memcpy(b->buf + b->bytes, src->hdr, h);
+			memcpy(b->buf + b->bytes + h, p, len);
+			b->bytes += h + len;
+			p = nl + 1;
+		}
+		pos = off + (size_t)(p - base);
+		if (p < end) {
+			/* the rest of this piece has no newline: do not search it again */
+			src->clean_from = pos;
+			src->clean_to = off + iov[i].iov_len;
+			return pos;
+		}
+	}
+	return pos;
+}
+
+/*
  * Collects the frames to write: the partly written one first, then whole
  * lines from each ready source in turn.  A source whose lines do not all
  * fit stays at the head of the queue for the next batch.
@@ -334,7 +404,15 @@ build(struct ecg_stream *s, struct batch *b)
 
 		if (s->rest.src != src)
 			build_header(out, src);
-		while ((len = next_frame(src, pos, &nl)) > 0) {
+		for (;;) {
+			int full;
+
+			pos = add_lines(b, src, pos, &full);
+			if (full)
+				return;
+			len = next_frame(src, pos, &nl);
+			if (len == 0)
+				break;
 			if (add_frame(b, src, pos, 0, src->hdr_len, len, nl) < 0)
 				return;
 			pos += len;
@@ -342,22 +420,33 @@ build(struct ecg_stream *s, struct batch *b)
 	}
 }
 
-/* n bytes of the batch were written: consume them from their channels. */
+/*
+ * n bytes of the batch were written: consume them from their channels, in
+ * one call per run of frames from the same source.
+ */
 static void
 settle(struct ecg_stream *s, struct batch *b, size_t n)
 {
+	struct ecg_source *run = NULL;
+	size_t taken = 0;
 	int i;
 
 	for (i = 0; i < b->nframes; i++) {
 		struct frame *f = &b->frames[i];
 		size_t k = f->hdr_len - f->hdr_off;
 
+		if (f->src != run) {
+			if (run != NULL)
+				consume(run, taken);
+			run = f->src;
+			taken = 0;
+		}
 		if (k > n)
 			k = n;
 		f->hdr_off += k;
 		n -= k;
 		k = f->data < n ? f->data : n;
-		consume(f->src, k);
+		taken += k;
 		f->data -= k;
 		n -= k;
 		if (f->nl && n > 0) {
@@ -370,11 +459,13 @@ settle(struct ecg_stream *s, struct batch *b, size_t n)
 			s->rest.hdr_len = f->hdr_len;
 			s->rest.data = f->data;
 			s->rest.nl = f->nl;
-			return;
+			break;
 		}
 		if (s->rest.src == f->src)
 			s->rest.src = NULL;
 	}
+	if (run != NULL)
+		consume(run, taken);
 }
 
 static ssize_t
@@ -481,6 +572,7 @@ stream_cancelled(struct ecg_context *ctx, void *arg)
 
 	(void)ctx;
 	ev_io_stop(s->out->loop, &s->writable);
+	ev_prepare_stop(s->out->loop, &s->flush);
 	discard(s);
 }
 
@@ -517,6 +609,8 @@ stream_init(struct ecg_output *out, struct ecg_stream *s, int fd)
 	}
 	ev_io_init(&s->writable, writable_cb, s->fd, EV_WRITE);
 	s->writable.data = s;
+	ev_prepare_init(&s->flush, flush_cb);
+	s->flush.data = s;
 	ecg_context_init(&s->ctx, out->loop, &out->ctx);
 	ecg_context_on_cancel(&s->ctx, &s->cancel, stream_cancelled, s);
 	ecg_errgroup_go(out->eg);
@@ -563,6 +657,7 @@ ecg_output_destroy(struct ecg_output *out)
 	for (i = 0; i < (out->shared ? 1 : 2); i++) {
 		struct ecg_stream *s = &out->streams[i];
 		ev_io_stop(out->loop, &s->writable);
+		ev_prepare_stop(out->loop, &s->flush);
 		ecg_context_forget(&s->ctx, &s->cancel);
 		ecg_context_destroy(&s->ctx);
 		if (s->own_fd)
