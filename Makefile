@@ -25,7 +25,7 @@ BUILD_DEPS = make gcc libc6-dev pkg-config libev-dev libinih-dev
 TEST_DEPS = bats
 
 .PHONY: all run check unit deps test-deps install uninstall clean sanitize valgrind valgrind-suite \
-	fuzz lint stress
+	fuzz lint stress bench
 
 all: ecg-run
 
@@ -92,6 +92,18 @@ stress: test-deps tests/stress/lines
 	@$(MAKE) --no-print-directory all
 	bash tests/stress/stress.sh $(STRESS_RUNS) $(STRESS_SEED) $(STRESS_MAX_TASKS)
 
+# The benchmark against GNU parallel, concurrently and foreman (tests/bench/):
+# installs them, prints the tables of tests/bench/RESULTS.md.  BENCH_RUNS,
+# BENCH_LINES and the other variables in bench.sh make quick runs.
+BENCH_BINS = tests/bench/benchlines tests/bench/measure tests/bench/relay
+tests/bench/%: tests/bench/%.c
+	$(CC) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+bench: deps $(BENCH_BINS)
+	@$(MAKE) --no-print-directory all
+	@sh tests/bench/peers.sh
+	bash tests/bench/bench.sh
+
 # Static analysis; every check left out is left out for a stated reason:
 #  variableScope, DeprecatedOrUnsafeBufferHandling: declarations stay at the top of a
 #    function (style(9)); the C11 Annex K *_s functions do not exist in glibc.
@@ -138,5 +150,5 @@ uninstall:
 	rm -rf $(DESTDIR)$(DOCDIR)
 
 clean:
-	rm -f ecg-run src/*.o $(UNIT_BINS) tests/fuzz/fuzz_config tests/stress/lines
+	rm -f ecg-run src/*.o $(UNIT_BINS) tests/fuzz/fuzz_config tests/stress/lines $(BENCH_BINS)
 	rm -rf tests/fuzz/run-corpus

@@ -1,0 +1,364 @@
+#!/usr/bin/env bash
+# bench.sh: ecg-run against the tools people use instead, and two baselines.
+#
+#   bench.sh            (make bench: installs the peers and builds first)
+#
+# Workloads (sizes are variables, for quick runs):
+#   W1   throughput: BENCH_TASKS tasks x BENCH_LINES lines of 100 B, each
+#        task writing whole lines 64 KiB at a time; output to a tmpfs file
+#   W1b  the same lines in 4,096-byte writes that cut lines anywhere
+#   W2   cancel latency: BENCH_SLEEPERS sleeping tasks and one that exits 3
+#        after 0.5 s; from the failure to the supervisor's exit
+#   W3   start-up: BENCH_START tasks that exit 0 at once
+#   W4   memory: RSS with BENCH_IDLE_TASKS idle tasks; peak RSS while one
+#        task floods BENCH_FLOOD_LINES lines into a reader that pauses
+#        BENCH_PAUSE s before it reads
+#   W5   idle cost: CPU time and context switches over BENCH_IDLE_S s with
+#        10 sleeping tasks (the tools side by side, each on its own)
+# Tools: raw (each task to its own file: the physical limit; in W3 a bare
+# posix_spawn loop), relay (W1 only: one process copying the pipes to the
+# file, no prefix, no line handling: the floor for any single-process
+# supervisor), shell (a & b & wait into one file, no prefix: the floor),
+# ecg-run, GNU parallel (--line-buffer --tag), concurrently, foreman.  Each figure is the median
+# of BENCH_RUNS runs with min and max, and its ratio to the shell baseline
+# of the same run.  A run past BENCH_TIMEOUT seconds is killed, and that
+# tool is not run again in that workload.  Every process started carries a
+# marker in its environment; any left after a run is counted and killed.
+set -u
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ECG=${ECG:-$HERE/../../ecg-run}
+BL=$HERE/benchlines
+MEASURE=$HERE/measure
+RELAY=$HERE/relay
+CACHE=${BENCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ecg-run-bench}
+CONCURRENTLY=${CONCURRENTLY:-$CACHE/node_modules/.bin/concurrently}
+
+RUNS=${BENCH_RUNS:-5}
+TASKS=${BENCH_TASKS:-4}
+LINES=${BENCH_LINES:-2000000}
+SLEEPERS=${BENCH_SLEEPERS:-100}
+START=${BENCH_START:-1000}
+IDLE_TASKS=${BENCH_IDLE_TASKS:-200}
+FLOOD_LINES=${BENCH_FLOOD_LINES:-10737418}	# 1 GiB of 100-byte lines
+PAUSE=${BENCH_PAUSE:-5}
+IDLE_S=${BENCH_IDLE_S:-10}
+TIMEOUT=${BENCH_TIMEOUT:-20}
+TOOLS=${BENCH_TOOLS:-raw relay shell ecg-run parallel concurrently foreman}
+WORKLOADS=${BENCH_WORKLOADS:-W1 W1b W2 W3 W4 W5}
+
+for f in "$ECG" "$BL" "$MEASURE" "$RELAY"; do
+	[ -x "$f" ] || { echo "bench: $f is missing: run make bench" >&2; exit 2; }
+done
+ECG=$(cd "$(dirname "$ECG")" && pwd)/$(basename "$ECG")
+
+if [ -d /dev/shm ] && [ -w /dev/shm ]; then
+	work=$(mktemp -d /dev/shm/ecg-bench.XXXXXX)
+else
+	work=$(mktemp -d)
+fi
+MARK=ecgbench$$.$RANDOM
+results=$work/results.txt
+: >"$results"
+
+marked() {	# marked MARK: the processes carrying MARK that are still there
+	grep -F -l -a -s "BENCH_MARK=$1" /proc/[0-9]*/environ 2>/dev/null |
+		sed 's|/proc/\([0-9]*\)/environ|\1|'
+}
+
+sweep() {	# sweep MARK: kills what is left; prints how many there were
+	local pids n=0 k
+	for ((k = 0; k < 50; k++)); do
+		pids=$(marked "$1")
+		[ -z "$pids" ] && break
+		[ "$k" -eq 0 ] && n=$(wc -w <<<"$pids")
+		# shellcheck disable=SC2086
+		kill -9 $pids 2>/dev/null
+		sleep 0.02
+	done
+	echo "$n"
+}
+
+cleanup() {
+	sweep "$MARK" >/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+have() {	# have TOOL: the tool can run here
+	case $1 in
+	raw|relay|shell|ecg-run) return 0 ;;
+	parallel) command -v parallel >/dev/null ;;
+	foreman) command -v foreman >/dev/null ;;
+	concurrently) [ -x "$CONCURRENTLY" ] && command -v node >/dev/null ;;
+	*) return 1 ;;
+	esac
+}
+
+# --- group files: one per tool and workload, from a list of NAME CMD lines
+# (the commands are simple words: no quoting is needed in any format).
+
+ecg_conf() {	# ecg_conf FILE < list
+	local name cmd
+	{
+		echo "[group]"
+		echo "stop_timeout = 5s"
+		while read -r name cmd; do
+			printf '\n[%s]\ncommand = %s\n' "$name" "$cmd"
+		done
+	} >"$1"
+}
+
+procfile() {	# procfile FILE < list
+	local name cmd
+	while read -r name cmd; do
+		printf '%s: %s\n' "$name" "$cmd"
+	done >"$1"
+}
+
+sh_script() {	# sh_script FILE MODE < list: the shell baseline
+	local name cmd
+	{
+		case $2 in
+		term) echo 'trap '\''kill $(jobs -p) 2>/dev/null; wait; exit 143'\'' TERM' ;;
+		esac
+		while read -r name cmd; do
+			echo "$cmd &"
+		done
+		case $2 in
+		errgroup) echo 'wait -n; s=$?; kill $(jobs -p) 2>/dev/null; wait; exit $s' ;;
+		*) echo 'wait' ;;
+		esac
+	} >"$1"
+}
+
+# command_for TOOL LIST MODE: the command line, one word per line, that runs
+# the tasks of LIST (a file of NAME CMD lines) under TOOL.  MODE is
+# errgroup (stop all at the first failure) or plain.
+command_for() {
+	local tool=$1 list=$2 mode=$3 name cmd
+	case $tool in
+	raw)
+		if [ "$mode" = spawn ]; then	# W3: a bare posix_spawn loop
+			printf '%s\n' "$MEASURE" spawn "$(wc -l <"$list")"
+			head -1 "$list" | cut -d' ' -f2- | tr ' ' '\n'
+		else
+			sh_script "$list.sh" "$mode" <"$list"
+			printf '%s\n' bash "$list.sh"
+		fi ;;
+	shell)
+		sh_script "$list.sh" "$mode" <"$list"
+		printf '%s\n' bash "$list.sh" ;;
+	relay)
+		printf '%s\n' "$RELAY"
+		while read -r name cmd; do
+			printf '%s\n' "$cmd"
+		done <"$list" ;;
+	ecg-run)
+		ecg_conf "$list.ini" <"$list"
+		printf '%s\n' "$ECG" -c "$list.ini" ;;
+	parallel)
+		printf '%s\n' parallel -j0 --line-buffer --tag
+		[ "$mode" = errgroup ] && printf '%s\n' --halt now,fail=1
+		printf '%s\n' :::
+		while read -r name cmd; do
+			printf '%s\n' "$cmd"
+		done <"$list" ;;
+	concurrently)
+		printf '%s\n' "$CONCURRENTLY" -n "$(cut -d' ' -f1 "$list" | paste -sd,)"
+		[ "$mode" = errgroup ] && printf '%s\n' --kill-others-on-fail
+		while read -r name cmd; do
+			printf '%s\n' "$cmd"
+		done <"$list" ;;
+	foreman)
+		procfile "$list.Procfile" <"$list"
+		printf '%s\n' foreman start -f "$list.Procfile" -d "$work" ;;
+	esac
+}
+
+# measure_tool W TOOL RUN LIST MODE OUT [MEASURE-OPTIONS...]: one measured
+# run of the tasks in LIST, its stdout to OUT; prints its result line with
+# the number of its processes left after it ended (then killed).
+measure_tool() {
+	local w=$1 tool=$2 run=$3 list=$4 mode=$5 out=$6 res=$4.res
+	local mark=$MARK.$1.$2.$3. line left
+	shift 6
+	local -a cmd
+	mapfile -t cmd < <(command_for "$tool" "$list" "$mode")
+	rm -f "$res"
+	env BENCH_MARK="$mark" "$MEASURE" -T "$TIMEOUT" -r "$res" "$@" -- "${cmd[@]}" \
+		</dev/null >"$out" 2>"$list.err"
+	left=$(sweep "$mark")
+	line=$(cat "$res" 2>/dev/null)
+	[ -n "$line" ] || line="status=-1 timeout=0 wall=0"
+	echo "w=$w tool=$tool run=$run $line left=$left"
+}
+
+timed_out() {	# timed_out W TOOL: a run of TOOL in W was killed
+	grep -q "^w=$1 tool=$2 .* timeout=1" "$results"
+}
+
+note() { printf '%s\n' "$*" >&2; }
+
+# --- W1 and W1b -------------------------------------------------------------
+
+throughput() {	# throughput W CHUNK
+	local w=$1 chunk=$2 run tool list=$work/$1.list i out line verdict popt
+	for ((i = 0; i < TASKS; i++)); do
+		echo "g$i $BL gen $i $LINES 100 $chunk"
+	done >"$list"
+	for ((i = 0; i < TASKS; i++)); do
+		echo "g$i $BL gen $i $LINES 100 $chunk >$work/raw.$i"
+	done >"$list.raw"
+	# a first run that is not counted: the machine's memory gets touched once
+	measure_tool "$w" shell 0 "$list" plain "$work/out.txt" >/dev/null
+	rm -f "$work/out.txt"
+	for ((run = 1; run <= RUNS; run++)); do
+		for tool in $TOOLS; do
+			have "$tool" && ! timed_out "$w" "$tool" || continue
+			out=$work/out.txt
+			if [ "$tool" = raw ]; then
+				line=$(measure_tool "$w" raw "$run" "$list.raw" plain "$out" -t)
+				verdict=$("$BL" check "$TASKS" "$LINES" "$work"/raw.*)
+				rm -f "$work"/raw.*
+			else
+				line=$(measure_tool "$w" "$tool" "$run" "$list" plain "$out" -t)
+				case $tool in
+				shell|relay) popt= ;;
+				foreman) popt=-p ;;	# its prefix carries the time
+				*) popt=-P ;;
+				esac
+				# shellcheck disable=SC2086
+				verdict=$("$BL" check $popt "$TASKS" "$LINES" "$out")
+			fi
+			rm -f "$out"
+			echo "$line verdict=${verdict// /_}" >>"$results"
+			note "$w run $run: $tool: $(tail -1 "$results")"
+		done
+	done
+}
+
+# --- W2 ---------------------------------------------------------------------
+
+cancel_latency() {
+	local run tool list=$work/W2.list i
+	for ((i = 0; i < SLEEPERS; i++)); do
+		echo "s$i sleep 1000"
+	done >"$list"
+	echo "fail $MEASURE fail 500 3 $work/failed-at" >>"$list"
+	for ((run = 1; run <= RUNS; run++)); do
+		for tool in $TOOLS; do
+			case $tool in raw|relay) continue ;; esac
+			have "$tool" && ! timed_out W2 "$tool" || continue
+			rm -f "$work/failed-at"
+			measure_tool W2 "$tool" "$run" "$list" errgroup /dev/null \
+				-F "$work/failed-at" >>"$results"
+			note "W2 run $run: $tool: $(tail -1 "$results")"
+		done
+	done
+}
+
+# --- W3 ---------------------------------------------------------------------
+
+startup() {
+	local run tool list=$work/W3.list i
+	for ((i = 0; i < START; i++)); do
+		echo "t$i true"
+	done >"$list"
+	for ((run = 1; run <= RUNS; run++)); do
+		for tool in $TOOLS; do
+			[ "$tool" = relay ] && continue
+			have "$tool" && ! timed_out W3 "$tool" || continue
+			if [ "$tool" = raw ]; then
+				measure_tool W3 raw "$run" "$list" spawn /dev/null >>"$results"
+			else
+				measure_tool W3 "$tool" "$run" "$list" plain /dev/null >>"$results"
+			fi
+			note "W3 run $run: $tool: $(tail -1 "$results")"
+		done
+	done
+}
+
+# --- W4 ---------------------------------------------------------------------
+
+memory() {
+	local run tool list=$work/W4.list flood=$work/W4f.list i line verdict popt
+	for ((i = 0; i < IDLE_TASKS; i++)); do
+		echo "s$i sleep 1000"
+	done >"$list"
+	echo "g0 $BL gen 0 $FLOOD_LINES" >"$flood"
+	for ((run = 1; run <= RUNS; run++)); do
+		for tool in $TOOLS; do
+			case $tool in raw|relay) continue ;; esac
+			if have "$tool" && ! timed_out W4 "$tool"; then
+				measure_tool W4 "$tool" "$run" "$list" term /dev/null \
+					-c "$IDLE_TASKS" -i 1 >>"$results"
+				note "W4 run $run: $tool: $(tail -1 "$results")"
+			fi
+			if have "$tool" && ! timed_out W4f "$tool"; then
+				case $tool in
+				shell) popt= ;;
+				foreman) popt=-p ;;
+				*) popt=-P ;;
+				esac
+				# the reader: pauses, then checks every line
+				line=$(measure_tool W4f "$tool" "$run" "$flood" plain "$work/fifo" -t &
+					# shellcheck disable=SC2086
+					"$BL" check -w "$PAUSE" $popt 1 "$FLOOD_LINES" <"$work/fifo" \
+						>"$work/verdict.txt"
+					wait)
+				verdict=$(cat "$work/verdict.txt")
+				echo "$line verdict=${verdict// /_}" >>"$results"
+				note "W4 flood run $run: $tool: $(tail -1 "$results")"
+			fi
+		done
+	done
+}
+
+# --- W5 ---------------------------------------------------------------------
+
+idle_cost() {
+	local run tool list=$work/W5.list i
+	for ((i = 0; i < 10; i++)); do
+		echo "s$i sleep 1000"
+	done >"$list"
+	for ((run = 1; run <= RUNS; run++)); do
+		for tool in $TOOLS; do
+			case $tool in raw|relay) continue ;; esac
+			have "$tool" || continue
+			mkdir -p "$work/W5.$tool"
+			cp "$list" "$work/W5.$tool/list"
+			measure_tool W5 "$tool" "$run" "$work/W5.$tool/list" term /dev/null \
+				-c 10 -i "$IDLE_S" >"$work/W5.$tool/result" &
+		done
+		wait
+		for tool in $TOOLS; do
+			[ -f "$work/W5.$tool/result" ] || continue
+			cat "$work/W5.$tool/result" >>"$results"
+			rm -f "$work/W5.$tool/result"
+			note "W5 run $run: $tool: $(tail -1 "$results")"
+		done
+	done
+}
+
+mkfifo "$work/fifo"
+started=$(date +%s)
+for w in $WORKLOADS; do
+	case $w in
+	W1) throughput W1 0 ;;
+	W1b) throughput W1b 4096 ;;
+	W2) cancel_latency ;;
+	W3) startup ;;
+	W4) memory ;;
+	W5) idle_cost ;;
+	*) note "bench: unknown workload $w"; exit 2 ;;
+	esac
+done
+elapsed=$(( $(date +%s) - started ))
+
+cp "$results" "${BENCH_RESULTS:-/dev/null}" 2>/dev/null
+awk -v runs="$RUNS" -v tasks="$TASKS" -v lines="$LINES" -v sleepers="$SLEEPERS" \
+	-v start="$START" -v idle_tasks="$IDLE_TASKS" -v flood="$FLOOD_LINES" \
+	-v pause="$PAUSE" -v idle_s="$IDLE_S" -v timeout="$TIMEOUT" -v elapsed="$elapsed" \
+	-v tools="$TOOLS" -f "$HERE/report.awk" "$results"
