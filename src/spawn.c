@@ -123,10 +123,16 @@ ecg_spawn_start(const struct ecg_spawn *sp, pid_t *pid, struct ecg_spawn_failure
 	 * done.  child() never returns and touches nothing of ours but the
 	 * error pipe (where a fork-like vfork, under valgrind, still works).
 	 */
+	/*
+	 * posix_spawn cannot set PR_SET_PDEATHSIG or give back RLIMIT_NOFILE,
+	 * hence vfork and child() below (only async-signal-safe calls).  The
+	 * one store the child makes to our memory is the flag that tells a
+	 * true vfork from a fork-like one.
+	 */
 	borrowed = 0;
-	p = vfork();
+	p = vfork();	/* NOLINT(clang-analyzer-security.insecureAPI.vfork) */
 	if (p == 0) {
-		borrowed = 1;		/* seen by the parent only if memory is shared */
+		borrowed = 1;	/* NOLINT(clang-analyzer-unix.Vfork): read by the parent */
 		child(sp, errpipe[1], self);
 	}
 	saved = errno;
