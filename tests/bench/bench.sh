@@ -14,7 +14,9 @@
 #        task floods BENCH_FLOOD_LINES lines into a reader that pauses
 #        BENCH_PAUSE s before it reads
 #   W5   idle cost: CPU time and context switches over BENCH_IDLE_S s with
-#        10 sleeping tasks (the tools side by side, each on its own)
+#        10 sleeping tasks
+# (The idle parts of W4 and W5 run the tools side by side, each measured on
+# its own: that keeps the whole run under 15 minutes on 2 cores.)
 # Tools: raw (each task to its own file: the physical limit; in W3 a bare
 # posix_spawn loop), relay (W1 only: one process copying the pipes to the
 # file, no prefix, no line handling: the floor for any single-process
@@ -43,7 +45,7 @@ IDLE_TASKS=${BENCH_IDLE_TASKS:-200}
 FLOOD_LINES=${BENCH_FLOOD_LINES:-10737418}	# 1 GiB of 100-byte lines
 PAUSE=${BENCH_PAUSE:-5}
 IDLE_S=${BENCH_IDLE_S:-10}
-TIMEOUT=${BENCH_TIMEOUT:-20}
+TIMEOUT=${BENCH_TIMEOUT:-15}
 TOOLS=${BENCH_TOOLS:-raw relay shell ecg-run parallel concurrently foreman}
 WORKLOADS=${BENCH_WORKLOADS:-W1 W1b W2 W3 W4 W5}
 
@@ -280,7 +282,29 @@ startup() {
 	done
 }
 
-# --- W4 ---------------------------------------------------------------------
+# --- W4 and W5: tools side by side -----------------------------------------
+
+# side_by_side W RUN LIST N WINDOW: every tool runs the N tasks of LIST at
+# the same time as the others, each measured on its own over an idle
+# window: RSS, CPU time and context switches are each process's own.
+side_by_side() {
+	local w=$1 run=$2 list=$3 n=$4 window=$5 tool
+	for tool in $TOOLS; do
+		case $tool in raw|relay) continue ;; esac
+		have "$tool" && ! timed_out "$w" "$tool" || continue
+		mkdir -p "$work/$w.$tool"
+		cp "$list" "$work/$w.$tool/list"
+		measure_tool "$w" "$tool" "$run" "$work/$w.$tool/list" term /dev/null \
+			-c "$n" -i "$window" >"$work/$w.$tool/result" &
+	done
+	wait
+	for tool in $TOOLS; do
+		[ -f "$work/$w.$tool/result" ] || continue
+		cat "$work/$w.$tool/result" >>"$results"
+		rm -f "$work/$w.$tool/result"
+		note "$w run $run: $tool: $(tail -1 "$results")"
+	done
+}
 
 memory() {
 	local run tool list=$work/W4.list flood=$work/W4f.list i line verdict popt
@@ -289,56 +313,35 @@ memory() {
 	done >"$list"
 	echo "g0 $BL gen 0 $FLOOD_LINES" >"$flood"
 	for ((run = 1; run <= RUNS; run++)); do
+		side_by_side W4 "$run" "$list" "$IDLE_TASKS" 1
 		for tool in $TOOLS; do
 			case $tool in raw|relay) continue ;; esac
-			if have "$tool" && ! timed_out W4 "$tool"; then
-				measure_tool W4 "$tool" "$run" "$list" term /dev/null \
-					-c "$IDLE_TASKS" -i 1 >>"$results"
-				note "W4 run $run: $tool: $(tail -1 "$results")"
-			fi
-			if have "$tool" && ! timed_out W4f "$tool"; then
-				case $tool in
-				shell) popt= ;;
-				foreman) popt=-p ;;
-				*) popt=-P ;;
-				esac
-				# the reader: pauses, then checks every line
-				line=$(measure_tool W4f "$tool" "$run" "$flood" plain "$work/fifo" -t &
-					# shellcheck disable=SC2086
-					"$BL" check -w "$PAUSE" $popt 1 "$FLOOD_LINES" <"$work/fifo" \
-						>"$work/verdict.txt"
-					wait)
-				verdict=$(cat "$work/verdict.txt")
-				echo "$line verdict=${verdict// /_}" >>"$results"
-				note "W4 flood run $run: $tool: $(tail -1 "$results")"
-			fi
+			have "$tool" && ! timed_out W4f "$tool" || continue
+			case $tool in
+			shell) popt= ;;
+			foreman) popt=-p ;;
+			*) popt=-P ;;
+			esac
+			# the reader: pauses, then checks every line
+			line=$(measure_tool W4f "$tool" "$run" "$flood" plain "$work/fifo" -t &
+				# shellcheck disable=SC2086
+				"$BL" check -w "$PAUSE" $popt 1 "$FLOOD_LINES" <"$work/fifo" \
+					>"$work/verdict.txt"
+				wait)
+			verdict=$(cat "$work/verdict.txt")
+			echo "$line verdict=${verdict// /_}" >>"$results"
+			note "W4 flood run $run: $tool: $(tail -1 "$results")"
 		done
 	done
 }
 
-# --- W5 ---------------------------------------------------------------------
-
 idle_cost() {
-	local run tool list=$work/W5.list i
+	local run list=$work/W5.list i
 	for ((i = 0; i < 10; i++)); do
 		echo "s$i sleep 1000"
 	done >"$list"
 	for ((run = 1; run <= RUNS; run++)); do
-		for tool in $TOOLS; do
-			case $tool in raw|relay) continue ;; esac
-			have "$tool" || continue
-			mkdir -p "$work/W5.$tool"
-			cp "$list" "$work/W5.$tool/list"
-			measure_tool W5 "$tool" "$run" "$work/W5.$tool/list" term /dev/null \
-				-c 10 -i "$IDLE_S" >"$work/W5.$tool/result" &
-		done
-		wait
-		for tool in $TOOLS; do
-			[ -f "$work/W5.$tool/result" ] || continue
-			cat "$work/W5.$tool/result" >>"$results"
-			rm -f "$work/W5.$tool/result"
-			note "W5 run $run: $tool: $(tail -1 "$results")"
-		done
+		side_by_side W5 "$run" "$list" 10 "$IDLE_S"
 	done
 }
 

@@ -175,6 +175,16 @@ fail_task(long ms, int status, const char *file)
 	return status;
 }
 
+/* The process has ended (it is not reaped). */
+static int
+ended(pid_t pid)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid != 0;
+}
+
 static int
 spawn_many(long n, char **argv)
 {
@@ -270,10 +280,9 @@ main(int argc, char **argv)
 		}
 	}
 	if (want_children >= 0) {
-		/* bounded by the time limit: polls every 10 ms */
-		while (!expired && children(pid) < want_children &&
-		    waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == 0)
-			pause_ms(10);
+		/* bounded by the time limit: polls every 50 ms (a poll reads all of /proc) */
+		while (!expired && children(pid) < want_children && !ended(pid))
+			pause_ms(50);
 		if (idle > 0 && !expired) {
 			/* the last task has just started: let the process settle */
 			pause_ms(500);

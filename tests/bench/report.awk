@@ -114,7 +114,7 @@ function verdict(w, t,   i, ok, n, bad) {
 END {
 	ntools = split(tools, tl, " ")
 	printf "Sizes: %d runs; W1/W1b %d tasks × %d lines of 100 B; W2 %d sleepers + 1 failing;" \
-	    " W3 %d tasks; W4 %d idle tasks, flood %d lines, reader pauses %d s; W5 %d s;" \
+	    " W3 %d tasks; W4 %d idle tasks, flood %d lines, reader pauses %s s; W5 %s s;" \
 	    " time limit %d s per run. Bench time: %d s.\n\n",
 	    runs, tasks, lines, sleepers, start, idle_tasks, flood, pause, idle_s, timeout, elapsed
 	mb = tasks * lines * 100 / 1e6
