@@ -53,7 +53,7 @@ run: deps
 unit: $(UNIT_BINS)
 
 check: test-deps
-	@$(MAKE) --no-print-directory all unit
+	@$(MAKE) --no-print-directory all unit $(BENCH_BINS)
 	BATS_TEST_TIMEOUT=$${BATS_TEST_TIMEOUT:-120} bats tests
 
 # The suite again, built with AddressSanitizer and UBSan.

@@ -105,7 +105,7 @@ gen(unsigned task, uint64_t count, size_t len, size_t chunk)
 		for (d = 9; d >= 0 && ++digits[d] > '9'; d--)
 			digits[d] = '0';
 		fill += len;
-		if (fill >= per) {
+		while (fill >= per) {	/* pieces may be shorter than a line */
 			if (write_all(buf, per) < 0)
 				return 1;
 			fill -= per;

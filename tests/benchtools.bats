@@ -1,0 +1,96 @@
+#!/usr/bin/env bats
+# The benchmark's helpers (tests/bench/): the checker must catch every kind of
+# damage to the lines, and measure must report what happened, or the
+# figures in tests/bench/RESULTS.md would mean nothing.
+
+load helper
+
+BENCH="$BATS_TEST_DIRNAME/bench"
+
+setup_file() {
+	make -s -C "$BATS_TEST_DIRNAME/.." tests/bench/benchlines tests/bench/measure tests/bench/relay
+}
+
+# two tasks of 1000 lines, with "NAME | " prefixes
+lines() {
+	"$BENCH/benchlines" gen 0 1000 | sed 's/^/a | /' >out.txt
+	"$BENCH/benchlines" gen 1 1000 100 7 | sed 's/^/b | /' >>out.txt
+}
+
+@test "benchlines: lines written in pieces that cut them check whole" {
+	"$BENCH/benchlines" gen 0 5000 100 7 >t0
+	"$BENCH/benchlines" gen 1 5000 60 4096 >t1
+	[ "$(wc -c <t0)" -eq 500000 ]
+	run "$BENCH/benchlines" check 1 5000 t0
+	[ "$status" -eq 0 ] && [ "$output" = "ok 5000 lines (0 others)" ]
+	run "$BENCH/benchlines" check -l 60 2 5000 t1
+	[ "$status" -eq 1 ]	# task 0 is missing
+	[[ "$output" == *"lost 5000"* ]]
+	lines
+	run "$BENCH/benchlines" check -P 2 1000 out.txt
+	[ "$status" -eq 0 ] && [ "$output" = "ok 2000 lines (0 others)" ]
+}
+
+@test "benchlines: lost, repeated, swapped, torn and altered lines are all caught" {
+	lines
+	bad() {		# bad SED-SCRIPT WHAT: the damage is reported as WHAT
+		sed "$1" out.txt >bad.txt
+		run "$BENCH/benchlines" check -P 2 1000 bad.txt
+		echo "$1: $output"
+		[ "$status" -eq 1 ]
+		[[ "$output" == "BAD "*"$2"* ]]
+	}
+	bad '500d' 'lost 1'
+	bad '500p' 'dup 1'
+	bad '500{h;d};501G' 'dup 1'
+	bad '700s/^\(.\{40\}\).*/\1/' 'torn 1'
+	bad '700s/xyz/xyZ/' 'torn 1'
+	bad '$d' 'lost 1'
+	bad '1500{N;s/\n//}' 'torn 1'
+	# a message of the supervisor's own is counted, not an error
+	sed '10a ecg-run: a: started' out.txt >msg.txt
+	run "$BENCH/benchlines" check -P 2 1000 msg.txt
+	[ "$status" -eq 0 ] && [ "$output" = "ok 2000 lines (1 others)" ]
+}
+
+@test "benchlines: -P wants one prefix per task, and a different one for each" {
+	lines
+	sed '300s/^a | /a  | /' out.txt >p1.txt
+	run "$BENCH/benchlines" check -P 2 1000 p1.txt
+	[ "$status" -eq 1 ] && [[ "$output" == *"prefix 1"* ]]
+	sed 's/^b | /a | /' out.txt >p2.txt
+	run "$BENCH/benchlines" check -P 2 1000 p2.txt
+	[ "$status" -eq 1 ] && [[ "$output" == *"prefixes not distinct"* ]]
+	sed 's/^[ab] | //' out.txt >p3.txt
+	run "$BENCH/benchlines" check -p 2 1000 p3.txt
+	[ "$status" -eq 1 ] && [[ "$output" == *"prefix 2000"* ]]
+}
+
+@test "measure: exit status, time limit and the time from a failure to the exit" {
+	run "$BENCH/measure" -r res -- sh -c 'exit 3'
+	[[ "$(cat res)" == "status=3 timeout=0 wall="* ]]
+	rm res
+	run_timed "$BENCH/measure" -T 1 -r res -- sleep 30
+	[ "$ELAPSED" -lt 10000 ]
+	[[ "$(cat res)" == "status=137 timeout=1 "* ]]
+	rm res
+	run "$BENCH/measure" -t -F failed -r res -- "$BENCH/measure" fail 100 4 failed
+	[[ "$(cat res)" == "status=4 timeout=0 "*" rss_kb="[0-9]*" latency_ms="[0-9]* ]]
+	rm res
+	run "$BENCH/measure" -r res -- "$BENCH/measure" spawn 20 true
+	[[ "$(cat res)" == "status=0 "* ]]
+}
+
+@test "measure: an idle window over a process with children" {
+	run "$BENCH/measure" -c 3 -i 0.5 -T 20 -r res -- \
+		sh -c 'trap "kill \$(jobs -p); exit 143" TERM; sleep 30 & sleep 30 & sleep 30 & wait'
+	[[ "$(cat res)" == "status=143 timeout=0 "*" idle_cpu="*" idle_cs="[0-9]*" idle_rss_kb="[0-9]* ]]
+}
+
+@test "relay: every task's output arrives" {
+	run timeout 30 "$BENCH/relay" "$BENCH/benchlines gen 0 3000" "$BENCH/benchlines gen 1 3000"
+	[ "$status" -eq 0 ]
+	"$BENCH/relay" "$BENCH/benchlines gen 0 3000" "$BENCH/benchlines gen 1 3000" >r.txt
+	run "$BENCH/benchlines" check 2 3000 r.txt
+	[ "$status" -eq 0 ]
+}
