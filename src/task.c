@@ -385,8 +385,24 @@ check_done(struct ecg_task *t)
 	struct ecg_task_host *h = t->host;
 	int open = t->pipes[0].fd >= 0 || t->pipes[1].fd >= 0;
 
-	if (t->state == ECG_TASK_DONE || !t->reaped || !group_gone(t))
+	if (t->state == ECG_TASK_DONE || !t->reaped)
 		return;
+	if (!group_gone(t)) {
+		/*
+		 * Something of the task is still there, maybe an escapee found
+		 * only now (the kernel's list of children can miss one while
+		 * others exit): make sure it is being stopped, and look again
+		 * until it is gone.  With the stop signal sent and SIGKILL not
+		 * yet, the kill timer reaches it.
+		 */
+		if (!t->stop_sent)
+			send_stop(t);
+		else if (t->kill_sent)
+			ecg_task_kill(t);
+		if (!ev_is_active(&t->poll_timer))
+			ev_timer_start(h->loop, &t->poll_timer);
+		return;
+	}
 	if (open) {
 		if (!ev_is_active(&t->pipe_timer))
 			ev_timer_start(h->loop, &t->pipe_timer);
