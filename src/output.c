@@ -189,11 +189,15 @@ on_data(struct ecg_channel *ch, void *arg)
 		return;
 	}
 	/*
-	 * Written just before the loop next waits, so that everything the
-	 * tasks' pipes gave in this round goes out in one write.
+	 * Written once the loop has run every other callback of this round
+	 * (the flush has the lowest priority), so that everything the tasks'
+	 * pipes gave in one round goes out in one write.  A fed event is run
+	 * in the same round whatever feeds it, so nothing waits for a wake-up.
 	 */
-	if (!ev_is_active(&s->writable) && !ev_is_active(&s->flush))
-		ev_prepare_start(s->out->loop, &s->flush);
+	if (!ev_is_active(&s->writable) && !s->flush_fed) {
+		s->flush_fed = 1;
+		ev_feed_event(s->out->loop, &s->flush, EV_CUSTOM);
+	}
 }
 
 static void
@@ -201,8 +205,9 @@ flush_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 {
 	struct ecg_stream *s = w->data;
 
+	(void)loop;
 	(void)revents;
-	ev_prepare_stop(loop, w);
+	s->flush_fed = 0;
 	if (!ev_is_active(&s->writable) && s->failed_errno == 0 && !ecg_context_done(&s->ctx))
 		pump(s);
 }
@@ -572,7 +577,6 @@ stream_cancelled(struct ecg_context *ctx, void *arg)
 
 	(void)ctx;
 	ev_io_stop(s->out->loop, &s->writable);
-	ev_prepare_stop(s->out->loop, &s->flush);
 	discard(s);
 }
 
@@ -610,6 +614,7 @@ stream_init(struct ecg_output *out, struct ecg_stream *s, int fd)
 	ev_io_init(&s->writable, writable_cb, s->fd, EV_WRITE);
 	s->writable.data = s;
 	ev_prepare_init(&s->flush, flush_cb);
+	ev_set_priority(&s->flush, EV_MINPRI);
 	s->flush.data = s;
 	ecg_context_init(&s->ctx, out->loop, &out->ctx);
 	ecg_context_on_cancel(&s->ctx, &s->cancel, stream_cancelled, s);
@@ -657,7 +662,7 @@ ecg_output_destroy(struct ecg_output *out)
 	for (i = 0; i < (out->shared ? 1 : 2); i++) {
 		struct ecg_stream *s = &out->streams[i];
 		ev_io_stop(out->loop, &s->writable);
-		ev_prepare_stop(out->loop, &s->flush);
+		ev_clear_pending(out->loop, &s->flush);
 		ecg_context_forget(&s->ctx, &s->cancel);
 		ecg_context_destroy(&s->ctx);
 		if (s->own_fd)

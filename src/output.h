@@ -57,7 +57,8 @@ struct ecg_stream {
 	int mode;			/* how writes avoid blocking: see output.c */
 	char *stage;			/* where a batch is put together */
 	ev_io writable;			/* started while a write is waiting for room */
-	ev_prepare flush;		/* started while lines wait for the next write */
+	ev_prepare flush;		/* fed (never started) when lines wait for a write */
+	int flush_fed;			/* and not run yet */
 	struct ecg_context ctx;		/* cancelled once this stream takes no more */
 	struct ecg_context_waiter cancel;	/* our registration on ctx */
 	struct ecg_source *ready, *ready_tail;
