@@ -213,9 +213,10 @@ flush_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 }
 
 static void
-build_header(struct ecg_output *out, struct ecg_source *src)
+build_header(struct ecg_stream *s, struct ecg_source *src)
 {
-	char *p = src->hdr;
+	struct ecg_output *out = s->out;
+	char *p = s->hdr;
 	size_t len;
 
 	if (out->opts.timestamps) {
@@ -244,7 +245,7 @@ build_header(struct ecg_output *out, struct ecg_source *src)
 		}
 		*p++ = ' ';
 	}
-	src->hdr_len = (size_t)(p - src->hdr);
+	s->hdr_len = (size_t)(p - s->hdr);
 }
 
 static void
@@ -296,8 +297,8 @@ copy_in(struct batch *b, const void *p, size_t n)
  * in part, and settle() keeps the rest for the next batch.
  */
 static int
-add_frame(struct batch *b, struct ecg_source *src, size_t pos, size_t hdr_off,
-    size_t hdr_len, size_t data, int nl)
+add_frame(struct batch *b, struct ecg_source *src, const char *hdr, size_t pos,
+    size_t hdr_off, size_t hdr_len, size_t data, int nl)
 {
 	struct iovec iov[2];
 	struct frame *f;
@@ -315,7 +316,7 @@ add_frame(struct batch *b, struct ecg_source *src, size_t pos, size_t hdr_off,
 	f->nl = nl;
 	room = b->limit - b->bytes;
 	k = hdr_len - hdr_off < room ? hdr_len - hdr_off : room;
-	copy_in(b, src->hdr + hdr_off, k);
+	copy_in(b, hdr + hdr_off, k);
 	room -= k;
 	k = data < room ? data : room;
 	piece = ecg_channel_slice(&src->ch, pos, k, iov);
@@ -338,11 +339,12 @@ add_frame(struct batch *b, struct ecg_source *src, size_t pos, size_t hdr_off,
  * is left to next_frame() and add_frame().
  */
 static size_t
-add_lines(struct batch *b, struct ecg_source *src, size_t pos, int *full)
+add_lines(struct batch *b, struct ecg_stream *s, struct ecg_source *src, size_t pos,
+    int *full)
 {
 	struct iovec iov[2];
 	const char *base, *p, *end, *nl = NULL;
-	size_t h = src->hdr_len, len, off = 0;
+	size_t h = s->hdr_len, len, off = 0;
 	struct frame *f;
 	int n, i;
 
@@ -368,7 +370,7 @@ add_lines(struct batch *b, struct ecg_source *src, size_t pos, int *full)
 			f->hdr_len = h;
 			f->data = len;
 			f->nl = 0;
-			memcpy(b->buf + b->bytes, src->hdr, h);
+			memcpy(b->buf + b->bytes, s->hdr, h);
 			memcpy(b->buf + b->bytes + h, p, len);
 			b->bytes += h + len;
 			p = nl + 1;
@@ -401,24 +403,23 @@ build(struct ecg_stream *s, struct batch *b)
 	b->limit = s->mode == MODE_GUARDED ? PIPE_BUF : STAGE_BYTES;
 	stamp_batch(out);
 	if (s->rest.src != NULL)
-		add_frame(b, s->rest.src, 0, s->rest.hdr_off, s->rest.hdr_len, s->rest.data,
-		    s->rest.nl);
+		add_frame(b, s->rest.src, s->rest.hdr, 0, s->rest.hdr_off, s->rest.hdr_len,
+		    s->rest.data, s->rest.nl);
 	for (src = s->ready; src != NULL; src = src->next) {
 		size_t pos = s->rest.src == src ? s->rest.data : 0, len;
 		int nl;
 
-		if (s->rest.src != src)
-			build_header(out, src);
+		build_header(s, src);
 		for (;;) {
 			int full;
 
-			pos = add_lines(b, src, pos, &full);
+			pos = add_lines(b, s, src, pos, &full);
 			if (full)
 				return;
 			len = next_frame(src, pos, &nl);
 			if (len == 0)
 				break;
-			if (add_frame(b, src, pos, 0, src->hdr_len, len, nl) < 0)
+			if (add_frame(b, src, s->hdr, pos, 0, s->hdr_len, len, nl) < 0)
 				return;
 			pos += len;
 		}
@@ -433,12 +434,13 @@ static void
 settle(struct ecg_stream *s, struct batch *b, size_t n)
 {
 	struct ecg_source *run = NULL;
-	size_t taken = 0;
+	size_t taken = 0, at = n;	/* n - at: where f starts in the stage */
 	int i;
 
 	for (i = 0; i < b->nframes; i++) {
 		struct frame *f = &b->frames[i];
 		size_t k = f->hdr_len - f->hdr_off;
+		const char *hdr_left;
 
 		if (f->src != run) {
 			if (run != NULL)
@@ -450,6 +452,7 @@ settle(struct ecg_stream *s, struct batch *b, size_t n)
 			k = n;
 		f->hdr_off += k;
 		n -= k;
+		hdr_left = b->buf + (at - n);
 		k = f->data < n ? f->data : n;
 		taken += k;
 		f->data -= k;
@@ -459,9 +462,16 @@ settle(struct ecg_stream *s, struct batch *b, size_t n)
 			n--;
 		}
 		if (f->hdr_off < f->hdr_len || f->data > 0 || f->nl) {
+			/*
+			 * The header it was built with is gone (the next
+			 * source's replaced it): keep what is left of it,
+			 * which the stage holds whole (a header is far
+			 * shorter than any batch).
+			 */
 			s->rest.src = f->src;
-			s->rest.hdr_off = f->hdr_off;
-			s->rest.hdr_len = f->hdr_len;
+			s->rest.hdr_off = 0;
+			s->rest.hdr_len = f->hdr_len - f->hdr_off;
+			memcpy(s->rest.hdr, hdr_left, s->rest.hdr_len);
 			s->rest.data = f->data;
 			s->rest.nl = f->nl;
 			break;

@@ -35,8 +35,6 @@ struct ecg_source {
 	struct ecg_source *next;	/* in the stream's ready queue */
 	int queued;			/* on the ready queue */
 	int finished;			/* ended and fully written (or thrown away) */
-	char hdr[ECG_OUTPUT_HDR_MAX];	/* prefix of the lines in the current batch */
-	size_t hdr_len;
 	uint64_t dropped;		/* bytes its producer had to throw away */
 	size_t clean_from, clean_to;	/* [from, to) of the channel has no newline */
 };
@@ -44,6 +42,7 @@ struct ecg_source {
 /* A partly written line: it goes out first, whatever else is ready. */
 struct ecg_frame_rest {
 	struct ecg_source *src;		/* NULL when nothing is partly written */
+	char hdr[ECG_OUTPUT_HDR_MAX];	/* its header bytes not written yet */
 	size_t hdr_off, hdr_len;	/* header bytes written / in all */
 	size_t data;			/* bytes of the line still in the channel */
 	int nl;				/* the added newline is still to write */
@@ -63,6 +62,8 @@ struct ecg_stream {
 	struct ecg_context_waiter cancel;	/* our registration on ctx */
 	struct ecg_source *ready, *ready_tail;
 	struct ecg_frame_rest rest;
+	char hdr[ECG_OUTPUT_HDR_MAX];	/* prefix of the source being batched */
+	size_t hdr_len;
 	unsigned nsources, nfinished;
 	int failed_errno;		/* the write error that ended it, or 0 */
 	int cut;			/* a line was left half written */
