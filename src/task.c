@@ -62,28 +62,27 @@ same_name(const char *a, const char *b)
 /*
  * The environment ecg-run was started with, then the task's env lines
  * (which replace inherited variables of the same name), then the two
- * ECG_RUN_ variables.  Strings are borrowed, except the last two.
+ * ECG_RUN_ variables: one block, built just before the task starts and
+ * freed right after, so idle tasks do not keep it.  Strings are borrowed,
+ * except the last two, which live at the block's end.  NULL if out of
+ * memory.
  */
-static int
-build_env(struct ecg_task *t)
+static char **
+build_env(const struct ecg_task *t)
 {
 	const struct ecg_task_spec *spec = t->spec;
-	size_t n = 0, k = 0, i, j;
-	char **envp;
+	const char *group = t->host->group_name;
+	size_t n = 0, k = 0, i, j, slots, names;
+	char **envp, *str;
 
 	while (environ[n] != NULL)
 		n++;
-	envp = calloc(n + spec->nenv + 3, sizeof(*envp));
+	slots = n + spec->nenv + 3;
+	names = sizeof("ECG_RUN_TASK=") + strlen(spec->name) + sizeof("ECG_RUN_GROUP=") +
+	    strlen(group);
+	envp = malloc(slots * sizeof(*envp) + names);
 	if (envp == NULL)
-		return -ENOMEM;
-	if (asprintf(&t->env_task, "ECG_RUN_TASK=%s", spec->name) < 0)
-		t->env_task = NULL;
-	if (asprintf(&t->env_group, "ECG_RUN_GROUP=%s", t->host->group_name) < 0)
-		t->env_group = NULL;
-	if (t->env_task == NULL || t->env_group == NULL) {
-		free(envp);
-		return -ENOMEM;
-	}
+		return NULL;
 	for (i = 0; i < n; i++) {
 		int replaced = same_name(environ[i], "ECG_RUN_TASK=") ||
 		    same_name(environ[i], "ECG_RUN_GROUP=");
@@ -94,10 +93,13 @@ build_env(struct ecg_task *t)
 	}
 	for (j = 0; j < spec->nenv; j++)
 		envp[k++] = spec->env[j];
-	envp[k++] = t->env_task;
-	envp[k++] = t->env_group;
-	t->envp = envp;
-	return 0;
+	str = (char *)(envp + slots);
+	envp[k++] = str;
+	str = stpcpy(stpcpy(str, "ECG_RUN_TASK="), spec->name) + 1;
+	envp[k++] = str;
+	stpcpy(stpcpy(str, "ECG_RUN_GROUP="), group);
+	envp[k] = NULL;
+	return envp;
 }
 
 static void on_space(struct ecg_channel *ch, void *arg);
@@ -112,12 +114,12 @@ static void cancelled(struct ecg_context *ctx, void *arg);
 static const char *
 task_path(const struct ecg_task *t)
 {
-	char **e;
+	size_t j = t->spec->nenv;
 
-	for (e = t->envp; *e != NULL; e++)
-		if (strncmp(*e, "PATH=", 5) == 0)
-			return *e + 5;
-	return NULL;
+	while (j-- > 0)			/* the last env line of a name wins */
+		if (strncmp(t->spec->env[j], "PATH=", 5) == 0)
+			return t->spec->env[j] + 5;
+	return getenv("PATH");
 }
 
 /*
@@ -166,7 +168,7 @@ ecg_task_init(struct ecg_task *t, struct ecg_task_host *host,
 	t->argv[1] = (char *)"-c";
 	t->argv[2] = spec->command;
 	t->argv[3] = NULL;
-	if (build_env(t) < 0 || (host->direct && plain_program(t) < 0))
+	if (host->direct && plain_program(t) < 0)
 		return -ENOMEM;
 	for (i = 0; i < 2; i++) {
 		struct ecg_task_pipe *p = &t->pipes[i];
@@ -223,11 +225,6 @@ ecg_task_destroy(struct ecg_task *t)
 	free(t->program);
 	t->words = NULL;
 	t->program = NULL;
-	free(t->env_task);
-	free(t->env_group);
-	t->env_task = t->env_group = NULL;
-	free(t->envp);
-	t->envp = NULL;
 }
 
 static const char *
@@ -608,11 +605,17 @@ ecg_task_start(struct ecg_task *t)
 	struct ecg_spawn sp;
 	struct ecg_spawn_failure f;
 	int fds[2][2] = { { -1, -1 }, { -1, -1 } }, i, rc;
+	char **envp;
 	pid_t pid;
 
 	ecg_errgroup_go(h->eg);
 	set_state(t, ECG_TASK_RUNNING);
 	ecg_context_on_cancel(h->eg->ctx, &t->cancel, cancelled, t);
+	envp = build_env(t);
+	if (envp == NULL) {
+		start_failed(t, "environment", NULL, ENOMEM);
+		goto fail;
+	}
 	for (i = 0; i < 2; i++) {
 		if (pipe2(fds[i], O_CLOEXEC) < 0) {
 			rc = errno;
@@ -624,13 +627,15 @@ ecg_task_start(struct ecg_task *t)
 	memset(&sp, 0, sizeof(sp));
 	sp.path = t->program != NULL ? t->program : h->shell;
 	sp.argv = t->words != NULL ? t->words : t->argv;
-	sp.envp = t->envp;
+	sp.envp = envp;
 	sp.cwd = t->spec->cwd_path;
 	sp.stdin_fd = h->devnull;
 	sp.stdout_fd = fds[0][1];
 	sp.stderr_fd = fds[1][1];
 	sp.nofile = h->nofile;
 	rc = ecg_spawn_start(&sp, &pid, &f);
+	free(envp);
+	envp = NULL;
 	close(fds[0][1]);
 	close(fds[1][1]);
 	fds[0][1] = fds[1][1] = -1;
@@ -656,6 +661,7 @@ ecg_task_start(struct ecg_task *t)
 		h->note(h->note_arg, ECG_NOTE_INFO, name(t), "started");
 	return;
 fail:
+	free(envp);
 	for (i = 0; i < 2; i++) {
 		if (fds[i][0] >= 0)
 			close(fds[i][0]);

@@ -94,11 +94,9 @@ struct ecg_task {
 	int stop_sent;			/* the stop signal was sent to the group */
 	int given_up;			/* abandoned at the deadline */
 	int escapees_seen;		/* looked for escapees since the main process ended */
-	char **envp;			/* built before fork */
 	char *argv[4];			/* SHELL -c COMMAND */
 	char **words;			/* or, for a plain command, its words */
 	char *program;			/* and the program they name (see command.h) */
-	char *env_task, *env_group;	/* ECG_RUN_TASK=..., ECG_RUN_GROUP=... */
 	struct ecg_task_pipe pipes[2];	/* stdout, stderr */
 	ev_child child;
 	ev_timer kill_timer;		/* stop_timeout, then SIGKILL */
