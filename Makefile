@@ -96,7 +96,7 @@ stress: test-deps tests/stress/lines
 # installs them, prints the tables of tests/bench/RESULTS.md.  BENCH_RUNS,
 # BENCH_LINES and the other variables in bench.sh make quick runs.
 BENCH_BINS = tests/bench/benchlines tests/bench/measure tests/bench/relay
-tests/bench/%: tests/bench/%.c
+tests/bench/%: tests/bench/%.c tests/bench/write_all.h
 	$(CC) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
 bench: deps $(BENCH_BINS)

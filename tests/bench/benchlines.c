@@ -32,6 +32,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "write_all.h"
+
 #define HEAD 16			/* "@TTT SSSSSSSSSS " */
 #define MAX_LEN 4096
 #define MAX_TASKS 1000
@@ -62,21 +64,6 @@ number(const char *s, long lo, long hi, const char *what)
 		exit(2);
 	}
 	return v;
-}
-
-static int
-write_all(const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(1, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
 }
 
 static int

@@ -21,24 +21,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "write_all.h"
+
 #define MAX 256
 
 extern char **environ;
-
-static int
-write_all(const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(1, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
 
 int
 main(int argc, char **argv)

@@ -67,6 +67,26 @@ function killed(w, t,   i) {
 	return 0
 }
 
+# A table of one figure per tool with its exit statuses and leftovers: the
+# figure is field k printed with fmt, or the text over for a killed tool.
+function status_table(w, title, what, k, fmt, over,   i, t) {
+	if (runs_of(w, "ecg-run") + runs_of(w, "shell") == 0)
+		return
+	print "### " title "\n"
+	print "| tool | " what ": median (min–max) | × shell | exit status | processes left |"
+	print "|---|---|---|---|---|"
+	for (i = 1; i <= ntools; i++) {
+		t = tl[i]
+		if (runs_of(w, t) == 0)
+			continue
+		printf "| %s | %s | %s | %s | %s |\n", t,
+		    killed(w, t) ? over : spread(w, t, k, fmt, 1),
+		    killed(w, t) ? "–" : ratio(w, t, k, "shell"),
+		    distinct(w, t, "status"), distinct(w, t, "left")
+	}
+	print ""
+}
+
 # the distinct values of a text field, as "a, b"
 function distinct(w, t, k,   i, seen, out, x) {
 	out = ""
@@ -144,45 +164,10 @@ END {
 		print ""
 	}
 
-	if (runs_of("W2", "ecg-run") + runs_of("W2", "shell") > 0) {
-		print "### W2: cancel latency, from the failure to the supervisor's exit\n"
-		print "| tool | ms: median (min–max) | × shell | exit status | processes left |"
-		print "|---|---|---|---|---|"
-		for (i = 1; i <= ntools; i++) {
-			t = tl[i]
-			if (runs_of("W2", t) == 0)
-				continue
-			if (killed("W2", t)) {
-				printf "| %s | > %d s (killed: hung) | – | %s | %s |\n", t, timeout,
-				    distinct("W2", t, "status"), distinct("W2", t, "left")
-				continue
-			}
-			printf "| %s | %s | %s | %s | %s |\n", t, spread("W2", t, "latency_ms", "%.1f", 1),
-			    ratio("W2", t, "latency_ms", "shell"), distinct("W2", t, "status"),
-			    distinct("W2", t, "left")
-		}
-		print ""
-	}
-
-	if (runs_of("W3", "ecg-run") + runs_of("W3", "shell") > 0) {
-		print "### W3: start-up, " start " tasks that exit 0 at once\n"
-		print "| tool | wall s: median (min–max) | × shell | exit status | processes left |"
-		print "|---|---|---|---|---|"
-		for (i = 1; i <= ntools; i++) {
-			t = tl[i]
-			if (runs_of("W3", t) == 0)
-				continue
-			if (killed("W3", t)) {
-				printf "| %s | > %d (killed) | – | %s | %s |\n", t, timeout,
-				    distinct("W3", t, "status"), distinct("W3", t, "left")
-				continue
-			}
-			printf "| %s | %s | %s | %s | %s |\n", t, spread("W3", t, "wall", "%.3f", 1),
-			    ratio("W3", t, "wall", "shell"), distinct("W3", t, "status"),
-			    distinct("W3", t, "left")
-		}
-		print ""
-	}
+	status_table("W2", "W2: cancel latency, from the failure to the supervisor's exit",
+	    "ms", "latency_ms", "%.1f", "> " timeout " s (killed: hung)")
+	status_table("W3", "W3: start-up, " start " tasks that exit 0 at once",
+	    "wall s", "wall", "%.3f", "> " timeout " (killed)")
 
 	if (runs_of("W4", "ecg-run") + runs_of("W4f", "ecg-run") > 0) {
 		print "### W4: memory\n"
