@@ -100,7 +100,14 @@ ecg_channel_close(struct ecg_channel *ch)
 		return;
 	ch->closed = 1;
 	ch->writer_parked = 0;
+	ecg_ring_release(&ch->ring);
 	wake_reader(ch);
+}
+
+int
+ecg_channel_has_storage(const struct ecg_channel *ch)
+{
+	return ch->ring.buf != NULL;
 }
 
 size_t

@@ -49,8 +49,13 @@ int ecg_channel_reserve(struct ecg_channel *ch, struct iovec iov[2]);
 void ecg_channel_commit(struct ecg_channel *ch, size_t n);
 /* Copies in as much of buf as fits: the count, or a reserve error. */
 long ecg_channel_write(struct ecg_channel *ch, const void *buf, size_t len);
-/* No more bytes will come; the consumer still reads what is stored. */
+/*
+ * No more bytes will come; the consumer still reads what is stored.  An
+ * empty channel gives its storage back at once.
+ */
 void ecg_channel_close(struct ecg_channel *ch);
+/* Whether the channel holds storage now (it has none until first written). */
+int ecg_channel_has_storage(const struct ecg_channel *ch);
 
 /* Consumer side. */
 size_t ecg_channel_len(const struct ecg_channel *ch);

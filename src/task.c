@@ -527,12 +527,26 @@ static int
 read_once(struct ecg_task_pipe *p)
 {
 	static char sink[65536];
+	struct ecg_channel *ch = &p->src.ch;
 	struct ev_loop *loop = p->task->host->loop;
 	struct iovec iov[2];
 	ssize_t r;
+	long w;
 	int n;
 
-	n = ecg_channel_reserve(&p->src.ch, iov);
+	if (!ecg_channel_has_storage(ch)) {
+		/*
+		 * Often all there is to read is the end of the pipe: find out
+		 * before the channel allocates.  Bytes go into it with one
+		 * copy; an empty channel takes all it can hold.
+		 */
+		size_t cap = ecg_channel_capacity(ch);
+		r = read(p->fd, sink, cap < sizeof(sink) ? cap : sizeof(sink));
+		if (r > 0 && (w = ecg_channel_write(ch, sink, (size_t)r)) < r)
+			p->src.dropped += (uint64_t)(r - (w > 0 ? w : 0));
+		goto done;
+	}
+	n = ecg_channel_reserve(ch, iov);
 	if (n == 0) {
 		ev_io_stop(loop, &p->readable);
 		return 0;
@@ -544,8 +558,9 @@ read_once(struct ecg_task_pipe *p)
 	} else {
 		r = readv(p->fd, iov, n);
 		if (r > 0)
-			ecg_channel_commit(&p->src.ch, (size_t)r);
+			ecg_channel_commit(ch, (size_t)r);
 	}
+done:
 	if (r > 0)
 		return 1;
 	if (r < 0 && (errno == EAGAIN || errno == EINTR))

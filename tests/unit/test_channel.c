@@ -77,6 +77,18 @@ main(void)
 	    memcmp(buf, "tail", 4) == 0, "the last bytes are read after close");
 	ok(ecg_channel_eof(&ch) && ch.ring.buf == NULL, "then end of stream, memory released");
 	ecg_channel_destroy(&ch);
+
+	/* Storage comes with the first bytes and goes when closed empty. */
+	ecg_channel_init(&ch, &ctx, 8, on_space, on_data, NULL);
+	ok(!ecg_channel_has_storage(&ch), "a new channel holds no storage");
+	ecg_channel_write(&ch, "ab", 2);
+	ok(ecg_channel_has_storage(&ch), "the first bytes bring it");
+	ok(ecg_channel_read(&ch, buf, 8) == 2 && ecg_channel_has_storage(&ch),
+	    "an open channel keeps it when drained");
+	ecg_channel_close(&ch);
+	ok(!ecg_channel_has_storage(&ch) && ecg_channel_eof(&ch),
+	    "closing an empty channel gives it back");
+	ecg_channel_destroy(&ch);
 	ecg_context_destroy(&ctx);
 	ev_loop_destroy(loop);
 	return tap_done();
