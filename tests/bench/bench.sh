@@ -201,6 +201,20 @@ timed_out() {	# timed_out W TOOL: a run of TOOL in W was killed
 	grep -q "^w=$1 tool=$2 .* timeout=1" "$results"
 }
 
+# each_tool W SKIP FN: RUNS times, every installed tool not in SKIP that has
+# not been killed in W yet: appends the result line that FN TOOL RUN prints.
+each_tool() {
+	local w=$1 skip=" $2 " fn=$3 run tool
+	for ((run = 1; run <= RUNS; run++)); do
+		for tool in $TOOLS; do
+			case $skip in *" $tool "*) continue ;; esac
+			have "$tool" && ! timed_out "$w" "$tool" || continue
+			"$fn" "$tool" "$run" >>"$results"
+			note "$w run $run: $tool: $(tail -1 "$results")"
+		done
+	done
+}
+
 note() { printf '%s\n' "$*" >&2; }
 
 # --- W1 and W1b -------------------------------------------------------------
@@ -243,43 +257,34 @@ throughput() {	# throughput W CHUNK
 
 # --- W2 ---------------------------------------------------------------------
 
+cancel_once() {	# cancel_once TOOL RUN
+	rm -f "$work/failed-at"
+	measure_tool W2 "$1" "$2" "$work/W2.list" errgroup /dev/null -F "$work/failed-at"
+}
+
 cancel_latency() {
-	local run tool list=$work/W2.list i
+	local i
 	for ((i = 0; i < SLEEPERS; i++)); do
 		echo "s$i sleep 1000"
-	done >"$list"
-	echo "fail $MEASURE fail 500 3 $work/failed-at" >>"$list"
-	for ((run = 1; run <= RUNS; run++)); do
-		for tool in $TOOLS; do
-			case $tool in raw|relay) continue ;; esac
-			have "$tool" && ! timed_out W2 "$tool" || continue
-			rm -f "$work/failed-at"
-			measure_tool W2 "$tool" "$run" "$list" errgroup /dev/null \
-				-F "$work/failed-at" >>"$results"
-			note "W2 run $run: $tool: $(tail -1 "$results")"
-		done
-	done
+	done >"$work/W2.list"
+	echo "fail $MEASURE fail 500 3 $work/failed-at" >>"$work/W2.list"
+	each_tool W2 "raw relay" cancel_once
 }
 
 # --- W3 ---------------------------------------------------------------------
 
+startup_once() {	# startup_once TOOL RUN; raw is a bare posix_spawn loop
+	local mode=plain
+	[ "$1" = raw ] && mode=spawn
+	measure_tool W3 "$1" "$2" "$work/W3.list" "$mode" /dev/null
+}
+
 startup() {
-	local run tool list=$work/W3.list i
+	local i
 	for ((i = 0; i < START; i++)); do
 		echo "t$i true"
-	done >"$list"
-	for ((run = 1; run <= RUNS; run++)); do
-		for tool in $TOOLS; do
-			[ "$tool" = relay ] && continue
-			have "$tool" && ! timed_out W3 "$tool" || continue
-			if [ "$tool" = raw ]; then
-				measure_tool W3 raw "$run" "$list" spawn /dev/null >>"$results"
-			else
-				measure_tool W3 "$tool" "$run" "$list" plain /dev/null >>"$results"
-			fi
-			note "W3 run $run: $tool: $(tail -1 "$results")"
-		done
-	done
+	done >"$work/W3.list"
+	each_tool W3 relay startup_once
 }
 
 # --- W4 and W5 ---------------------------------------------------------------
