@@ -474,10 +474,31 @@ ecg_supervisor_run(struct ecg_supervisor *sv)
 void
 ecg_supervisor_destroy(struct ecg_supervisor *sv)
 {
+	struct sigaction sa;
+	sigset_t set;
 	size_t i;
 
+	/*
+	 * The run is over and its status decided.  Stopping a watcher gives
+	 * its signal back its default action, and a signal that came after
+	 * the loop (a SIGHUP meant for the tasks, a late Ctrl-C) would then
+	 * end ecg-run with another status.  So they are ignored (which also
+	 * drops any pending one) and blocked, before and after the watchers
+	 * stop: libev unblocks a signal it read through a signalfd, and
+	 * restores the default action of one it caught with a handler.
+	 * die_by_signal sets up the one it raises itself.
+	 */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigemptyset(&set);
+	for (i = 0; i < NHANDLED; i++) {
+		sigaction(handled[i], &sa, NULL);
+		sigaddset(&set, handled[i]);
+	}
+	sigprocmask(SIG_BLOCK, &set, NULL);
 	for (i = 0; i < NHANDLED; i++)
 		ev_signal_stop(sv->loop, &sv->sigs[i]);
+	sigprocmask(SIG_BLOCK, &set, NULL);
 	ev_timer_stop(sv->loop, &sv->deadline);
 	ev_timer_stop(sv->loop, &sv->sweep_poll);
 	ev_timer_stop(sv->loop, &sv->sweep_kill);

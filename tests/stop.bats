@@ -186,6 +186,27 @@ started() {
 	[ "$STATUS" -eq 143 ]
 }
 
+@test "SIGHUPs that keep coming while ecg-run exits do not change its status" {
+	# found by the stress matrix: a SIGHUP just after the signal watchers
+	# stopped met its default action and ended ecg-run with 129
+	printf '[a]\ncommand = trap "" HUP; touch ready; exec sleep 30\n[b]\ncommand = trap "" HUP; sleep 0.3; exit 7\n' >g.ini
+	for i in 1 2 3 4 5; do
+		rm -f ready
+		"$ECG_BIN" -q -c g.ini >/dev/null 2>&1 &
+		pid=$!
+		wait_for 20 test -e ready	# its signal handling is set up
+		(while kill -HUP "$pid" 2>/dev/null; do :; done) &
+		storm=$!
+		status=0
+		wait "$pid" || status=$?
+		kill "$storm" 2>/dev/null || true
+		wait "$storm" 2>/dev/null || true
+		echo "# run $i: status $status" >&3
+		[ "$status" -eq 7 ]
+	done
+	no_marked_left
+}
+
 @test "a calling shell script sees the interruption" {
 	printf '[a]\ncommand = sleep 300\n' >g.ini
 	cat >script.sh <<-EOF
