@@ -116,7 +116,7 @@ task_path(const struct ecg_task *t)
 {
 	size_t j = t->spec->nenv;
 
-	while (j-- > 0)			/* the last env line of a name wins */
+	while (j-- > 0)			/* names are unique: env lines replace */
 		if (strncmp(t->spec->env[j], "PATH=", 5) == 0)
 			return t->spec->env[j] + 5;
 	return getenv("PATH");
