@@ -1,11 +1,19 @@
 #!/usr/bin/env bats
-# make install / uninstall honour PREFIX, DESTDIR and MANPREFIX.
+# make install / uninstall honour PREFIX, DESTDIR and MANPREFIX; the
+# binary is linked the way the Makefile says.
 
 load helper
 
+# How the suite's ecg-run was linked: make check says (the sanitizer and
+# valgrind builds are dynamic); make alone links statically.
+link_mode() {
+	echo "${ECG_RUN_LINK:-static}"
+}
+
 @test "make install puts the binary, both man pages and the examples in place; uninstall removes them" {
 	local top="$BATS_TEST_DIRNAME/.." dest="$BATS_TEST_TMPDIR/dest"
-	run make -s -C "$top" install DESTDIR="$dest" PREFIX=/opt/ecg MANPREFIX=/opt/man
+	run make -s -C "$top" install DESTDIR="$dest" PREFIX=/opt/ecg MANPREFIX=/opt/man \
+		LINK="$(link_mode)"
 	[ "$status" -eq 0 ]
 	[ -x "$dest/opt/ecg/bin/ecg-run" ]
 	[ -f "$dest/opt/man/man1/ecg-run.1" ]
@@ -16,6 +24,26 @@ load helper
 	run make -s -C "$top" uninstall DESTDIR="$dest" PREFIX=/opt/ecg MANPREFIX=/opt/man
 	[ "$status" -eq 0 ]
 	[ -z "$(find "$dest" -type f)" ]
+}
+
+@test "the default build is one static file: no program interpreter, no shared libraries" {
+	command -v readelf >/dev/null || skip "readelf not installed"
+	run readelf -l -d "$ECG_BIN"
+	[ "$status" -eq 0 ]
+	if [ "$(link_mode)" = static ]; then
+		[[ "$output" != *"program interpreter"* ]]
+		[[ "$output" != *"(NEEDED)"* ]]
+		# still a position-independent executable: its addresses are randomized
+		readelf -h "$ECG_BIN" | grep -q 'Type: *DYN'
+	else
+		[[ "$output" == *"(NEEDED)"*"libev"* ]]
+	fi
+}
+
+@test "LINK must be static or dynamic" {
+	run make -s -C "$BATS_TEST_DIRNAME/.." LINK=shared ecg-run
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"LINK must be static or dynamic, not 'shared'"* ]]
 }
 
 @test "every example in conf/ passes --check" {
