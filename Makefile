@@ -119,8 +119,12 @@ BENCH_BINS = tests/bench/benchlines tests/bench/measure tests/bench/relay
 tests/bench/%: tests/bench/%.c tests/bench/write_all.h
 	$(CC) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
+# ecg-run linked against the shared libraries, for W4's comparison.
+tests/bench/ecg-run-shared: $(OBJS) src/main.o
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(OBJS) src/main.o $(LIBS)
+
 bench: deps $(BENCH_BINS)
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all tests/bench/ecg-run-shared
 	@sh tests/bench/peers.sh
 	bash tests/bench/bench.sh
 
@@ -170,5 +174,6 @@ uninstall:
 	rm -rf $(DESTDIR)$(DOCDIR)
 
 clean:
-	rm -f ecg-run src/*.o src/link.stamp $(UNIT_BINS) tests/fuzz/fuzz_config tests/stress/lines $(BENCH_BINS)
+	rm -f ecg-run src/*.o src/link.stamp $(UNIT_BINS) tests/fuzz/fuzz_config tests/stress/lines \
+		$(BENCH_BINS) tests/bench/ecg-run-shared
 	rm -rf tests/fuzz/run-corpus

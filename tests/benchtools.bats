@@ -84,7 +84,11 @@ lines() {
 @test "measure: an idle window over a process with children" {
 	run "$BENCH/measure" -c 3 -i 0.5 -T 20 -r res -- \
 		sh -c 'trap "kill \$(jobs -p); exit 143" TERM; sleep 30 & sleep 30 & sleep 30 & wait'
-	[[ "$(cat res)" == "status=143 timeout=0 "*" idle_cpu="*" idle_cs="[0-9]*" idle_rss_kb="[0-9]* ]]
+	[[ "$(cat res)" == "status=143 timeout=0 "*" idle_cpu="*" idle_cs="[0-9]*" idle_rss_kb="[0-9]*" idle_hwm_kb="[0-9]*" idle_anon_kb="[0-9]* ]]
+	# the private part is part of the resident set
+	eval "$(tr ' ' '\n' <res | grep -E '^idle_(rss|anon)_kb=')"
+	[ "$idle_anon_kb" -gt 0 ]
+	[ "$idle_anon_kb" -le "$idle_rss_kb" ]
 }
 
 @test "relay: every task's output arrives" {

@@ -21,7 +21,9 @@
 # posix_spawn loop), relay (W1 only: one process copying the pipes to the
 # file, no prefix, no line handling: the floor for any single-process
 # supervisor), shell (a & b & wait into one file, no prefix: the floor),
-# ecg-run, GNU parallel (--line-buffer --tag), concurrently, foreman.  Each figure is the median
+# ecg-run, GNU parallel (--line-buffer --tag), concurrently, foreman; in W4's
+# idle runs also ecg-run-shared (ecg-run linked against the shared libraries
+# instead of statically, as make builds it).  Each figure is the median
 # of BENCH_RUNS runs with min and max, and its ratio to the shell baseline
 # of the same run.  A run past BENCH_TIMEOUT seconds is killed, and that
 # tool is not run again in that workload.  Every process started carries a
@@ -33,6 +35,9 @@ ECG=${ECG:-$HERE/../../ecg-run}
 BL=$HERE/benchlines
 MEASURE=$HERE/measure
 RELAY=$HERE/relay
+# ecg-run linked against the shared libraries (make LINK=dynamic): W4 idle
+# only, to show what the default static link saves
+ECG_SHARED=${ECG_SHARED:-$HERE/ecg-run-shared}
 CACHE=${BENCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ecg-run-bench}
 CONCURRENTLY=${CONCURRENTLY:-$CACHE/node_modules/.bin/concurrently}
 
@@ -91,6 +96,7 @@ trap 'exit 130' INT TERM
 have() {	# have TOOL: the tool can run here
 	case $1 in
 	raw|relay|shell|ecg-run) return 0 ;;
+	ecg-run-shared) [ -x "$ECG_SHARED" ] ;;
 	parallel) command -v parallel >/dev/null ;;
 	foreman) command -v foreman >/dev/null ;;
 	concurrently) [ -x "$CONCURRENTLY" ] && command -v node >/dev/null ;;
@@ -160,6 +166,9 @@ command_for() {
 	ecg-run)
 		ecg_conf "$list.ini" <"$list"
 		printf '%s\n' "$ECG" -c "$list.ini" ;;
+	ecg-run-shared)
+		ecg_conf "$list.ini" <"$list"
+		printf '%s\n' "$ECG_SHARED" -c "$list.ini" ;;
 	parallel)
 		printf '%s\n' parallel -j0 --line-buffer --tag
 		[ "$mode" = errgroup ] && printf '%s\n' --halt now,fail=1
@@ -312,7 +321,7 @@ side_by_side() {
 }
 
 memory() {
-	local run tool list=$work/W4.list flood=$work/W4f.list i line verdict popt
+	local run tool t idle list=$work/W4.list flood=$work/W4f.list i line verdict popt
 	for ((i = 0; i < IDLE_TASKS; i++)); do
 		echo "s$i sleep 1000"
 	done >"$list"
@@ -322,11 +331,14 @@ memory() {
 			case $tool in raw|relay) continue ;; esac
 			# one at a time: 200 tasks started by every tool at once take
 			# the slow starters past the time limit
-			if have "$tool" && ! timed_out W4 "$tool"; then
-				measure_tool W4 "$tool" "$run" "$list" term /dev/null \
+			idle=$tool
+			[ "$tool" = ecg-run ] && idle="ecg-run ecg-run-shared"
+			for t in $idle; do
+				have "$t" && ! timed_out W4 "$t" || continue
+				measure_tool W4 "$t" "$run" "$list" term /dev/null \
 					-c "$IDLE_TASKS" -i 1 >>"$results"
-				note "W4 run $run: $tool: $(tail -1 "$results")"
-			fi
+				note "W4 run $run: $t: $(tail -1 "$results")"
+			done
 			have "$tool" && ! timed_out W4f "$tool" || continue
 			case $tool in
 			shell) popt= ;;
@@ -375,4 +387,4 @@ cp "$results" "${BENCH_RESULTS:-/dev/null}" 2>/dev/null
 awk -v runs="$RUNS" -v tasks="$TASKS" -v lines="$LINES" -v sleepers="$SLEEPERS" \
 	-v start="$START" -v idle_tasks="$IDLE_TASKS" -v flood="$FLOOD_LINES" \
 	-v pause="$PAUSE" -v idle_s="$IDLE_S" -v timeout="$TIMEOUT" -v elapsed="$elapsed" \
-	-v tools="$TOOLS" -f "$HERE/report.awk" "$results"
+	-v tools="${TOOLS/ecg-run/ecg-run ecg-run-shared}" -f "$HERE/report.awk" "$results"

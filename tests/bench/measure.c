@@ -30,7 +30,8 @@
  * The result is one line of key=value pairs: status (the exit status,
  * 128+N for a signal), wall, cpu (seconds), rss_kb (with -t), vcs and ivcs
  * (voluntary and involuntary context switches), and with -i: idle_cpu,
- * idle_cs, idle_rss_kb; with -F: latency_ms.
+ * idle_cs, idle_rss_kb, idle_hwm_kb, idle_anon_kb (RssAnon: the private,
+ * anonymous part); with -F: latency_ms.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -54,6 +55,7 @@ struct sample {
 	double cpu;		/* user + system seconds of the process itself */
 	long vcs, ivcs;		/* context switches */
 	long hwm_kb, rss_kb;	/* peak and current resident set */
+	long anon_kb;		/* the resident set's private part (no file pages) */
 };
 
 static volatile sig_atomic_t expired;
@@ -85,7 +87,7 @@ take(pid_t pid, struct sample *s)
 	ssize_t n;
 
 	s->cpu = -1;
-	s->vcs = s->ivcs = s->hwm_kb = s->rss_kb = -1;
+	s->vcs = s->ivcs = s->hwm_kb = s->rss_kb = s->anon_kb = -1;
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	fd = open(path, O_RDONLY);
 	if (fd >= 0) {
@@ -108,6 +110,7 @@ take(pid_t pid, struct sample *s)
 	while (fgets(buf, sizeof(buf), f) != NULL) {
 		sscanf(buf, "VmHWM: %ld", &s->hwm_kb);
 		sscanf(buf, "VmRSS: %ld", &s->rss_kb);
+		sscanf(buf, "RssAnon: %ld", &s->anon_kb);
 		sscanf(buf, "voluntary_ctxt_switches: %ld", &s->vcs);
 		sscanf(buf, "nonvoluntary_ctxt_switches: %ld", &s->ivcs);
 	}
@@ -346,8 +349,9 @@ main(int argc, char **argv)
 		len += (size_t)snprintf(line + len, sizeof(line) - len, " rss_kb=%ld", end.hwm_kb);
 	if (idle_done)
 		len += (size_t)snprintf(line + len, sizeof(line) - len,
-		    " idle_cpu=%.2f idle_cs=%ld idle_rss_kb=%ld idle_hwm_kb=%ld",
-		    i1.cpu - i0.cpu, (i1.vcs + i1.ivcs) - (i0.vcs + i0.ivcs), i1.rss_kb, i1.hwm_kb);
+		    " idle_cpu=%.2f idle_cs=%ld idle_rss_kb=%ld idle_hwm_kb=%ld idle_anon_kb=%ld",
+		    i1.cpu - i0.cpu, (i1.vcs + i1.ivcs) - (i0.vcs + i0.ivcs), i1.rss_kb, i1.hwm_kb,
+		    i1.anon_kb);
 	if (failfile != NULL) {
 		FILE *f = fopen(failfile, "r");
 		long long ns;

@@ -171,8 +171,8 @@ END {
 
 	if (runs_of("W4", "ecg-run") + runs_of("W4f", "ecg-run") > 0) {
 		print "### W4: memory\n"
-		print "| tool | RSS MiB, " idle_tasks " idle tasks | × shell | peak RSS MiB, flood | flood wall s (incl. " pause " s pause) | flood checker |"
-		print "|---|---|---|---|---|---|"
+		print "| tool | RSS MiB, " idle_tasks " idle tasks | × shell | of it private (RssAnon) MiB | peak RSS MiB, flood | flood wall s (incl. " pause " s pause) | flood checker |"
+		print "|---|---|---|---|---|---|---|"
 		for (i = 1; i <= ntools; i++) {
 			t = tl[i]
 			if (runs_of("W4", t) + runs_of("W4f", t) == 0)
@@ -183,7 +183,8 @@ END {
 			else
 				fl = spread("W4f", t, "rss_kb", "%.1f", 1 / 1024) " | " \
 				    spread("W4f", t, "wall", "%.2f", 1) " | " verdict("W4f", t)
-			printf "| %s | %s | %s | %s |\n", t, idle, ratio("W4", t, "idle_hwm_kb", "shell"), fl
+			printf "| %s | %s | %s | %s | %s |\n", t, idle, ratio("W4", t, "idle_hwm_kb", "shell"),
+			    killed("W4", t) ? "–" : spread("W4", t, "idle_anon_kb", "%.2f", 1 / 1024), fl
 		}
 		print ""
 	}
