@@ -226,7 +226,7 @@ usage(void)
 int
 main(int argc, char **argv)
 {
-	struct sample end = { -1, -1, -1, -1, -1 }, i0, i1;
+	struct sample end = { -1, -1, -1, -1, -1, -1 }, i0, i1;
 	const char *result = NULL, *failfile = NULL;
 	double t0, t1 = 0, rt1 = 0, idle = 0, limit = 600;
 	int trace = 0, want_children = -1, opt, st = 0, timed_out = 0, have_end = 0;
