@@ -22,7 +22,8 @@ LIBS = -lev $(INIH_LIBS)
 # container image, and about 0.9 MiB less resident memory than mapping the
 # shared libraries (tests/bench/RESULTS.md, W4).  LINK=dynamic links it
 # against the shared libraries, as a distribution package would; the
-# sanitizer and valgrind builds do.  src/link.stamp relinks on a change.
+# sanitizer and valgrind builds do.  src/link.stamp records the choice: a
+# change relinks, and install.bats checks the binary against it.
 LINK ?= static
 LINK_FLAGS_static = -static-pie
 LINK_FLAGS_dynamic =
@@ -43,8 +44,11 @@ TEST_DEPS = bats
 
 all: ecg-run
 
+# $(call link_ecg,FLAGS): links the objects into $@.
+link_ecg = $(CC) $(ALL_CFLAGS) $(LDFLAGS) $(1) -o $@ $(OBJS) src/main.o $(LIBS)
+
 ecg-run: $(OBJS) src/main.o src/link.stamp
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(LINK_FLAGS_$(LINK)) -o $@ $(OBJS) src/main.o $(LIBS)
+	$(call link_ecg,$(LINK_FLAGS_$(LINK)))
 
 src/link.stamp: FORCE
 	@echo '$(LINK)' | cmp -s - $@ || echo '$(LINK)' >$@
@@ -73,14 +77,14 @@ unit: $(UNIT_BINS)
 
 check: test-deps
 	@$(MAKE) --no-print-directory all unit $(BENCH_BINS)
-	ECG_RUN_LINK=$(LINK) BATS_TEST_TIMEOUT=$${BATS_TEST_TIMEOUT:-120} bats tests
+	BATS_TEST_TIMEOUT=$${BATS_TEST_TIMEOUT:-120} bats tests
 
 # The suite again, built with AddressSanitizer and UBSan.
 sanitize: test-deps
 	$(MAKE) clean
 	$(MAKE) CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
 		LDFLAGS="-fsanitize=address,undefined" LINK=dynamic all unit
-	ECG_RUN_LINK=dynamic ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		bats tests
 	$(MAKE) clean
 
@@ -97,7 +101,7 @@ valgrind: unit
 valgrind-suite: test-deps
 	@sh tests/deps.sh valgrind
 	@$(MAKE) --no-print-directory LINK=dynamic all unit
-	ECG_RUN_LINK=dynamic ECG_RUN_WRAP="$(VALGRIND)" BATS_TEST_TIMEOUT=300 bats tests
+	ECG_RUN_WRAP="$(VALGRIND)" BATS_TEST_TIMEOUT=300 bats tests
 	@$(MAKE) --no-print-directory all
 
 # The randomized fault matrix (tests/stress/stress.sh): STRESS_RUNS runs of up to
@@ -121,7 +125,7 @@ tests/bench/%: tests/bench/%.c tests/bench/write_all.h
 
 # ecg-run linked against the shared libraries, for W4's comparison.
 tests/bench/ecg-run-shared: $(OBJS) src/main.o
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(OBJS) src/main.o $(LIBS)
+	$(call link_ecg,$(LINK_FLAGS_dynamic))
 
 bench: deps $(BENCH_BINS)
 	@$(MAKE) --no-print-directory all tests/bench/ecg-run-shared

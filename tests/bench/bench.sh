@@ -163,12 +163,13 @@ command_for() {
 		while read -r name cmd; do
 			printf '%s\n' "$cmd"
 		done <"$list" ;;
-	ecg-run)
+	ecg-run|ecg-run-shared)
 		ecg_conf "$list.ini" <"$list"
-		printf '%s\n' "$ECG" -c "$list.ini" ;;
-	ecg-run-shared)
-		ecg_conf "$list.ini" <"$list"
-		printf '%s\n' "$ECG_SHARED" -c "$list.ini" ;;
+		if [ "$tool" = ecg-run ]; then
+			printf '%s\n' "$ECG" -c "$list.ini"
+		else
+			printf '%s\n' "$ECG_SHARED" -c "$list.ini"
+		fi ;;
 	parallel)
 		printf '%s\n' parallel -j0 --line-buffer --tag
 		[ "$mode" = errgroup ] && printf '%s\n' --halt now,fail=1
