@@ -259,7 +259,7 @@ started() {
 	[ "$(id -u)" -eq 0 ] || skip "needs root for unshare --pid"
 	command -v unshare >/dev/null || skip "unshare not installed"
 	unshare --pid --fork --mount-proc true 2>/dev/null || skip "PID namespaces not available here"
-	printf '[a]\ncommand = sleep 300 & sleep 301 & wait\n[b]\ncommand = echo "b pid $$ parent $PPID"; sleep 300\n[z]\ncommand = for i in 1 2 3 4 5; do (sleep 0.1 &); done; exec sleep 302\n' >g.ini
+	printf '[a]\ncommand = sleep 300 & sleep 301 & wait\n[b]\ncommand = echo "b pid $$ parent $PPID"; sleep 300\n[z]\ncommand = for i in 1 2 3 4 5; do (sleep 0.1 &); done; touch orphans-made; exec sleep 302\n' >g.ini
 	unshare --pid --fork --mount-proc "$ECG_BIN" -c g.ini >out.txt 2>err.txt &
 	ECG_PID=$!
 	wait_for 20 started 3
@@ -267,9 +267,11 @@ started() {
 	inner=$(pgrep -P "$ECG_PID" -x ecg-run)
 	[ -n "$inner" ]
 	grep -q "b | b pid [0-9]* parent 1$" out.txt
-	# the orphaned sleeps were re-parented to process 1 and must not stay zombies
-	wait_for 10 bash -c "! ps --ppid $inner -o stat= | grep -q Z"
-	[ "$(ps --ppid "$inner" -o args= | grep -c 'sleep 0.1')" -eq 0 ]
+	# the orphaned sleeps were re-parented to process 1: once they end they
+	# must be reaped, not stay zombies.  Wait for exactly that: none of them
+	# is left, alive or zombie (a zombie shows as "[sleep] <defunct>").
+	wait_for 20 test -e orphans-made
+	wait_for 20 bash -c "! ps --ppid $inner -o stat=,args= | grep -qE '^Z|sleep 0[.]1'"
 	kill -TERM "$inner"
 	wait_bg
 	[ "$STATUS" -eq 143 ]
