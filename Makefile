@@ -16,15 +16,39 @@ INIH_LIBS = $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
 ALL_CFLAGS = $(WARN) $(CFLAGS) $(INIH_CFLAGS) -D_FORTIFY_SOURCE=2
 LIBS = -lev $(INIH_LIBS)
 
-# ecg-run itself is linked statically by default (a static PIE, so address
-# space randomization still applies), against libc.a, libev.a and libinih.a
-# from the same Debian -dev packages: one file that runs in any Linux
-# container image, and about 0.9 MiB less resident memory than mapping the
-# shared libraries (tests/bench/RESULTS.md, W4).  LINK=dynamic links it
-# against the shared libraries, as a distribution package would; the
-# sanitizer and valgrind builds do.  src/link.stamp records the choice: a
-# change relinks, and install.bats checks the binary against it.
+# Every kind of build lives in a directory of its own under build/, so that
+# one can never pick up what another left behind (a sanitizer object in a
+# static link, say):
+#   VARIANT=release   build/          -O2, ecg-run linked statically (default)
+#   VARIANT=asan      build/asan/     AddressSanitizer and UBSan, dynamic
+#   VARIANT=dynamic   build/dynamic/  linked against the shared libraries
+#                                     (valgrind-suite, and W4 of the bench)
+# The fuzzer is built in build/fuzz/.  Each directory records how it was
+# linked in link.stamp: a change relinks, and install.bats checks the
+# binary against it.
+VARIANT ?= release
+ifeq ($(VARIANT),release)
+B = build
 LINK ?= static
+else ifeq ($(VARIANT),asan)
+B = build/asan
+override LINK = dynamic
+override CFLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
+override LDFLAGS += -fsanitize=address,undefined
+else ifeq ($(VARIANT),dynamic)
+B = build/dynamic
+override LINK = dynamic
+else
+$(error VARIANT must be release, asan or dynamic, not '$(VARIANT)')
+endif
+
+# The release build of ecg-run is linked statically by default (a static
+# PIE, so address space randomization still applies), against libc.a,
+# libev.a and libinih.a from the same Debian -dev packages: one file that
+# runs in any Linux container image, and about 0.9 MiB less resident memory
+# than mapping the shared libraries (tests/bench/RESULTS.md, W4).
+# LINK=dynamic links it against the shared libraries, as a distribution
+# package would.
 LINK_FLAGS_static = -static-pie
 LINK_FLAGS_dynamic =
 ifeq ($(filter static dynamic,$(LINK)),)
@@ -32,33 +56,40 @@ $(error LINK must be static or dynamic, not '$(LINK)')
 endif
 
 MODULES = ring context errgroup channel value inilex config spawn command escapees output task supervisor
-OBJS = $(MODULES:%=src/%.o)
+OBJS = $(MODULES:%=$(B)/src/%.o)
 UNITS = ring context errgroup channel config value command
-UNIT_BINS = $(UNITS:%=tests/unit/test_%)
+UNIT_BINS = $(UNITS:%=$(B)/tests/unit/test_%)
+BENCH_BINS = $(B)/tests/bench/benchlines $(B)/tests/bench/measure $(B)/tests/bench/relay
 
 BUILD_DEPS = make gcc libc6-dev pkg-config libev-dev libinih-dev
 TEST_DEPS = bats
 
-.PHONY: FORCE all run check unit deps test-deps install uninstall clean sanitize valgrind valgrind-suite \
-	fuzz lint stress bench
+# What the bats suite is told: which build to test, and how to make more of it.
+SUITE_ENV = ECG_BUILD=$(abspath $(B)) ECG_VARIANT=$(VARIANT)
 
-all: ecg-run
+.PHONY: FORCE all run check unit deps test-deps install uninstall clean sanitize valgrind \
+	valgrind-suite fuzz lint stress bench
+
+all: $(B)/ecg-run
 
 # $(call link_ecg,FLAGS): links the objects into $@.
-link_ecg = $(CC) $(ALL_CFLAGS) $(LDFLAGS) $(1) -o $@ $(OBJS) src/main.o $(LIBS)
+link_ecg = $(CC) $(ALL_CFLAGS) $(LDFLAGS) $(1) -o $@ $(OBJS) $(B)/src/main.o $(LIBS)
 
-ecg-run: $(OBJS) src/main.o src/link.stamp
+$(B)/ecg-run: $(OBJS) $(B)/src/main.o $(B)/link.stamp
 	$(call link_ecg,$(LINK_FLAGS_$(LINK)))
 
-src/link.stamp: FORCE
+$(B)/link.stamp: FORCE
+	@mkdir -p $(@D)
 	@echo '$(LINK)' | cmp -s - $@ || echo '$(LINK)' >$@
 
 FORCE:
 
-src/%.o: src/%.c src/*.h
+$(B)/src/%.o: src/%.c src/*.h
+	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-tests/unit/test_%: tests/unit/test_%.c tests/unit/tap.h $(OBJS)
+$(B)/tests/unit/test_%: tests/unit/test_%.c tests/unit/tap.h $(OBJS)
+	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Isrc $(LDFLAGS) -o $@ $< $(OBJS) $(LIBS)
 
 # Installs what is missing from Debian's archive, saying what it runs.
@@ -71,25 +102,24 @@ test-deps:
 # The demo ends with a failing task on purpose: its status is shown, not an error of make.
 run: deps
 	@$(MAKE) --no-print-directory all
-	./ecg-run -c conf/demo.ini; echo "make run: ecg-run exited with status $$?"
+	$(B)/ecg-run -c conf/demo.ini; echo "make run: ecg-run exited with status $$?"
 
 unit: $(UNIT_BINS)
 
 check: test-deps
 	@$(MAKE) --no-print-directory all unit $(BENCH_BINS)
-	BATS_TEST_TIMEOUT=$${BATS_TEST_TIMEOUT:-120} bats tests
+	$(SUITE_ENV) BATS_TEST_TIMEOUT=$${BATS_TEST_TIMEOUT:-120} bats tests
 
-# The suite again, built with AddressSanitizer and UBSan.
+# The suite again, built with AddressSanitizer and UBSan in build/asan/.
 sanitize: test-deps
-	$(MAKE) clean
-	$(MAKE) CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
-		LDFLAGS="-fsanitize=address,undefined" LINK=dynamic all unit
+	@$(MAKE) --no-print-directory VARIANT=asan all unit
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		ECG_BUILD=$(abspath build/asan) ECG_VARIANT=asan BATS_TEST_TIMEOUT=$${BATS_TEST_TIMEOUT:-120} \
 		bats tests
-	$(MAKE) clean
 
 # The C unit tests under valgrind memcheck; valgrind-suite also runs the
-# bats suite with ecg-run under memcheck (slower, timing tests get slack).
+# bats suite with ecg-run (linked dynamically, in build/dynamic/) under
+# memcheck (slower, timing tests get slack).
 VALGRIND = valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
 valgrind: unit
 	@sh tests/deps.sh valgrind
@@ -100,37 +130,37 @@ valgrind: unit
 
 valgrind-suite: test-deps
 	@sh tests/deps.sh valgrind
-	@$(MAKE) --no-print-directory LINK=dynamic all unit
-	ECG_RUN_WRAP="$(VALGRIND)" BATS_TEST_TIMEOUT=300 bats tests
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory VARIANT=dynamic all unit
+	ECG_BUILD=$(abspath build/dynamic) ECG_VARIANT=dynamic ECG_RUN_WRAP="$(VALGRIND)" \
+		BATS_TEST_TIMEOUT=300 bats tests
 
 # The randomized fault matrix (tests/stress/stress.sh): STRESS_RUNS runs of up to
 # STRESS_MAX_TASKS tasks; STRESS_SEED makes a run reproducible.
 STRESS_RUNS ?= 200
 STRESS_MAX_TASKS ?= 200
 STRESS_SEED ?= $(shell date +%s)
-tests/stress/lines: tests/stress/lines.c
+$(B)/tests/stress/lines: tests/stress/lines.c
+	@mkdir -p $(@D)
 	$(CC) $(WARN) -D_POSIX_C_SOURCE=200809L $(CFLAGS) $(LDFLAGS) -o $@ $<
 
-stress: test-deps tests/stress/lines
+stress: test-deps $(B)/tests/stress/lines
 	@$(MAKE) --no-print-directory all
-	bash tests/stress/stress.sh $(STRESS_RUNS) $(STRESS_SEED) $(STRESS_MAX_TASKS)
+	ECG=$(abspath $(B))/ecg-run LINES_BIN=$(abspath $(B))/tests/stress/lines \
+		bash tests/stress/stress.sh $(STRESS_RUNS) $(STRESS_SEED) $(STRESS_MAX_TASKS)
 
 # The benchmark against GNU parallel, concurrently and foreman (tests/bench/):
 # installs them, prints the tables of tests/bench/RESULTS.md.  BENCH_RUNS,
 # BENCH_LINES and the other variables in bench.sh make quick runs.
-BENCH_BINS = tests/bench/benchlines tests/bench/measure tests/bench/relay
-tests/bench/%: tests/bench/%.c tests/bench/write_all.h
+$(B)/tests/bench/%: tests/bench/%.c tests/bench/write_all.h
+	@mkdir -p $(@D)
 	$(CC) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
-# ecg-run linked against the shared libraries, for W4's comparison.
-tests/bench/ecg-run-shared: $(OBJS) src/main.o
-	$(call link_ecg,$(LINK_FLAGS_dynamic))
-
 bench: deps $(BENCH_BINS)
-	@$(MAKE) --no-print-directory all tests/bench/ecg-run-shared
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory VARIANT=dynamic all
 	@sh tests/bench/peers.sh
-	bash tests/bench/bench.sh
+	ECG=$(abspath $(B))/ecg-run ECG_SHARED=$(abspath build/dynamic)/ecg-run \
+		BENCH_BIN=$(abspath $(B))/tests/bench bash tests/bench/bench.sh
 
 # Static analysis; every check left out is left out for a stated reason:
 #  variableScope, DeprecatedOrUnsafeBufferHandling: declarations stay at the top of a
@@ -150,24 +180,26 @@ lint:
 	clang-tidy --quiet --warnings-as-errors='*' -checks='$(TIDY_CHECKS)' src/*.c -- \
 		-std=c17 -D_GNU_SOURCE -Isrc $(INIH_CFLAGS)
 
-# libFuzzer on the configuration loader, for FUZZ_SECONDS; a crash fails the target
-# and leaves its input in tests/fuzz/crash-* (turn each into a regression test).
+# libFuzzer on the configuration loader, for FUZZ_SECONDS, in build/fuzz/; a
+# crash fails the target and leaves its input in build/fuzz/crash-* (turn
+# each into a regression test).
 FUZZ_SECONDS ?= 60
 FUZZ_SRCS = src/config.c src/inilex.c src/value.c src/spawn.c
+FUZZ = build/fuzz
 fuzz: test-deps
 	@sh tests/deps.sh clang
+	@mkdir -p $(FUZZ)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc $(INIH_CFLAGS) \
-		-o tests/fuzz/fuzz_config tests/fuzz/fuzz_config.c $(FUZZ_SRCS) $(INIH_LIBS)
-	rm -rf tests/fuzz/run-corpus && mkdir -p tests/fuzz/run-corpus
-	cp conf/*.ini tests/fuzz/corpus/* tests/fuzz/run-corpus/
-	tests/fuzz/fuzz_config -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
-		-artifact_prefix=tests/fuzz/ -print_final_stats=1 tests/fuzz/run-corpus
-	rm -rf tests/fuzz/run-corpus
+		-o $(FUZZ)/fuzz_config tests/fuzz/fuzz_config.c $(FUZZ_SRCS) $(INIH_LIBS)
+	rm -rf $(FUZZ)/run-corpus && mkdir -p $(FUZZ)/run-corpus
+	cp conf/*.ini tests/fuzz/corpus/* $(FUZZ)/run-corpus/
+	$(FUZZ)/fuzz_config -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
+		-artifact_prefix=$(FUZZ)/ -print_final_stats=1 $(FUZZ)/run-corpus
 
-install: ecg-run
+install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(MANPREFIX)/man5 \
 		$(DESTDIR)$(DOCDIR)/examples
-	install -m 755 ecg-run $(DESTDIR)$(BINDIR)/ecg-run
+	install -m 755 $(B)/ecg-run $(DESTDIR)$(BINDIR)/ecg-run
 	install -m 644 man/ecg-run.1 $(DESTDIR)$(MANPREFIX)/man1/ecg-run.1
 	install -m 644 man/ecg-run.ini.5 $(DESTDIR)$(MANPREFIX)/man5/ecg-run.ini.5
 	install -m 644 conf/*.ini $(DESTDIR)$(DOCDIR)/examples/
@@ -178,6 +210,4 @@ uninstall:
 	rm -rf $(DESTDIR)$(DOCDIR)
 
 clean:
-	rm -f ecg-run src/*.o src/link.stamp $(UNIT_BINS) tests/fuzz/fuzz_config tests/stress/lines \
-		$(BENCH_BINS) tests/bench/ecg-run-shared
-	rm -rf tests/fuzz/run-corpus
+	rm -rf build

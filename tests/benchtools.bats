@@ -5,10 +5,10 @@
 
 load helper
 
-BENCH="$BATS_TEST_DIRNAME/bench"
+BENCH="$ECG_BUILD/tests/bench"
 
 setup_file() {
-	make -s -C "$BATS_TEST_DIRNAME/.." tests/bench/benchlines tests/bench/measure tests/bench/relay
+	make_in_build tests/bench/benchlines tests/bench/measure tests/bench/relay
 }
 
 # two tasks of 1000 lines, with "NAME | " prefixes

@@ -17,8 +17,8 @@ load helper
 		[ "$status" -eq 3 ]
 	else
 		# measure (tests/bench) reports ecg-run's peak RSS as it exits
-		make -s -C "$BATS_TEST_DIRNAME/.." tests/bench/measure
-		run --separate-stderr "$BATS_TEST_DIRNAME/bench/measure" -t -r res -- \
+		make_in_build tests/bench/measure
+		run --separate-stderr "$ECG_BUILD/tests/bench/measure" -t -r res -- \
 			bash -c "ulimit -Sn 1024; exec '$ECG_BIN' -q -c g.ini"
 		grep -q '^status=3 timeout=0 ' res
 		# 2,000 pipes reaching their end must not leave 2,000 buffers behind

@@ -7,8 +7,22 @@ bats_require_minimum_version 1.5.0
 # teardown kills whatever still carries the marker, and tests use it to
 # prove that nothing was left running.
 
-ECG_BIN="$(cd "$BATS_TEST_DIRNAME/.." && pwd)/ecg-run"
+# The build under test (make check passes it: build/, build/asan/, ...),
+# and how to make more of it (bench helpers) with the same flags.
+ECG_TOP="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
+ECG_BUILD="${ECG_BUILD:-$ECG_TOP/build}"
+ECG_VARIANT="${ECG_VARIANT:-release}"
+ECG_BIN="$ECG_BUILD/ecg-run"
 FIXTURES="$BATS_TEST_DIRNAME/fixtures"
+
+# make_in_build TARGET...: builds TARGET (a path under the build) quietly.
+make_in_build() {
+	local t targets=()
+	for t in "$@"; do
+		targets+=("$ECG_BUILD/$t")
+	done
+	make -s -C "$ECG_TOP" VARIANT="$ECG_VARIANT" "${targets[@]}"
+}
 
 setup() {
 	MARK="ecgtest_$$_${BATS_TEST_NUMBER}_$RANDOM"

@@ -7,13 +7,13 @@ load helper
 # How the suite's ecg-run was linked, as the Makefile recorded it (the
 # sanitizer and valgrind builds are dynamic); make alone links statically.
 link_mode() {
-	cat "$BATS_TEST_DIRNAME/../src/link.stamp" 2>/dev/null || echo static
+	cat "$ECG_BUILD/link.stamp" 2>/dev/null || echo static
 }
 
 @test "make install puts the binary, both man pages and the examples in place; uninstall removes them" {
 	local top="$BATS_TEST_DIRNAME/.." dest="$BATS_TEST_TMPDIR/dest"
 	run make -s -C "$top" install DESTDIR="$dest" PREFIX=/opt/ecg MANPREFIX=/opt/man \
-		LINK="$(link_mode)"
+		VARIANT="$ECG_VARIANT" LINK="$(link_mode)"
 	[ "$status" -eq 0 ]
 	[ -x "$dest/opt/ecg/bin/ecg-run" ]
 	[ -f "$dest/opt/man/man1/ecg-run.1" ]
@@ -41,7 +41,7 @@ link_mode() {
 }
 
 @test "LINK must be static or dynamic" {
-	run make -s -C "$BATS_TEST_DIRNAME/.." LINK=shared ecg-run
+	run make -s -C "$BATS_TEST_DIRNAME/.." LINK=shared all
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"LINK must be static or dynamic, not 'shared'"* ]]
 }
@@ -73,4 +73,28 @@ link_mode() {
 		[[ "$output" == *"--$opt"* ]]
 		sed 's/\\-/-/g' "$BATS_TEST_DIRNAME/../man/ecg-run.1" | grep -q -- "--$opt"
 	done
+}
+
+@test "build outputs stay out of git's way: all under build/, which is ignored" {
+	command -v git >/dev/null && git -C "$ECG_TOP" rev-parse --git-dir >/dev/null 2>&1 ||
+		skip "not a git checkout"
+	# the suite's own build has happened; whatever it made must be ignored
+	git -C "$ECG_TOP" check-ignore -q "$ECG_BIN"
+	local f bad=0
+	while IFS= read -r f; do
+		case $f in
+		*.o | *.stamp | build/*) echo "untracked build output: $f" >&2; bad=1 ;;
+		esac
+		if [ "$(head -c 4 "$ECG_TOP/$f" 2>/dev/null | od -An -c | tr -d ' ')" = '177ELF' ]; then
+			echo "untracked binary: $f" >&2
+			bad=1
+		fi
+	done < <(git -C "$ECG_TOP" ls-files --others --exclude-standard)
+	[ "$bad" -eq 0 ]
+}
+
+@test "VARIANT must be release, asan or dynamic" {
+	run make -s -C "$ECG_TOP" VARIANT=debug all
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"VARIANT must be release, asan or dynamic, not 'debug'"* ]]
 }

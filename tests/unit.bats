@@ -4,7 +4,7 @@
 load helper
 
 unit() {
-	run $ECG_RUN_WRAP "$BATS_TEST_DIRNAME/unit/test_$1"
+	run $ECG_RUN_WRAP "$ECG_BUILD/tests/unit/test_$1"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" != *"not ok"* ]]

@@ -31,13 +31,16 @@
 set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-ECG=${ECG:-$HERE/../../ecg-run}
-BL=$HERE/benchlines
-MEASURE=$HERE/measure
-RELAY=$HERE/relay
-# ecg-run linked against the shared libraries (make LINK=dynamic): W4 idle
-# only, to show what the default static link saves
-ECG_SHARED=${ECG_SHARED:-$HERE/ecg-run-shared}
+TOP=$(cd "$HERE/../.." && pwd)
+ECG=${ECG:-$TOP/build/ecg-run}
+# the helpers, built by make in build/tests/bench
+BENCH_BIN=${BENCH_BIN:-$TOP/build/tests/bench}
+BL=$BENCH_BIN/benchlines
+MEASURE=$BENCH_BIN/measure
+RELAY=$BENCH_BIN/relay
+# ecg-run linked against the shared libraries (make VARIANT=dynamic): W4
+# idle only, to show what the default static link saves
+ECG_SHARED=${ECG_SHARED:-$TOP/build/dynamic/ecg-run}
 CACHE=${BENCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ecg-run-bench}
 CONCURRENTLY=${CONCURRENTLY:-$CACHE/node_modules/.bin/concurrently}
 
