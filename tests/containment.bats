@@ -141,7 +141,8 @@ load helper
 	exec 5<>held
 	$asnobody "$ECG_BIN" -q -c - <s.ini >held 2>err.txt &
 	local pid=$! t0 status=0
-	sleep 0.5
+	# the long line fills the channel and the pipe: the task waits in write(2)
+	wait_for 20 marked_blocked_in_write
 	t0=$(now_ms)
 	kill -TERM "$pid"
 	wait "$pid" || status=$?
@@ -156,7 +157,7 @@ load helper
 @test "a setsid escapee is stopped with its task when the task's main process ends" {
 	cat >g.ini <<-'INI'
 	[daemon]
-	command = setsid sh -c 'echo daemon up; exec sleep 300' & sleep 0.5; echo main done
+	command = setsid sh -c 'touch daemon-up; exec sleep 300' & until [ -e daemon-up ]; do sleep 0.01; done; echo main done
 	[other]
 	command = sleep 1; echo other done
 	INI
@@ -169,10 +170,10 @@ load helper
 @test "a double-forked daemon is stopped when the group is cancelled" {
 	cat >g.ini <<-'INI'
 	[svc]
-	command = (setsid sh -c 'trap "" TERM; exec sleep 300' &); (setsid sleep 301 &); sleep 300
+	command = (setsid sh -c 'trap "" TERM; touch d1; exec sleep 300' &); (setsid sh -c 'touch d2; exec sleep 301' &); sleep 300
 	stop_timeout = 1s
 	[bad]
-	command = sleep 0.5; exit 4
+	command = until [ -e d1 ] && [ -e d2 ]; do sleep 0.01; done; exit 4
 	INI
 	run --separate-stderr ecg -c g.ini
 	[ "$status" -eq 4 ]

@@ -96,9 +96,10 @@ load helper
 }
 
 @test "the shared stdout is never left (or made) non-blocking" {
-	printf '[a]\ncommand = sleep 0.5; echo x\n' >g.ini
+	printf '[a]\ncommand = touch started; until [ -e looked ]; do sleep 0.01; done; echo x\n' >g.ini
 	# a sibling that shares ecg-run's stdout looks at the flags while it runs
-	run bash -c "{ '$ECG_BIN' -q -c g.ini & sleep 0.2; grep flags /proc/self/fdinfo/1; wait; grep flags /proc/self/fdinfo/1; } | cat"
+	# (its task has started, so its output is set up), then after it ended
+	run bash -c "{ '$ECG_BIN' -q -c g.ini & until [ -e started ]; do sleep 0.01; done; grep flags /proc/self/fdinfo/1; touch looked; wait; grep flags /proc/self/fdinfo/1; } | cat"
 	[ "$status" -eq 0 ]
 	local f
 	for f in $(printf '%s\n' "$output" | awk '/^flags/ { print $2 }'); do
