@@ -131,6 +131,39 @@ finish_member(struct ecg_stream *s, int err)
 	ecg_errgroup_done(s->out->eg, err);
 }
 
+/*
+ * Every task source has ended and been written, or thrown away with a
+ * stream that failed or was given up.
+ */
+static int
+tasks_written(const struct ecg_output *out)
+{
+	int i;
+
+	for (i = 0; i < (out->shared ? 1 : 2); i++) {
+		const struct ecg_stream *s = &out->streams[i];
+		unsigned own = s == out->log.stream;
+		unsigned done = s->nfinished - (own && out->log.finished);
+
+		if (done < s->nsources - own)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * ecg-run's messages end only once no more can come: after the caller said
+ * so, and once every task line is out, since a stream that fails on its
+ * last lines has a message of its own to give (the cause, when nothing
+ * else was).
+ */
+static void
+maybe_close_notes(struct ecg_output *out)
+{
+	if (out->notes_closing && !out->log.ch.closed && tasks_written(out))
+		ecg_channel_close(&out->log.ch);
+}
+
 static void
 check_finished(struct ecg_stream *s, struct ecg_source *src)
 {
@@ -140,6 +173,8 @@ check_finished(struct ecg_stream *s, struct ecg_source *src)
 	s->nfinished++;
 	if (s->nfinished == s->nsources)
 		finish_member(s, 0);
+	if (src != &s->out->log)
+		maybe_close_notes(s->out);
 }
 
 /* The stream can take no more: what its channels hold is thrown away. */
@@ -167,13 +202,16 @@ fail(struct ecg_stream *s, int err)
 	if (s->out->on_fail != NULL)
 		s->out->on_fail(s->orig_fd, err, s->out->fail_arg);
 	ev_io_stop(s->out->loop, &s->writable);
-	ecg_context_cancel(&s->ctx, err);
-	discard(s);
 	/*
 	 * A closed pipe is reported like a shell would: 128 + SIGPIPE; any
 	 * other write error (a full disk, a terminal gone) is ecg-run's own.
+	 * The stream counts out with that result before its sources are
+	 * thrown away: the last of them finishing must not count it out as a
+	 * success first (every task may be over already).
 	 */
 	finish_member(s, err == EPIPE ? 141 : 125);
+	ecg_context_cancel(&s->ctx, err);
+	discard(s);
 }
 
 static void
@@ -747,7 +785,8 @@ ecg_output_note(struct ecg_output *out, const char *line, size_t len)
 void
 ecg_output_close_notes(struct ecg_output *out)
 {
-	ecg_channel_close(&out->log.ch);
+	out->notes_closing = 1;
+	maybe_close_notes(out);
 }
 
 void

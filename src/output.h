@@ -87,6 +87,7 @@ struct ecg_output {
 	struct ecg_output_opts opts;
 	struct ecg_source log;		/* ecg-run's own messages, on stderr */
 	uint64_t log_dropped;		/* messages lost to a full log channel */
+	int notes_closing;		/* no more messages but the output's own */
 	void (*on_fail)(int fd, int err, void *arg);	/* a stream failed */
 	void *fail_arg;
 	char batch_ts[32];		/* its "hh:mm:ss.mmm " */
@@ -107,7 +108,10 @@ void ecg_output_source_destroy(struct ecg_source *src);
 
 /* Queues one line of ecg-run's own (without newline) for stderr. */
 void ecg_output_note(struct ecg_output *out, const char *line, size_t len);
-/* No more notes will come. */
+/*
+ * No more notes will come from the caller; the messages end once every
+ * task line is out (a stream may still fail and say so).
+ */
 void ecg_output_close_notes(struct ecg_output *out);
 /* Gives up on writing: throws away what is queued; streams finish at once. */
 void ecg_output_abandon(struct ecg_output *out);

@@ -130,9 +130,10 @@ output_failed(int fd, int err, void *arg)
 
 	if (ecg_context_done(&sv->group))
 		return;
-	sv->host.note(sv->host.note_arg, ECG_NOTE_CAUSE, NULL,
-	    "cannot write to %s (%s), stopping the group", fd == 1 ? "stdout" : "stderr",
-	    strerror(err));
+	/* Once every task is over there is nothing left to stop. */
+	sv->host.note(sv->host.note_arg, ECG_NOTE_CAUSE, NULL, "cannot write to %s (%s)%s",
+	    fd == 1 ? "stdout" : "stderr", strerror(err),
+	    sv->live > 0 ? ", stopping the group" : "");
 }
 
 #define SCAN_EVERY 0.1
