@@ -363,6 +363,11 @@ pipe_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		 */
 		if (p->fd >= 0 && (p->src.ch.writer_parked ||
 		    (ioctl(p->fd, FIONREAD, &unread) == 0 && unread > 0))) {
+			/*
+			 * A timer that has fired must be set again: started
+			 * as it is, it would be due at once, every round.
+			 */
+			ev_timer_set(w, PIPE_GRACE, 0);
 			ev_timer_start(t->host->loop, w);
 			return;
 		}

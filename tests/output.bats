@@ -143,3 +143,32 @@ load helper
 	[ "$(tail -1 out.txt)" = "a | 12000" ]
 	[ ! -s err.txt ]
 }
+
+# utime + stime of a process, in clock ticks
+cpu_ticks() {
+	awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"
+}
+
+@test "behind a stuck reader, after its task ended, ecg-run waits without using the CPU" {
+	printf '[group]\nbuffer = 1K\n[a]\ncommand = seq 1 12000\n' >g.ini
+	mkfifo pipe
+	"$ECG_BIN" -q -c g.ini >pipe 2>err.txt &
+	local pid=$! t_end c0 c1 hz
+	exec 5<pipe
+	# the task is gone; its last lines wait in its pipe for the stuck reader
+	wait_for 20 no_marked_left
+	t_end=$(now_ms)
+	# the 2 s grace for its pipes has passed: from then on, two seconds
+	until [ $(( $(now_ms) - t_end )) -ge 2500 ]; do sleep 0.05; done
+	c0=$(cpu_ticks "$pid")
+	until [ $(( $(now_ms) - t_end )) -ge 4500 ]; do sleep 0.05; done
+	c1=$(cpu_ticks "$pid")
+	hz=$(getconf CLK_TCK)
+	echo "# ecg-run used $((c1 - c0)) ticks of $hz/s in 2 s behind a stuck reader" >&3
+	# a busy loop takes a whole core (or its share of a busy machine: a third)
+	[ $((c1 - c0)) -lt $((hz / 5)) ]
+	cat <&5 >out.txt
+	exec 5<&-
+	wait "$pid"
+	[ "$(grep -c '' out.txt)" -eq 12000 ]
+}
