@@ -326,11 +326,11 @@ main(int argc, char **argv)
 	/* note() reads front.sv: from here on, messages go straight to stderr. */
 	// cppcheck-suppress redundantAssignment
 	front.sv = NULL;
-	c = sv.signal;
+	c = ecg_supervisor_end_signal(&sv);
 	ecg_supervisor_destroy(&sv);
 	ecg_config_free(&spec);
 	ev_loop_destroy(loop);
-	if (c != 0 && status == 128 + c)
+	if (c != 0)
 		die_by_signal(c);
 	return status;
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "escapees.h"
@@ -90,6 +91,31 @@ group_cancelled(struct ecg_context *ctx, void *arg)
 	ev_timer_start(sv->loop, &sv->deadline);
 }
 
+static int
+interrupt(int sig)
+{
+	return sig == SIGINT || sig == SIGTERM || sig == SIGQUIT;
+}
+
+/*
+ * A copy of a signal that arrives within SAME_REQUEST of the first copy is
+ * the same request, not a second one.  coreutils timeout(1) sends its
+ * signal to its child and then to its own process group, which holds the
+ * child: ecg-run gets two copies microseconds apart.  A terminal's Ctrl-C
+ * under timeout gives three.  A person pressing Ctrl-C again, or a script
+ * sending another signal a second later, is well past the window.
+ */
+#define SAME_REQUEST 0.25
+
+static double
+monotonic(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static void
 signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
@@ -97,10 +123,20 @@ signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	int sig = w->signum;
 	char buf[16];
 	const char *name = ecg_value_signame(sig, buf, sizeof(buf));
+	double now = monotonic();
 	size_t i;
 
 	(void)loop;
 	(void)revents;
+	if (sig == sv->request_sig && now - sv->request_at < SAME_REQUEST) {
+		note(sv, ECG_NOTE_VERBOSE, "received SIG%s again at once: the same request", name);
+		return;
+	}
+	sv->request_sig = sig;
+	sv->request_at = now;
+	/* The first interrupt decides how ecg-run ends, whatever the cause was. */
+	if (interrupt(sig) && sv->interrupt == 0)
+		sv->interrupt = sig;
 	if (sig == SIGHUP || sig == SIGUSR1 || sig == SIGUSR2) {
 		note(sv, ECG_NOTE_VERBOSE, "received SIG%s, forwarding it to every task", name);
 		for (i = 0; i < sv->ntasks; i++)
@@ -114,13 +150,24 @@ signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		ecg_context_cancel(&sv->root, 128 + sig);
 		return;
 	}
-	if (sig != SIGINT && sig != SIGTERM)
+	if (!interrupt(sig))
 		return;
 	/* Asked again while stopping: the user does not want to wait. */
 	note(sv, ECG_NOTE_CAUSE, "received SIG%s while stopping, killing every task", name);
 	for (i = 0; i < sv->ntasks; i++)
 		if (sv->tasks[i].state != ECG_TASK_DONE)
 			ecg_task_kill(&sv->tasks[i]);
+}
+
+int
+ecg_supervisor_end_signal(const struct ecg_supervisor *sv)
+{
+	if (sv->interrupt != 0)
+		return sv->interrupt;
+	/* A signal that was the cause ends ecg-run too, unless a task came first. */
+	if (sv->signal != 0 && ecg_errgroup_err(&sv->eg) == 128 + sv->signal)
+		return sv->signal;
+	return 0;
 }
 
 static void

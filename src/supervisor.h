@@ -62,6 +62,9 @@ struct ecg_supervisor {
 	ev_timer sweep_kill;		/* at the end: their stop_timeout */
 	int sweep_killed;
 	int signal;			/* the signal that was the cause, or 0 */
+	int interrupt;			/* the first SIGINT, SIGTERM or SIGQUIT, or 0 */
+	int request_sig;		/* the last signal taken as a request */
+	double request_at;		/* and when (monotonic seconds) */
 	int abandoned;			/* the deadline passed */
 };
 
@@ -72,5 +75,13 @@ int ecg_supervisor_init(struct ecg_supervisor *sv, struct ev_loop *loop,
 /* Runs the group to its end: returns the first cause's exit status. */
 int ecg_supervisor_run(struct ecg_supervisor *sv);
 void ecg_supervisor_destroy(struct ecg_supervisor *sv);
+
+/*
+ * The signal ecg-run should end by, raising it on itself, or 0: the first
+ * interrupt (SIGINT, SIGTERM, SIGQUIT) it received, even when another
+ * cause came first, so that a calling shell stops too; otherwise a signal
+ * that was the cause of the cancellation.
+ */
+int ecg_supervisor_end_signal(const struct ecg_supervisor *sv);
 
 #endif

@@ -136,6 +136,8 @@ started() {
 	t0=$(now_ms)
 	kill -INT "$ECG_PID"
 	wait_for 10 grep -q "stopping the group" err.txt
+	# a copy within 250 ms of the first would be the same request
+	until [ $(( $(now_ms) - t0 )) -ge 300 ]; do sleep 0.02; done
 	kill -INT "$ECG_PID"
 	wait_bg
 	ELAPSED=$(( $(now_ms) - t0 ))
@@ -146,7 +148,7 @@ started() {
 	no_marked_left
 }
 
-@test "a signal while stopping for a failure kills at once; the failure stays the cause" {
+@test "a signal while stopping for a failure kills at once; ecg-run dies of it, the failure stays the cause" {
 	cat >g.ini <<-'INI'
 	[stubborn]
 	command = trap '' TERM; touch ready; sleep 300
@@ -158,7 +160,82 @@ started() {
 	wait_for 20 grep -q "stopping the group" err.txt
 	kill -TERM "$ECG_PID"
 	wait_bg
-	[ "$STATUS" -eq 4 ]
+	# the interrupt decides how ecg-run ends (a calling script must stop)
+	[ "$STATUS" -eq 143 ]
+	grep -q "bad: failed with status 4, stopping the group" err.txt
+	grep -q "received SIGTERM while stopping, killing every task" err.txt
+	! grep -q "received SIGTERM, stopping the group" err.txt
+	no_marked_left
+}
+
+@test "Ctrl-C while the group stops for a failure stops the calling script too" {
+	cat >f.ini <<-'INI'
+	[stubborn]
+	command = trap '' TERM; touch ready; sleep 300
+	stop_timeout = 60s
+	[bad]
+	command = until [ -e ready ]; do sleep 0.01; done; exit 3
+	INI
+	cat >script.sh <<-EOF
+	'$ECG_BIN' -q -c f.ini 2>err.txt
+	echo "continued rc=\$?"
+	EOF
+	# a terminal's Ctrl-C goes to the foreground process group: the script
+	# and ecg-run (its tasks have process groups of their own)
+	setsid env --default-signal=INT,QUIT bash script.sh >script.out 2>&1 &
+	local spid=$! status=0
+	wait_for 20 grep -q "stopping the group" err.txt
+	kill -INT -- -"$spid"
+	wait "$spid" || status=$?
+	cat script.out
+	[ "$status" -eq 130 ]
+	! grep -q continued script.out
+	grep -q "bad: failed with status 3, stopping the group" err.txt
+	no_marked_left
+}
+
+# The group of the issue: a task that takes a second to shut down cleanly.
+write_tmo_ini() {
+	cat >tmo.ini <<-'INI'
+	[group]
+	stop_timeout = 5s
+	[db]
+	command =
+	    trap 'echo "db: flushing to disk"; sleep 1; echo "db: clean shutdown"; exit 0' TERM
+	    touch ready
+	    while :; do sleep 0.2 & wait $!; done
+	INI
+}
+
+@test "under timeout(1): its two copies of SIGTERM are one request, the task stops cleanly" {
+	write_tmo_ini
+	# timeout signals its child, then its own process group, which holds ecg-run
+	timeout 600 "$ECG_BIN" -c tmo.ini >out.txt 2>err.txt &
+	local tpid=$! status=0
+	wait_for 20 test -e ready
+	kill -TERM "$tpid"
+	wait "$tpid" || status=$?
+	cat out.txt err.txt
+	grep -q "db | db: clean shutdown" out.txt
+	grep -q "received SIGTERM, stopping the group" err.txt
+	! grep -q "killing every task" err.txt
+	grep -q "db: exited with status 0" err.txt
+	no_marked_left
+}
+
+@test "Ctrl-C under timeout(1): three copies of SIGINT are one request" {
+	write_tmo_ini
+	sed -i 's/ TERM$/ TERM INT/' tmo.ini
+	timeout 600 "$ECG_BIN" -c tmo.ini >out.txt 2>err.txt &
+	local tpid=$!
+	wait_for 20 test -e ready
+	# what a terminal does: SIGINT to the foreground process group, which
+	# is timeout's own; timeout then passes it on to ecg-run twice more
+	kill -INT -- -"$tpid"
+	wait "$tpid" || true
+	cat out.txt err.txt
+	grep -q "db | db: clean shutdown" out.txt
+	[ "$(grep -c "received SIGINT" err.txt)" -eq 1 ]
 	no_marked_left
 }
 
