@@ -57,7 +57,7 @@ endif
 
 MODULES = ring context errgroup channel value inilex config spawn command escapees output task supervisor
 OBJS = $(MODULES:%=$(B)/src/%.o)
-UNITS = ring context errgroup channel config value command
+UNITS = ring context errgroup channel config value command output
 UNIT_BINS = $(UNITS:%=$(B)/tests/unit/test_%)
 BENCH_BINS = $(B)/tests/bench/benchlines $(B)/tests/bench/measure $(B)/tests/bench/relay
 

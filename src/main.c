@@ -83,11 +83,16 @@ usage_error(const char *fmt, ...)
 	return EXIT_OWN;
 }
 
-/* Every note of the run comes here; we decide what is shown. */
+/*
+ * Every note of the run comes here; we decide what is shown.  A note about
+ * a task is written after everything the task wrote before it; the cause
+ * of a cancellation and errors are never dropped.
+ */
 static void __attribute__((format(printf, 4, 5)))
-note(void *arg, enum ecg_note_level level, const char *task, const char *fmt, ...)
+note(void *arg, enum ecg_note_level level, const struct ecg_task *task, const char *fmt, ...)
 {
 	struct front *f = arg;
+	struct ecg_output_mark mark;
 	char line[1024];
 	va_list ap;
 	int n;
@@ -95,16 +100,20 @@ note(void *arg, enum ecg_note_level level, const char *task, const char *fmt, ..
 	if ((level == ECG_NOTE_INFO && f->quiet) || (level == ECG_NOTE_VERBOSE && !f->verbose))
 		return;
 	if (task != NULL)
-		n = snprintf(line, sizeof(line), "ecg-run: %s: ", task);
+		n = snprintf(line, sizeof(line), "ecg-run: %s: ", ecg_task_name(task));
 	else
 		n = snprintf(line, sizeof(line), "ecg-run: ");
 	va_start(ap, fmt);
 	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
 	va_end(ap);
-	if (f->sv != NULL)
-		ecg_output_note(&f->sv->out, line, strlen(line));
-	else
+	if (f->sv == NULL) {
 		fprintf(stderr, "%s\n", line);
+		return;
+	}
+	if (task != NULL)
+		ecg_task_output_mark(task, &mark);
+	ecg_output_note(&f->sv->out, line, strlen(line),
+	    level == ECG_NOTE_CAUSE || level == ECG_NOTE_ERROR, task != NULL ? &mark : NULL);
 }
 
 /* Descriptors 0-2 must be open, or pipes made later would take their place. */
@@ -159,9 +168,11 @@ report_undelivered(struct ecg_supervisor *sv)
 			    (unsigned long long)lost, names[fd - 1]);
 		ecg_output_final(&sv->out, line, (size_t)n);
 	}
-	if (sv->out.log_dropped > 0) {
+	lost = ecg_output_notes_dropped(&sv->out, &err);
+	if (lost > 0) {
 		n = snprintf(line, sizeof(line), "ecg-run: %llu messages of ecg-run's own were dropped: "
-		    "stderr was too slow\n", (unsigned long long)sv->out.log_dropped);
+		    "%s\n", (unsigned long long)lost, err ? "stderr was too slow" :
+		    "more came at once than their buffer holds");
 		ecg_output_final(&sv->out, line, (size_t)n);
 	}
 }
@@ -296,6 +307,7 @@ main(int argc, char **argv)
 	for (i = 0; i < spec.ntasks; i++)
 		if (strlen(spec.tasks[i].name) > opts.out.name_width)
 			opts.out.name_width = strlen(spec.tasks[i].name);
+	opts.out.tasks = spec.ntasks;
 	opts.verbose = front.verbose;
 	opts.note = note;
 	opts.note_arg = &front;

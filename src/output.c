@@ -29,8 +29,26 @@
  */
 enum { MODE_PRIVATE, MODE_SOCKET, MODE_FILE, MODE_GUARDED };
 
-/* ecg-run's own messages: plenty for one line per task and event. */
-#define LOG_CAPACITY ((size_t)64 * 1024)
+/*
+ * ecg-run's own messages: a base, and room for every task's lines about
+ * starting and ending (and -v's signals) even when all of a large group's
+ * come in one loop round.  Only the pages that messages touch become
+ * resident.
+ */
+#define LOG_BASE ((size_t)64 * 1024)
+#define LOG_PER_TASK ((size_t)1024)
+
+struct ecg_note_wait {
+	struct ecg_note_wait *next;
+	uint64_t at;			/* where the waiting message starts, in log.taken terms */
+	struct ecg_output_mark mark;
+};
+
+struct ecg_note_line {
+	struct ecg_note_line *next;
+	size_t len;
+	char text[];			/* with its newline */
+};
 /* What one write(2) carries at most: frames, and bytes (the stage's size). */
 #define BATCH_FRAMES 1024
 #define STAGE_BYTES ((size_t)128 * 1024)
@@ -83,6 +101,86 @@ dequeue_head(struct ecg_stream *s)
 }
 
 /*
+ * Whether what a waiting message waits for is out: each source of its mark
+ * has had its bytes up to the mark taken, or has ended, or has been given
+ * up.  A source that goes to another file than the message holds it back
+ * only while that file takes bytes: a stuck stdout must not stop stderr's
+ * messages (their order across two files cannot be seen anyway but in
+ * time).
+ */
+static int
+wait_met(const struct ecg_output *out, const struct ecg_note_wait *w)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		const struct ecg_source *src = w->mark.src[i];
+		const struct ecg_stream *ss;
+
+		if (src == NULL || src->taken >= w->mark.upto[i] || src->finished)
+			continue;
+		ss = src->stream;
+		if (ss->failed_errno != 0 || ecg_context_done(&ss->ctx))
+			continue;
+		if (ss != out->log.stream && ev_is_active(&ss->writable))
+			continue;
+		return 0;
+	}
+	return 1;
+}
+
+/* Lets go of the waits that are over: met, or whose message is gone. */
+static void
+release_waits(struct ecg_output *out)
+{
+	struct ecg_note_wait *w;
+
+	while ((w = out->waits) != NULL && (w->at < out->log.taken || wait_met(out, w))) {
+		out->waits = w->next;
+		if (out->waits == NULL)
+			out->waits_tail = &out->waits;
+		free(w);
+	}
+}
+
+/* What of a source's channel may be written now: all of it, but for messages. */
+static size_t
+src_len(struct ecg_source *src)
+{
+	struct ecg_output *out = src->stream->out;
+	size_t len = ecg_channel_len(&src->ch);
+
+	if (src != &out->log || out->waits == NULL)
+		return len;
+	release_waits(out);
+	if (out->waits != NULL && out->waits->at - src->taken < len)
+		len = (size_t)(out->waits->at - src->taken);
+	return len;
+}
+
+/*
+ * Something a waiting message may wait for has changed: its stream gets
+ * another look (once the loop has run the callbacks of this round).  The
+ * messages go back on the ready queue only when the pump starts, never
+ * from here: this runs while a queue is being walked.
+ */
+static void
+kick_notes(struct ecg_output *out)
+{
+	struct ecg_stream *s = out->log.stream;
+
+	if (out->waits == NULL || ecg_channel_len(&out->log.ch) == 0)
+		return;
+	out->notes_kicked = 1;
+	if (!ev_is_active(&s->writable) && !s->flush_fed && s->failed_errno == 0) {
+		s->flush_fed = 1;
+		ev_feed_event(out->loop, &s->flush, EV_CUSTOM);
+	}
+}
+
+static void refill_notes(struct ecg_output *out);
+
+/*
  * The length of the next frame at offset pos, with *nl set when a newline
  * must be added.  What was searched in vain is remembered, so a long line
  * arriving in many small reads is scanned once, not once per read.
@@ -90,7 +188,7 @@ dequeue_head(struct ecg_stream *s)
 static size_t
 next_frame(struct ecg_source *src, size_t pos, int *nl)
 {
-	size_t len = ecg_channel_len(&src->ch), at, from = pos;
+	size_t len = src_len(src), at, from = pos;
 
 	*nl = 0;
 	if (pos >= len)
@@ -117,9 +215,16 @@ next_frame(struct ecg_source *src, size_t pos, int *nl)
 static void
 consume(struct ecg_source *src, size_t n)
 {
+	struct ecg_output *out = src->stream->out;
+
 	src->clean_from = src->clean_from > n ? src->clean_from - n : 0;
 	src->clean_to = src->clean_to > n ? src->clean_to - n : 0;
+	src->taken += n;
 	ecg_channel_consume(&src->ch, n);
+	if (src == &out->log)
+		refill_notes(out);
+	else
+		kick_notes(out);
 }
 
 static void
@@ -160,7 +265,8 @@ tasks_written(const struct ecg_output *out)
 static void
 maybe_close_notes(struct ecg_output *out)
 {
-	if (out->notes_closing && !out->log.ch.closed && tasks_written(out))
+	if (out->notes_closing && !out->log.ch.closed && out->overflow == NULL &&
+	    tasks_written(out))
 		ecg_channel_close(&out->log.ch);
 }
 
@@ -173,8 +279,10 @@ check_finished(struct ecg_stream *s, struct ecg_source *src)
 	s->nfinished++;
 	if (s->nfinished == s->nsources)
 		finish_member(s, 0);
-	if (src != &s->out->log)
+	if (src != &s->out->log) {
 		maybe_close_notes(s->out);
+		kick_notes(s->out);
+	}
 }
 
 /* The stream can take no more: what its channels hold is thrown away. */
@@ -389,7 +497,7 @@ add_lines(struct batch *b, struct ecg_stream *s, struct ecg_source *src, size_t 
 	*full = 0;
 	if (pos >= src->clean_from && pos < src->clean_to)
 		return pos;		/* known to hold no newline: the slow path knows */
-	n = ecg_channel_data(&src->ch, iov);
+	n = ecg_channel_slice(&src->ch, 0, src_len(src), iov);
 	for (i = 0; i < n; off += iov[i].iov_len, i++) {
 		if (pos >= off + iov[i].iov_len)
 			continue;
@@ -578,9 +686,15 @@ tidy_queue(struct ecg_stream *s, int rotate)
 static void
 pump(struct ecg_stream *s)
 {
+	struct ecg_output *out = s->out;
 	struct batch b;
 	ssize_t n;
 
+	if (out->notes_kicked && s == out->log.stream) {
+		out->notes_kicked = 0;
+		if (ecg_channel_len(&out->log.ch) > 0)
+			enqueue(s, &out->log);
+	}
 	for (;;) {
 		build(s, &b);
 		if (b.nframes == 0)
@@ -589,7 +703,9 @@ pump(struct ecg_stream *s)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			s->refused = 1;
 			ev_io_start(s->out->loop, &s->writable);
+			kick_notes(s->out);
 			return;
 		}
 		if (n < 0) {
@@ -599,7 +715,9 @@ pump(struct ecg_stream *s)
 		settle(s, &b, (size_t)n);
 		tidy_queue(s, 1);
 		if ((size_t)n < b.bytes) {
+			s->refused = 1;
 			ev_io_start(s->out->loop, &s->writable);
+			kick_notes(s->out);
 			return;
 		}
 	}
@@ -697,8 +815,33 @@ ecg_output_init(struct ecg_output *out, struct ev_loop *loop, struct ecg_context
 	if (stream_init(out, &out->streams[0], 1) < 0 ||
 	    (!out->shared && stream_init(out, &out->streams[1], 2) < 0))
 		return -ENOMEM;
-	ecg_output_source_init(out, &out->log, 2, NULL, -1, LOG_CAPACITY, NULL, NULL);
+	out->waits_tail = &out->waits;
+	out->overflow_tail = &out->overflow;
+	ecg_output_source_init(out, &out->log, 2, NULL, -1, LOG_BASE + opts->tasks * LOG_PER_TASK,
+	    NULL, NULL);
 	return 0;
+}
+
+/* Throws away the messages that wait in memory; returns how many. */
+static uint64_t
+free_pending_notes(struct ecg_output *out)
+{
+	struct ecg_note_wait *w;
+	struct ecg_note_line *l;
+	uint64_t n = 0;
+
+	while ((w = out->waits) != NULL) {
+		out->waits = w->next;
+		free(w);
+	}
+	out->waits_tail = &out->waits;
+	while ((l = out->overflow) != NULL) {
+		out->overflow = l->next;
+		free(l);
+		n++;
+	}
+	out->overflow_tail = &out->overflow;
+	return n;
 }
 
 void
@@ -706,6 +849,7 @@ ecg_output_destroy(struct ecg_output *out)
 {
 	int i;
 
+	free_pending_notes(out);
 	ecg_output_source_destroy(&out->log);
 	for (i = 0; i < (out->shared ? 1 : 2); i++) {
 		struct ecg_stream *s = &out->streams[i];
@@ -761,25 +905,89 @@ ecg_output_source_destroy(struct ecg_source *src)
 
 /*
  * Messages go through a channel like task output, so they come out as
- * whole lines between task lines.  When it is full (stderr stuck), a
- * message is dropped rather than grow memory or block.
+ * whole lines between task lines.  The channel is sized with the group;
+ * when it is full all the same (stderr stuck), a message that must be
+ * written waits in memory in its order, and any other is dropped and
+ * counted rather than grow memory or block.
  */
 void
-ecg_output_note(struct ecg_output *out, const char *line, size_t len)
+ecg_output_note(struct ecg_output *out, const char *line, size_t len, int must,
+    const struct ecg_output_mark *mark)
 {
 	struct ecg_channel *ch = &out->log.ch;
+	struct ecg_note_line *l;
+	struct ecg_note_wait *w;
 	char buf[1024];
 
 	if (len > sizeof(buf) - 1)
 		len = sizeof(buf) - 1;
 	memcpy(buf, line, len);
 	buf[len++] = '\n';
-	if (ch->closed || ecg_channel_capacity(ch) - ecg_channel_len(ch) < len) {
+	if (ch->closed) {
 		out->log_dropped++;
 		return;
 	}
-	if (ecg_channel_write(ch, buf, len) != (long)len)
+	if (out->overflow == NULL && ecg_channel_capacity(ch) - ecg_channel_len(ch) >= len) {
+		if (ecg_channel_write(ch, buf, len) != (long)len) {
+			out->log_dropped++;
+			return;
+		}
+	} else if (must && (l = malloc(sizeof(*l) + len)) != NULL) {
+		l->next = NULL;
+		l->len = len;
+		memcpy(l->text, buf, len);
+		*out->overflow_tail = l;
+		out->overflow_tail = &l->next;
+	} else {
 		out->log_dropped++;
+		return;
+	}
+	/*
+	 * Without memory for the wait the message is written when its turn
+	 * comes, ahead of the task lines it should follow: out of order,
+	 * which is better than lost.
+	 */
+	if (mark != NULL && (w = malloc(sizeof(*w))) != NULL) {
+		w->next = NULL;
+		w->at = out->log_queued;
+		w->mark = *mark;
+		*out->waits_tail = w;
+		out->waits_tail = &w->next;
+	}
+	out->log_queued += len;
+}
+
+/* Moves waiting messages into the channel as far as it has room. */
+static void
+refill_notes(struct ecg_output *out)
+{
+	struct ecg_channel *ch = &out->log.ch;
+	struct ecg_note_line *l;
+
+	while ((l = out->overflow) != NULL &&
+	    ecg_channel_capacity(ch) - ecg_channel_len(ch) >= l->len) {
+		if (ecg_channel_write(ch, l->text, l->len) != (long)l->len)
+			break;
+		out->overflow = l->next;
+		if (out->overflow == NULL)
+			out->overflow_tail = &out->overflow;
+		free(l);
+	}
+	if (out->overflow == NULL)
+		maybe_close_notes(out);
+}
+
+uint64_t
+ecg_output_source_end(const struct ecg_source *src, size_t more)
+{
+	return src->taken + ecg_channel_len(&src->ch) + more;
+}
+
+uint64_t
+ecg_output_notes_dropped(const struct ecg_output *out, int *stderr_refused)
+{
+	*stderr_refused = out->log.stream->refused;
+	return out->log_dropped;
 }
 
 void
@@ -792,7 +1000,9 @@ ecg_output_close_notes(struct ecg_output *out)
 void
 ecg_output_abandon(struct ecg_output *out)
 {
+	out->log_dropped += free_pending_notes(out);
 	ecg_context_cancel(&out->ctx, 0);
+	maybe_close_notes(out);
 }
 
 uint64_t

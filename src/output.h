@@ -36,8 +36,23 @@ struct ecg_source {
 	int queued;			/* on the ready queue */
 	int finished;			/* ended and fully written (or thrown away) */
 	uint64_t dropped;		/* bytes its producer had to throw away */
+	uint64_t taken;			/* bytes taken from its channel: written or thrown away */
 	size_t clean_from, clean_to;	/* [from, to) of the channel has no newline */
 };
+
+/*
+ * Where a message about a task must wait: it is written only once every
+ * byte of those sources up to those counts is out (see ecg_output_note).
+ */
+struct ecg_output_mark {
+	const struct ecg_source *src[2];	/* NULL: nothing to wait for */
+	uint64_t upto[2];			/* in ecg_source.taken terms */
+};
+
+/* A message waiting for a mark (output.c). */
+struct ecg_note_wait;
+/* A message that must be written but found the message channel full. */
+struct ecg_note_line;
 
 /* A partly written line: it goes out first, whatever else is ready. */
 struct ecg_frame_rest {
@@ -66,6 +81,7 @@ struct ecg_stream {
 	size_t hdr_len;
 	unsigned nsources, nfinished;
 	int failed_errno;		/* the write error that ended it, or 0 */
+	int refused;			/* a write ever found no room */
 	int cut;			/* a line was left half written */
 	int member_done;		/* reported to the errgroup */
 	uint64_t undelivered;		/* bytes thrown away from its channels */
@@ -76,6 +92,7 @@ struct ecg_output_opts {
 	int timestamps;			/* put "hh:mm:ss.mmm " in front of every line */
 	int color;			/* colour the prefixes */
 	size_t name_width;		/* pad names to this width */
+	size_t tasks;			/* how many: the message channel grows with them */
 };
 
 struct ecg_output {
@@ -87,7 +104,13 @@ struct ecg_output {
 	struct ecg_output_opts opts;
 	struct ecg_source log;		/* ecg-run's own messages, on stderr */
 	uint64_t log_dropped;		/* messages lost to a full log channel */
+	uint64_t log_queued;		/* bytes of messages accepted so far */
 	int notes_closing;		/* no more messages but the output's own */
+	struct ecg_note_wait *waits;	/* messages waiting for task output, in order */
+	int notes_kicked;		/* what they wait for may have come: look again */
+	struct ecg_note_wait **waits_tail;
+	struct ecg_note_line *overflow;	/* must-write messages the channel had no room for */
+	struct ecg_note_line **overflow_tail;
 	void (*on_fail)(int fd, int err, void *arg);	/* a stream failed */
 	void *fail_arg;
 	char batch_ts[32];		/* its "hh:mm:ss.mmm " */
@@ -106,8 +129,22 @@ void ecg_output_source_init(struct ecg_output *out, struct ecg_source *src, int 
     const char *name, int color, size_t capacity, ecg_channel_cb on_space, void *arg);
 void ecg_output_source_destroy(struct ecg_source *src);
 
-/* Queues one line of ecg-run's own (without newline) for stderr. */
-void ecg_output_note(struct ecg_output *out, const char *line, size_t len);
+/*
+ * Queues one line of ecg-run's own (without newline) for stderr.  With a
+ * mark, the line is written after every byte the mark names (a task's
+ * output from before the event the line tells of): always where those
+ * bytes go to the same file, and on another file as long as that file
+ * takes them (a stuck stdout does not hold stderr's messages back).  A
+ * line that finds the message channel full is dropped and counted, unless
+ * must is set (the cause of a cancellation, errors): then it waits in
+ * memory for its turn.
+ */
+void ecg_output_note(struct ecg_output *out, const char *line, size_t len, int must,
+    const struct ecg_output_mark *mark);
+/* The value of src's taken count once its channel and more bytes are out. */
+uint64_t ecg_output_source_end(const struct ecg_source *src, size_t more);
+/* How messages were lost: their count, and whether stderr ever refused bytes. */
+uint64_t ecg_output_notes_dropped(const struct ecg_output *out, int *stderr_refused);
 /*
  * No more notes will come from the caller; the messages end once every
  * task line is out (a stream may still fail and say so).

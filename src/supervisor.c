@@ -69,7 +69,7 @@ deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		struct ecg_task *t = &sv->tasks[i];
 		if (t->state != ECG_TASK_DONE && t->state != ECG_TASK_PENDING &&
 		    (!t->reaped || t->group_alive))
-			sv->host.note(sv->host.note_arg, ECG_NOTE_ERROR, t->spec->name,
+			sv->host.note(sv->host.note_arg, ECG_NOTE_ERROR, t,
 			    "still running at the deadline after SIGKILL, giving up on it");
 	}
 	abandon(sv);

@@ -49,6 +49,27 @@ name(const struct ecg_task *t)
 	return t->spec->name;
 }
 
+const char *
+ecg_task_name(const struct ecg_task *t)
+{
+	return name(t);
+}
+
+void
+ecg_task_output_mark(const struct ecg_task *t, struct ecg_output_mark *m)
+{
+	int i, unread;
+
+	for (i = 0; i < 2; i++) {
+		const struct ecg_task_pipe *p = &t->pipes[i];
+		unread = 0;
+		if (p->fd >= 0 && ioctl(p->fd, FIONREAD, &unread) < 0)
+			unread = 0;
+		m->src[i] = &p->src;
+		m->upto[i] = ecg_output_source_end(&p->src, unread > 0 ? (size_t)unread : 0);
+	}
+}
+
 static int
 same_name(const char *a, const char *b)
 {
@@ -245,7 +266,7 @@ send_group(struct ecg_task *t, int sig, int noted)
 	size_t n = h->escaped != NULL ? h->escaped(t, sig, h->done_arg) : 0;
 
 	if (noted && n > 0)
-		h->note(h->note_arg, ECG_NOTE_VERBOSE, name(t),
+		h->note(h->note_arg, ECG_NOTE_VERBOSE, t,
 		    "sent SIG%s to %zu process%s that left its process group",
 		    signame(sig, buf, sizeof(buf)), n, n == 1 ? "" : "es");
 	if (!t->group_alive)
@@ -255,7 +276,7 @@ send_group(struct ecg_task *t, int sig, int noted)
 		return;
 	}
 	if (noted)
-		h->note(h->note_arg, ECG_NOTE_VERBOSE, name(t),
+		h->note(h->note_arg, ECG_NOTE_VERBOSE, t,
 		    "sent SIG%s to process group %d", signame(sig, buf, sizeof(buf)),
 		    (int)t->pid);
 }
@@ -328,7 +349,7 @@ kill_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	if (t->kill_sent || group_gone(t))
 		return;
 	ecg_value_format_duration(t->spec->stop_timeout_ms, buf, sizeof(buf));
-	t->host->note(t->host->note_arg, ECG_NOTE_INFO, name(t),
+	t->host->note(t->host->note_arg, ECG_NOTE_INFO, t,
 	    "still running %s after the stop signal, sending SIGKILL", buf);
 	ecg_task_kill(t);
 }
@@ -372,7 +393,7 @@ pipe_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 			return;
 		}
 	}
-	t->host->note(t->host->note_arg, ECG_NOTE_VERBOSE, name(t),
+	t->host->note(t->host->note_arg, ECG_NOTE_VERBOSE, t,
 	    "process group gone but its output is still open elsewhere, closing it");
 	for (i = 0; i < 2; i++) {
 		read_pipe(&t->pipes[i]);
@@ -441,22 +462,22 @@ process_ended(struct ecg_task *t)
 	else
 		t->code = 128 + WTERMSIG(t->wstatus);
 	if (!t->start_failed && WIFEXITED(t->wstatus))
-		h->note(h->note_arg, ECG_NOTE_INFO, name(t), "exited with status %d", t->code);
+		h->note(h->note_arg, ECG_NOTE_INFO, t, "exited with status %d", t->code);
 	else if (!t->start_failed) {
 		sig = WTERMSIG(t->wstatus);
-		h->note(h->note_arg, ECG_NOTE_INFO, name(t), "killed by signal %d (SIG%s)%s",
+		h->note(h->note_arg, ECG_NOTE_INFO, t, "killed by signal %d (SIG%s)%s",
 		    sig, signame(sig, buf, sizeof(buf)),
 		    WCOREDUMP(t->wstatus) ? ", core dumped" : "");
 	}
 	set_state(t, ECG_TASK_WINDING_DOWN);
 	ecg_errgroup_go(h->eg);
 	if (counts && t->spec->cancel_on == ECG_CANCEL_ON_EXIT) {
-		h->note(h->note_arg, ECG_NOTE_CAUSE, name(t),
+		h->note(h->note_arg, ECG_NOTE_CAUSE, t,
 		    "ended (cancel_on = exit), stopping the group");
 		ecg_context_cancel(ctx, t->code);
 		ecg_errgroup_done(h->eg, 0);
 	} else if (counts && t->spec->cancel_on == ECG_CANCEL_ON_FAILURE && t->code != 0) {
-		h->note(h->note_arg, ECG_NOTE_CAUSE, name(t), "failed with status %d, stopping the group",
+		h->note(h->note_arg, ECG_NOTE_CAUSE, t, "failed with status %d, stopping the group",
 		    t->code);
 		ecg_errgroup_done(h->eg, t->code);
 	} else {
@@ -571,7 +592,7 @@ done:
 	if (r < 0 && (errno == EAGAIN || errno == EINTR))
 		return 0;
 	if (r < 0)
-		p->task->host->note(p->task->host->note_arg, ECG_NOTE_ERROR, name(p->task),
+		p->task->host->note(p->task->host->note_arg, ECG_NOTE_ERROR, p->task,
 		    "reading its %s: %s", p == &p->task->pipes[0] ? "stdout" : "stderr",
 		    strerror(errno));
 	close_pipe(p);
@@ -611,10 +632,10 @@ start_failed(struct ecg_task *t, const char *step, const char *what, int err)
 
 	t->start_failed = 1;
 	if (what != NULL)
-		h->note(h->note_arg, ECG_NOTE_ERROR, name(t), "cannot start: %s %s: %s", step, what,
+		h->note(h->note_arg, ECG_NOTE_ERROR, t, "cannot start: %s %s: %s", step, what,
 		    strerror(err));
 	else
-		h->note(h->note_arg, ECG_NOTE_ERROR, name(t), "cannot start: %s: %s", step,
+		h->note(h->note_arg, ECG_NOTE_ERROR, t, "cannot start: %s: %s", step,
 		    strerror(err));
 }
 
@@ -676,9 +697,9 @@ ecg_task_start(struct ecg_task *t)
 		start_failed(t, f.step, strcmp(f.step, "chdir") == 0 ? t->spec->cwd : sp.path,
 		    f.err);
 	else if (h->verbose)
-		h->note(h->note_arg, ECG_NOTE_INFO, name(t), "started (pid %d)", (int)pid);
+		h->note(h->note_arg, ECG_NOTE_INFO, t, "started (pid %d)", (int)pid);
 	else
-		h->note(h->note_arg, ECG_NOTE_INFO, name(t), "started");
+		h->note(h->note_arg, ECG_NOTE_INFO, t, "started");
 	return;
 fail:
 	free(envp);

@@ -45,10 +45,11 @@ enum ecg_note_level {
 	ECG_NOTE_ERROR,		/* something went wrong */
 };
 
-typedef void (*ecg_note_fn)(void *arg, enum ecg_note_level level, const char *task,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
 struct ecg_task;
+
+/* A note about task (NULL: about the group). */
+typedef void (*ecg_note_fn)(void *arg, enum ecg_note_level level, const struct ecg_task *task,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* What every task of a run shares. */
 struct ecg_task_host {
@@ -122,5 +123,11 @@ void ecg_task_kill(struct ecg_task *t);
 void ecg_task_abandon(struct ecg_task *t);
 
 const char *ecg_task_state_name(enum ecg_task_state s);
+const char *ecg_task_name(const struct ecg_task *t);
+/*
+ * Where a message about the task must wait: everything the task has
+ * written so far (its channels, and what its pipes hold) comes first.
+ */
+void ecg_task_output_mark(const struct ecg_task *t, struct ecg_output_mark *m);
 
 #endif

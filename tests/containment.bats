@@ -252,3 +252,18 @@ load helper
 	wait "$pid" || true
 	no_marked_left
 }
+
+@test "2,000 tasks, one with a bad cwd, into a file: no message of ecg-run's own is lost" {
+	{
+		for i in $(seq 1 1999); do
+			printf '[s%d]\ncommand = exec sleep 300\n' "$i"
+		done
+		printf '[zzz]\ncommand = exec sleep 300\ncwd = /nonexistent\n'
+	} >g.ini
+	run -127 bash -c "'$ECG_BIN' -c g.ini >out.txt 2>&1"
+	grep -q "ecg-run: zzz: cannot start: chdir /nonexistent: No such file or directory" out.txt
+	[ "$(grep -c ': started$' out.txt)" -eq 1999 ]
+	[ "$(grep -c ': killed by signal 15 (SIGTERM)$' out.txt)" -eq 1999 ]
+	! grep -q "dropped" out.txt
+	no_marked_left
+}

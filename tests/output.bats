@@ -172,3 +172,51 @@ cpu_ticks() {
 	wait "$pid"
 	[ "$(grep -c '' out.txt)" -eq 12000 ]
 }
+
+# line_no PATTERN FILE: the number of the first line that is exactly PATTERN
+line_no() {
+	grep -nxF -- "$1" "$2" | head -1 | cut -d: -f1
+}
+
+# after FIRST SECOND FILE: both lines are in FILE, FIRST before SECOND
+after() {
+	local a b
+	a=$(line_no "$1" "$3")
+	b=$(line_no "$2" "$3")
+	if [ -z "$a" ] || [ -z "$b" ] || [ "$a" -ge "$b" ]; then
+		echo "in $3: '$1' at line ${a:-none}, '$2' at line ${b:-none}" >&2
+		return 1
+	fi
+}
+
+@test "a message about a task comes after the task's own lines: its end, and the cause" {
+	cat >g.ini <<-'INI'
+	[web]
+	command = seq 1 3000
+	[errs]
+	command = seq 1 3000 >&2
+	[chat]
+	command = seq 1 5000; seq 1 5000 >&2
+	[db]
+	command = until [ -e go ]; do sleep 0.01; done; seq 1 2000; echo "FATAL: no space left" >&2; exit 3
+	[idle]
+	command = touch go; exec sleep 300
+	INI
+	local i
+	for i in $(seq 1 10); do
+		rm -f go
+		# stdout and stderr are one file, as in a CI log
+		ecg -c g.ini >out.txt 2>&1 || true
+		after "web  | 3000" "ecg-run: web: exited with status 0" out.txt
+		after "errs | 3000" "ecg-run: errs: exited with status 0" out.txt
+		after "db   | 2000" "ecg-run: db: exited with status 3" out.txt
+		after "db   | FATAL: no space left" "ecg-run: db: exited with status 3" out.txt
+		after "db   | FATAL: no space left" "ecg-run: db: failed with status 3, stopping the group" out.txt
+		# stderr on a file of its own: its own lines still come first
+		rm -f go
+		ecg -c g.ini >out2.txt 2>err2.txt || true
+		after "errs | 3000" "ecg-run: errs: exited with status 0" err2.txt
+		after "db   | FATAL: no space left" "ecg-run: db: failed with status 3, stopping the group" err2.txt
+	done
+	no_marked_left
+}

@@ -18,3 +18,4 @@ unit() {
 @test "unit: value parsers" { unit value; }
 @test "unit: config loader" { unit config; }
 @test "unit: plain commands" { unit command; }
+@test "unit: output messages" { unit output; }
