@@ -21,14 +21,21 @@ blank(char c)
 
 /*
  * Builtins and keywords: run by the shell itself, even where a program of
- * the same name exists, so that the command means what it says there.
+ * the same name exists (echo -e means one thing to dash's echo and another
+ * to /bin/echo), so that the command means what it says there.  This is
+ * every builtin and reserved word of dash, bash and busybox ash, whichever
+ * of them /bin/sh is.
  */
 static const char *const shell_words[] = {
-	"!", ".", ":", "alias", "bg", "break", "case", "cd", "command", "continue", "do",
-	"done", "elif", "else", "esac", "eval", "exec", "exit", "export", "fc", "fg", "fi",
-	"for", "function", "getopts", "hash", "if", "in", "jobs", "local", "read", "readonly",
-	"return", "select", "set", "shift", "source", "then", "time", "times", "trap", "type",
-	"ulimit", "umask", "unalias", "unset", "until", "wait", "while",
+	"!", ".", ":", "[", "[[", "alias", "bg", "bind", "break", "builtin", "caller", "case",
+	"cd", "chdir", "command", "compgen", "complete", "compopt", "continue", "coproc",
+	"declare", "dirs", "disown", "do", "done", "echo", "elif", "else", "enable", "esac",
+	"eval", "exec", "exit", "export", "false", "fc", "fg", "fi", "for", "function",
+	"getopts", "hash", "help", "history", "if", "in", "jobs", "kill", "let", "local",
+	"logout", "mapfile", "popd", "printf", "pushd", "pwd", "read", "readarray",
+	"readonly", "return", "select", "set", "shift", "shopt", "source", "suspend", "test",
+	"then", "time", "times", "trap", "true", "type", "typeset", "ulimit", "umask",
+	"unalias", "unset", "until", "wait", "while",
 };
 
 int

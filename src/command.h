@@ -8,7 +8,9 @@
  * a command is executed directly, as the shell would execute it, which
  * saves the shell's own start-up and leaves one process per task instead
  * of two; signals reach the program itself.  Anything else, and the
- * shell's builtins and keywords, go to "SHELL -c COMMAND".
+ * builtins and keywords of any common /bin/sh, go to "SHELL -c COMMAND".
+ * The caller does what the shell would also do around the exec: PWD in
+ * the environment, and a script without "#!" run by /bin/sh.
  */
 #ifndef ECG_COMMAND_H
 #define ECG_COMMAND_H

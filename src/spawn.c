@@ -91,6 +91,8 @@ child(const struct ecg_spawn *sp, int errfd, pid_t parent)
 	if (sigprocmask(SIG_SETMASK, &empty, NULL) < 0)
 		child_fail(errfd, STEP_SIGNALS);
 	execve(sp->path, sp->argv, sp->envp);
+	if (errno == ENOEXEC && sp->script_shell != NULL)
+		execve(sp->script_shell, sp->script_argv, sp->envp);
 	child_fail(errfd, STEP_EXEC);
 }
 

@@ -30,6 +30,13 @@ struct ecg_spawn {
 	int stdout_fd;
 	int stderr_fd;
 	const struct rlimit *nofile;	/* descriptor limit to give back, or NULL */
+	/*
+	 * When execve answers ENOEXEC (a script without "#!"), do what a
+	 * shell and execvp do: run script_shell with script_argv ("/bin/sh",
+	 * the program's path, its arguments).  NULL: no second try.
+	 */
+	const char *script_shell;
+	char *const *script_argv;
 };
 
 /* Why a started child could not become the program. */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -80,13 +81,46 @@ same_name(const char *a, const char *b)
 	return *a == '=' && *b == '=';
 }
 
+/* The value of NAME in the task's environment (its env lines first), or NULL. */
+static const char *
+task_getenv(const struct ecg_task *t, const char *name)
+{
+	size_t j = t->spec->nenv, len = strlen(name);
+
+	while (j-- > 0)			/* names are unique: env lines replace */
+		if (strncmp(t->spec->env[j], name, len) == 0 && t->spec->env[j][len] == '=')
+			return t->spec->env[j] + len + 1;
+	return getenv(name);
+}
+
+/*
+ * PWD as the shell would export it for a command it runs: the inherited
+ * value if it names the task's directory, or else that directory's
+ * physical path.  A plain command run without the shell gets the same.
+ */
+static void
+shell_pwd(const struct ecg_task *t, char *buf, size_t len)
+{
+	const char *dir = t->spec->cwd_path, *inherited = task_getenv(t, "PWD");
+	char here[PATH_MAX], real[PATH_MAX];
+	struct stat a, b;
+
+	if (dir == NULL)
+		dir = getcwd(here, sizeof(here)) != NULL ? here : ".";
+	if (inherited != NULL && inherited[0] == '/' && stat(inherited, &a) == 0 &&
+	    stat(dir, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+		snprintf(buf, len, "PWD=%s", inherited);
+	else
+		snprintf(buf, len, "PWD=%s", realpath(dir, real) != NULL ? real : dir);
+}
+
 /*
  * The environment ecg-run was started with, then the task's env lines
  * (which replace inherited variables of the same name), then the two
- * ECG_RUN_ variables: one block, built just before the task starts and
- * freed right after, so idle tasks do not keep it.  Strings are borrowed,
- * except the last two, which live at the block's end.  NULL if out of
- * memory.
+ * ECG_RUN_ variables (and PWD, for a plain command run without the shell):
+ * one block, built just before the task starts and freed right after, so
+ * idle tasks do not keep it.  Strings are borrowed, except the last ones,
+ * which live at the block's end.  NULL if out of memory.
  */
 static char **
 build_env(const struct ecg_task *t)
@@ -94,31 +128,39 @@ build_env(const struct ecg_task *t)
 	const struct ecg_task_spec *spec = t->spec;
 	const char *group = t->host->group_name;
 	size_t n = 0, k = 0, i, j, slots, names;
-	char **envp, *str;
+	char **envp, *str, pwd[PATH_MAX + 8] = "";
 
 	while (environ[n] != NULL)
 		n++;
-	slots = n + spec->nenv + 3;
+	if (t->words != NULL)
+		shell_pwd(t, pwd, sizeof(pwd));
+	slots = n + spec->nenv + 4;
 	names = sizeof("ECG_RUN_TASK=") + strlen(spec->name) + sizeof("ECG_RUN_GROUP=") +
-	    strlen(group);
+	    strlen(group) + strlen(pwd) + 1;
 	envp = malloc(slots * sizeof(*envp) + names);
 	if (envp == NULL)
 		return NULL;
 	for (i = 0; i < n; i++) {
 		int replaced = same_name(environ[i], "ECG_RUN_TASK=") ||
-		    same_name(environ[i], "ECG_RUN_GROUP=");
+		    same_name(environ[i], "ECG_RUN_GROUP=") ||
+		    (pwd[0] != '\0' && same_name(environ[i], "PWD="));
 		for (j = 0; j < spec->nenv && !replaced; j++)
 			replaced = same_name(environ[i], spec->env[j]);
 		if (!replaced)
 			envp[k++] = environ[i];
 	}
 	for (j = 0; j < spec->nenv; j++)
-		envp[k++] = spec->env[j];
+		if (pwd[0] == '\0' || !same_name(spec->env[j], "PWD="))
+			envp[k++] = spec->env[j];
 	str = (char *)(envp + slots);
 	envp[k++] = str;
 	str = stpcpy(stpcpy(str, "ECG_RUN_TASK="), spec->name) + 1;
 	envp[k++] = str;
-	stpcpy(stpcpy(str, "ECG_RUN_GROUP="), group);
+	str = stpcpy(stpcpy(str, "ECG_RUN_GROUP="), group) + 1;
+	if (pwd[0] != '\0') {
+		envp[k++] = str;
+		strcpy(str, pwd);
+	}
 	envp[k] = NULL;
 	return envp;
 }
@@ -131,43 +173,40 @@ static void poll_timer_cb(struct ev_loop *loop, ev_timer *w, int revents);
 static void pipe_timer_cb(struct ev_loop *loop, ev_timer *w, int revents);
 static void cancelled(struct ecg_context *ctx, void *arg);
 
-/* The value of PATH in the task's environment, or NULL. */
-static const char *
-task_path(const struct ecg_task *t)
-{
-	size_t j = t->spec->nenv;
-
-	while (j-- > 0)			/* names are unique: env lines replace */
-		if (strncmp(t->spec->env[j], "PATH=", 5) == 0)
-			return t->spec->env[j] + 5;
-	return getenv("PATH");
-}
-
 /*
  * A plain command whose first word is a program found in the task's PATH
  * is executed directly; otherwise (or if it is not found: the shell then
- * says so in its own words) the shell runs it.  0, or -ENOMEM.
+ * says so in its own words) the shell runs it.  A program that turns out
+ * to be a script without "#!" is run as "SHELL PROGRAM ARGS...", as the
+ * shell itself would (script_argv, one block with the program's path at
+ * its end).  0, or -ENOMEM.
  */
 static int
 plain_program(struct ecg_task *t)
 {
-	char path[PATH_MAX], **words;
-	int n;
+	char path[PATH_MAX], **words, **script;
+	int n, i;
 
 	if (!ecg_command_plain(t->spec->command))
 		return 0;
 	n = ecg_command_split(t->spec->command, &words);
 	if (n < 0)
 		return n;
-	if (ecg_spawn_which_in(words[0], task_path(t), path, sizeof(path)) < 0) {
+	if (ecg_spawn_which_in(words[0], task_getenv(t, "PATH"), path, sizeof(path)) < 0) {
 		free(words);
 		return 0;
 	}
-	t->program = strdup(path);
-	if (t->program == NULL) {
+	script = malloc(((size_t)n + 2) * sizeof(*script) + strlen(path) + 1);
+	if (script == NULL) {
 		free(words);
 		return -ENOMEM;
 	}
+	t->program = strcpy((char *)(script + n + 2), path);
+	script[0] = (char *)t->host->shell;
+	script[1] = t->program;
+	for (i = 1; i <= n; i++)
+		script[i + 1] = words[i];
+	t->script_argv = script;
 	t->words = words;
 	return 0;
 }
@@ -189,8 +228,7 @@ ecg_task_init(struct ecg_task *t, struct ecg_task_host *host,
 	t->argv[1] = (char *)"-c";
 	t->argv[2] = spec->command;
 	t->argv[3] = NULL;
-	if (host->direct && plain_program(t) < 0)
-		return -ENOMEM;
+	/* Everything that destroy touches is set up before anything can fail. */
 	for (i = 0; i < 2; i++) {
 		struct ecg_task_pipe *p = &t->pipes[i];
 		p->task = t;
@@ -208,6 +246,8 @@ ecg_task_init(struct ecg_task *t, struct ecg_task_host *host,
 	t->poll_timer.data = t;
 	ev_timer_init(&t->pipe_timer, pipe_timer_cb, PIPE_GRACE, 0);
 	t->pipe_timer.data = t;
+	if (host->direct && plain_program(t) < 0)
+		return -ENOMEM;
 	return 0;
 }
 
@@ -243,9 +283,10 @@ ecg_task_destroy(struct ecg_task *t)
 		ecg_output_source_destroy(&p->src);
 	}
 	free(t->words);
-	free(t->program);
+	free(t->script_argv);
 	t->words = NULL;
 	t->program = NULL;
+	t->script_argv = NULL;
 }
 
 static const char *
@@ -456,7 +497,7 @@ process_ended(struct ecg_task *t)
 	char buf[16];
 
 	if (t->start_failed)
-		t->code = 127;
+		t->code = t->start_code;
 	else if (WIFEXITED(t->wstatus))
 		t->code = WEXITSTATUS(t->wstatus);
 	else
@@ -631,6 +672,12 @@ start_failed(struct ecg_task *t, const char *step, const char *what, int err)
 	struct ecg_task_host *h = t->host;
 
 	t->start_failed = 1;
+	/*
+	 * As a shell says it: 127 for a program that is not there (or a
+	 * step before exec that failed), 126 for one that is there but
+	 * cannot be executed.
+	 */
+	t->start_code = strcmp(step, "exec") == 0 && err != ENOENT && err != ENOTDIR ? 126 : 127;
 	if (what != NULL)
 		h->note(h->note_arg, ECG_NOTE_ERROR, t, "cannot start: %s %s: %s", step, what,
 		    strerror(err));
@@ -674,6 +721,10 @@ ecg_task_start(struct ecg_task *t)
 	sp.stdout_fd = fds[0][1];
 	sp.stderr_fd = fds[1][1];
 	sp.nofile = h->nofile;
+	if (t->script_argv != NULL) {
+		sp.script_shell = h->shell;
+		sp.script_argv = t->script_argv;
+	}
 	rc = ecg_spawn_start(&sp, &pid, &f);
 	free(envp);
 	envp = NULL;

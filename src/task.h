@@ -91,13 +91,15 @@ struct ecg_task {
 	int wstatus;			/* its wait status */
 	int code;			/* its exit code as a shell shows it */
 	int start_failed;		/* it could not become the command */
+	int start_code;			/* and the status that gives: 126 or 127 */
 	int kill_sent;			/* SIGKILL was sent to the group */
 	int stop_sent;			/* the stop signal was sent to the group */
 	int given_up;			/* abandoned at the deadline */
 	int escapees_seen;		/* looked for escapees since the main process ended */
 	char *argv[4];			/* SHELL -c COMMAND */
 	char **words;			/* or, for a plain command, its words */
-	char *program;			/* and the program they name (see command.h) */
+	char *program;			/* and the program they name (see command.h), */
+	char **script_argv;		/* SHELL PROGRAM ARGS... if it is a script without #! */
 	struct ecg_task_pipe pipes[2];	/* stdout, stderr */
 	ev_child child;
 	ev_timer kill_timer;		/* stop_timeout, then SIGKILL */

@@ -263,3 +263,57 @@ load helper
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(printf 'script | is a\nscript | here\nscript |   indented')" ]
 }
+
+# same_as_sh CMD: ecg-run runs CMD (in g.ini's task a) as sh -c CMD would:
+# the same standard output and the same status.
+same_as_sh() {
+	local want want_status=0 got got_status=0
+	want=$(PATH="$BATS_TEST_TMPDIR/bin:$PATH" sh -c "$1" 2>/dev/null) || want_status=$?
+	printf '[a]\ncommand = %s\nenv = PATH=%s/bin:%s\n' "$1" "$BATS_TEST_TMPDIR" "$PATH" >g.ini
+	got=$("$ECG_BIN" -q --no-prefix -c g.ini 2>/dev/null) || got_status=$?
+	if [ "$got" != "$want" ] || [ "$got_status" -ne "$want_status" ]; then
+		printf '%s: sh -c gave %d [%s], ecg-run gave %d [%s]\n' "$1" "$want_status" "$want" \
+			"$got_status" "$got" >&2
+		return 1
+	fi
+}
+
+@test "a plain command means what sh -c means: builtins, scripts without #!, PWD" {
+	mkdir -p bin sub
+	printf 'echo "script args: $*"\n' >bin/noshebang
+	chmod +x bin/noshebang
+	# shell builtins, even where a program of the same name exists
+	same_as_sh 'echo -e hello'
+	same_as_sh 'echo -n x'
+	same_as_sh 'printf x%sy a'
+	same_as_sh 'pwd'
+	same_as_sh 'test -n x'
+	same_as_sh 'true'
+	same_as_sh 'false'
+	same_as_sh 'kill -l 15'
+	# a script without #!: the shell runs it with /bin/sh (execve says ENOEXEC)
+	same_as_sh 'noshebang one two'
+	same_as_sh "$BATS_TEST_TMPDIR/bin/noshebang three"
+	# PWD in the program's environment: what the shell would export
+	same_as_sh 'printenv PWD'
+	PWD=/ same_as_sh 'printenv PWD'
+	printf '[a]\ncommand = printenv PWD\ncwd = sub\n' >g.ini
+	run ecg -q --no-prefix -c g.ini
+	[ "$output" = "$(cd sub && sh -c 'printenv PWD')" ]
+}
+
+@test "a plain command naming a file that cannot be executed: 126, as a shell says" {
+	mkdir bin
+	printf '#!/bin/sh\necho ran\n' >bin/busy
+	chmod +x bin/busy
+	printf '#!/bin/sh\necho ran\n' >bin/notx
+	# held open for writing: execve fails with ETXTBSY
+	exec 4>>bin/busy
+	printf '[a]\ncommand = busy\nenv = PATH=%s/bin:/usr/bin:/bin\n' "$BATS_TEST_TMPDIR" >g.ini
+	run -126 --separate-stderr ecg -q -c g.ini
+	exec 4>&-
+	[[ "$stderr" == *"a: cannot start: exec $BATS_TEST_TMPDIR/bin/busy: Text file busy"* ]]
+	printf '[a]\ncommand = ./bin/notx\n' >g.ini
+	run -126 --separate-stderr ecg -q -c g.ini
+	[[ "$stderr" == *"Permission denied"* ]]
+}

@@ -21,7 +21,7 @@ int
 main(void)
 {
 	static const char *const plain[] = {
-		"sleep 1000", "true", "  ./serve --port=8080\t-v ", "/usr/bin/env",
+		"sleep 1000", "/bin/true", "  ./serve --port=8080\t-v ", "/usr/bin/env",
 		"node server.js", "a,b:c@d%e+f^g", "prog key=value",
 	};
 	static const char *const shell[] = {
@@ -30,6 +30,10 @@ main(void)
 		"echo `id`", "a &", "(a)", "{ a; }", "a\nb", "# comment", "FOO=1 prog",
 		"exec sleep 1", "cd /tmp", "exit 3", "ulimit -n 10", "set -e", "wait",
 		"! false", "echo hé", "trap x TERM", "time sleep 1", ". ./env.sh",
+		/* builtins of dash, bash or busybox ash: the shell's own, not a program */
+		"true", "false", "echo -e hello", "printf x%sy a", "pwd", "test -n x", "kill -l 15",
+		"type ls", "command -v ls", "getopts ab x", "let x=1", "declare -x A", "source f",
+		"shopt -s x", "enable -n x", "typeset x", "chdir /tmp", "help", "logout",
 	};
 	size_t i;
 
