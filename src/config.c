@@ -348,6 +348,26 @@ dedent(char *v)
 	memmove(v, p, strlen(p) + 1);
 }
 
+/*
+ * Signals that cannot end a task: the job-control stops (ecg-run sends
+ * SIGCONT after the stop signal, which would undo them) and SIGCONT.
+ */
+static const char *
+not_a_stop_signal(int sig)
+{
+	switch (sig) {
+	case SIGSTOP:
+	case SIGTSTP:
+	case SIGTTIN:
+	case SIGTTOU:
+		return "it pauses a process instead of ending it (and SIGCONT follows it)";
+	case SIGCONT:
+		return "it does not end a process";
+	default:
+		return NULL;
+	}
+}
+
 /* The value of the open key is complete: check it and store it. */
 static void
 finish_key(struct loader *L)
@@ -393,6 +413,8 @@ finish_key(struct loader *L)
 		break;
 	case K_STOP_SIGNAL:
 		if (ecg_value_signal(v, &t->stop_signal, &why) < 0)
+			failf(L, line, "stop_signal '%s': %s", v, why);
+		else if ((why = not_a_stop_signal(t->stop_signal)) != NULL)
 			failf(L, line, "stop_signal '%s': %s", v, why);
 		break;
 	case K_STOP_TIMEOUT:
@@ -597,17 +619,40 @@ apply_defaults(struct loader *L, struct ecg_task_spec *t)
 	free(own);
 }
 
+static int
+name_byte(unsigned char c)
+{
+	return isalnum(c) || c == '_' || c == '.' || c == '-';
+}
+
+/*
+ * The file's name without its extension, made a valid group name: each
+ * run of other bytes (blanks, non-ASCII letters) becomes one '-', so that
+ * "my group.ini" gives "my-group", which --check prints and loads back.
+ */
 static char *
 default_name(const char *path)
 {
-	const char *base = strrchr(path, '/');
-	const char *dot;
+	const char *base = strrchr(path, '/'), *dot, *p;
+	size_t len, n = 0;
+	char *name;
 
 	base = base ? base + 1 : path;
 	dot = strrchr(base, '.');
-	if (dot == NULL || dot == base)
-		return strdup(base);
-	return strndup(base, (size_t)(dot - base));
+	len = dot == NULL || dot == base ? strlen(base) : (size_t)(dot - base);
+	name = malloc(ECG_CONFIG_NAME_MAX + 1);
+	if (name == NULL)
+		return NULL;
+	for (p = base; p < base + len && n < ECG_CONFIG_NAME_MAX; p++) {
+		if (name_byte((unsigned char)*p))
+			name[n++] = *p;
+		else if (n == 0 || name[n - 1] != '-')
+			name[n++] = '-';
+	}
+	if (n == 0)
+		name[n++] = '-';
+	name[n] = '\0';
+	return name;
 }
 
 static char *

@@ -84,6 +84,25 @@ usage_error(const char *fmt, ...)
 }
 
 /*
+ * An option getopt_long refused, named as the user typed it: a long one
+ * (unknown, or given an argument it does not take: getopt then reports it
+ * by its internal short code) or a short one.
+ */
+static int
+bad_option(const char *arg, int opt)
+{
+	const char *eq;
+
+	if (strncmp(arg, "--", 2) == 0) {
+		eq = strchr(arg, '=');
+		if (eq != NULL && opt != 0)
+			return usage_error("option '%.*s' takes no argument", (int)(eq - arg), arg);
+		return usage_error("unknown option '%s'", arg);
+	}
+	return usage_error("unknown option '-%c'", opt != 0 ? opt : '?');
+}
+
+/*
  * Every note of the run comes here; we decide what is shown.  A note about
  * a task is written after everything the task wrote before it; the cause
  * of a cancellation and errors are never dropped.
@@ -239,6 +258,9 @@ main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":c:nqvThV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
+			if (config != NULL)
+				return usage_error("-c given twice ('%s' and '%s'): one file per run",
+				    config, optarg);
 			config = optarg;
 			break;
 		case 'n':
@@ -272,9 +294,7 @@ main(int argc, char **argv)
 		case ':':
 			return usage_error("option '%s' needs an argument", argv[optind - 1]);
 		default:
-			if (optopt != 0)
-				return usage_error("unknown option '-%c'", optopt);
-			return usage_error("unknown option '%s'", argv[optind - 1]);
+			return bad_option(argv[optind - 1], optopt);
 		}
 	}
 	if (config == NULL)

@@ -63,6 +63,9 @@ ecg_value_duration(const char *s, long *ms, const char **why)
 			return -EINVAL;
 		}
 		*ms = (long)(v + 0.5);
+		/* Below a millisecond is not zero: 0 means SIGKILL at once. */
+		if (*ms == 0 && v > 0)
+			*ms = 1;
 		return 0;
 	}
 	*why = "unknown duration unit (use ms, s, m or h)";

@@ -108,6 +108,12 @@ try_config() {
 	stop_signal|1.5|stop_signal '1.5'
 	stop_signal|TERMINATE|unknown signal
 	stop_signal|SIG|unknown signal
+	stop_signal|STOP|it pauses a process instead of ending it
+	stop_signal|TSTP|it pauses a process instead of ending it
+	stop_signal|SIGTTIN|it pauses a process instead of ending it
+	stop_signal|ttou|it pauses a process instead of ending it
+	stop_signal|19|it pauses a process instead of ending it
+	stop_signal|CONT|it does not end a process
 	stop_timeout||empty value
 	stop_timeout|-1|stop_timeout '-1'
 	stop_timeout|1d|unknown duration unit

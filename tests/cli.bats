@@ -138,3 +138,42 @@ load helper
 	[ "$status" -eq 0 ]
 	[ "$output" = "b | b" ]
 }
+
+@test "an option given an argument it does not take is named as typed" {
+	printf '[a]\ncommand = echo hi\n' >g.ini
+	run --separate-stderr ecg --no-prefix=yes -c g.ini
+	[ "$status" -eq 125 ]
+	[ "${stderr_lines[0]}" = "ecg-run: option '--no-prefix' takes no argument" ]
+	run --separate-stderr ecg --quiet=1 -c g.ini
+	[ "${stderr_lines[0]}" = "ecg-run: option '--quiet' takes no argument" ]
+	run --separate-stderr ecg -qZ -c g.ini
+	[ "${stderr_lines[0]}" = "ecg-run: unknown option '-Z'" ]
+}
+
+@test "-c twice is an error, not a silent last-wins" {
+	printf '[a]\ncommand = touch ran-a\n' >a.ini
+	printf '[b]\ncommand = touch ran-b\n' >b.ini
+	run --separate-stderr ecg -c a.ini -c b.ini
+	[ "$status" -eq 125 ]
+	[ "${stderr_lines[0]}" = "ecg-run: -c given twice ('a.ini' and 'b.ini'): one file per run" ]
+	[ ! -e ran-a ] && [ ! -e ran-b ]
+}
+
+@test "--check output loads back whatever the file is called; the name is made valid" {
+	printf '[a]\ncommand = echo "$ECG_RUN_GROUP"\n' >'my grüppe.ini'
+	run ecg -n -c 'my grüppe.ini'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *$'\nname = my-gr-ppe\n'* ]]
+	printf '%s\n' "$output" >printed.ini
+	run ecg -n -c printed.ini
+	[ "$status" -eq 0 ]
+	run ecg -q -c 'my grüppe.ini'
+	[ "$output" = "a | my-gr-ppe" ]
+}
+
+@test "a stop_timeout below a millisecond is 1 ms, not 0 (which means SIGKILL at once)" {
+	printf '[a]\ncommand = true\nstop_timeout = 0.0001s\n[b]\ncommand = true\nstop_timeout = 0s\n' >g.ini
+	run ecg -n -c g.ini
+	[ "$status" -eq 0 ]
+	[[ "$output" == *$'[a]\n'*"stop_timeout = 1ms"*$'[b]\n'*"stop_timeout = 0s"* ]]
+}

@@ -50,6 +50,8 @@ main(void)
 	ok(dur("3") == 3000, "a bare number is seconds");
 	ok(dur("0.5") == 500, "decimals: 0.5 = 500 ms");
 	ok(dur("0") == 0, "0 is allowed");
+	ok(dur("0.0001s") == 1 && dur("0.4ms") == 1 && dur("0.000s") == 0,
+	    "less than a millisecond, but not 0, rounds up to 1 ms");
 	ok(dur("-1s") == -1 && dur("5x") == -1 && dur("") == -1 && dur("s") == -1 &&
 	    dur("1e3") == -1 && dur("1 s") == -1 && dur("200h") == -1, "bad durations are refused");
 	ecg_value_format_duration(1500, buf, sizeof(buf));
