@@ -320,10 +320,13 @@ main(int argc, char **argv)
 		return fflush(stdout) == 0 ? 0 : EXIT_OWN;
 	}
 	no_color = getenv("NO_COLOR");
-	if (strcmp(color, "always") == 0)
-		opts.out.color = 1;
-	else if (strcmp(color, "auto") == 0)
-		opts.out.color = isatty(1) && (no_color == NULL || *no_color == '\0');
+	/* Each stream for itself: 2>err.log on a terminal gets no escape codes. */
+	for (i = 0; i < 2; i++) {
+		if (strcmp(color, "always") == 0)
+			opts.out.color[i] = 1;
+		else if (strcmp(color, "auto") == 0)
+			opts.out.color[i] = isatty((int)i + 1) && (no_color == NULL || *no_color == '\0');
+	}
 	for (i = 0; i < spec.ntasks; i++)
 		if (strlen(spec.tasks[i].name) > opts.out.name_width)
 			opts.out.name_width = strlen(spec.tasks[i].name);

@@ -370,7 +370,7 @@ build_header(struct ecg_stream *s, struct ecg_source *src)
 		p += strlen(out->batch_ts);
 	}
 	if (src->name != NULL && out->opts.prefix) {
-		const char *color = out->opts.color && src->color >= 0 ?
+		const char *color = s->color && src->color >= 0 ?
 		    palette[(size_t)src->color % PALETTE_SIZE] : NULL;
 		len = strlen(src->name);
 		if (color != NULL) {
@@ -555,6 +555,15 @@ build(struct ecg_stream *s, struct batch *b)
 		size_t pos = s->rest.src == src ? s->rest.data : 0, len;
 		int nl;
 
+		/*
+		 * A line longer than the channel was ended with a newline of
+		 * ours; if the task's own newline comes next, it is that one.
+		 */
+		if (pos == 0 && src->line_cut && ecg_channel_len(&src->ch) > 0) {
+			src->line_cut = 0;
+			if (ecg_channel_find(&src->ch, 0, '\n') == 0)
+				consume(src, 1);
+		}
 		build_header(s, src);
 		for (;;) {
 			int full;
@@ -606,6 +615,7 @@ settle(struct ecg_stream *s, struct batch *b, size_t n)
 		if (f->nl && n > 0) {
 			f->nl = 0;
 			n--;
+			f->src->line_cut = 1;
 		}
 		if (f->hdr_off < f->hdr_len || f->data > 0 || f->nl) {
 			/*
@@ -761,6 +771,7 @@ stream_init(struct ecg_output *out, struct ecg_stream *s, int fd)
 	s->out = out;
 	s->orig_fd = fd;
 	s->fd = fd;
+	s->color = out->opts.color[fd - 1];
 	s->mode = MODE_GUARDED;
 	if (fstat(fd, &st) == 0) {
 		if (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)) {
@@ -1019,6 +1030,8 @@ ecg_output_final(struct ecg_output *out, const char *line, size_t len)
 {
 	struct ecg_stream *s = stream_for(out, 2);
 	struct pollfd pfd = { s->fd, POLLOUT, 0 };
+	char buf[1024 + sizeof(out->batch_ts)];
+	size_t ts = 0;
 	ssize_t n;
 
 	if (s->failed_errno != 0 || s->fd < 0)
@@ -1032,7 +1045,15 @@ ecg_output_final(struct ecg_output *out, const char *line, size_t len)
 			n = write(s->fd, "\n", 1);
 		while (n < 0 && errno == EINTR);
 	}
+	if (out->opts.timestamps) {
+		stamp_batch(out);
+		ts = strlen(out->batch_ts);
+		memcpy(buf, out->batch_ts, ts);
+	}
+	if (len > sizeof(buf) - ts)
+		len = sizeof(buf) - ts;
+	memcpy(buf + ts, line, len);
 	do
-		n = write(s->fd, line, len);
+		n = write(s->fd, buf, ts + len);
 	while (n < 0 && errno == EINTR);
 }

@@ -35,6 +35,7 @@ struct ecg_source {
 	struct ecg_source *next;	/* in the stream's ready queue */
 	int queued;			/* on the ready queue */
 	int finished;			/* ended and fully written (or thrown away) */
+	int line_cut;			/* the last line written was cut: a newline was added */
 	uint64_t dropped;		/* bytes its producer had to throw away */
 	uint64_t taken;			/* bytes taken from its channel: written or thrown away */
 	size_t clean_from, clean_to;	/* [from, to) of the channel has no newline */
@@ -69,6 +70,7 @@ struct ecg_stream {
 	int orig_fd;			/* 1 or 2 */
 	int own_fd;			/* fd is a private reopening we must close */
 	int mode;			/* how writes avoid blocking: see output.c */
+	int color;			/* colour the prefixes of its lines */
 	char *stage;			/* where a batch is put together */
 	ev_io writable;			/* started while a write is waiting for room */
 	ev_prepare flush;		/* fed (never started) when lines wait for a write */
@@ -90,7 +92,7 @@ struct ecg_stream {
 struct ecg_output_opts {
 	int prefix;			/* put "NAME | " in front of task lines */
 	int timestamps;			/* put "hh:mm:ss.mmm " in front of every line */
-	int color;			/* colour the prefixes */
+	int color[2];			/* colour the prefixes on stdout, on stderr */
 	size_t name_width;		/* pad names to this width */
 	size_t tasks;			/* how many: the message channel grows with them */
 };

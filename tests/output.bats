@@ -46,8 +46,17 @@ load helper
 	printf '[a]\ncommand = head -c 1048576 /dev/zero | tr "\\\\0" x; echo; echo after\n' >g.ini
 	ecg -q -c g.ini >out.txt
 	run awk '{ n++; sub(/^a \| /, ""); len += length($0); if (length($0) > 65536) big = 1 } END { print n, len, big + 0 }' out.txt
-	[ "$output" = "18 1048581 0" ]
+	# 16 pieces of 64 KiB (the task's own newline ends the last), then "after"
+	[ "$output" = "17 1048581 0" ]
 	[ "$(tail -1 out.txt)" = "a | after" ]
+}
+
+@test "a line of exactly buffer bytes is one line, not one and an empty one" {
+	printf '[group]\nbuffer = 1K\n[t]\ncommand = head -c 1024 /dev/zero | tr "\\\\0" x; echo; head -c 2048 /dev/zero | tr "\\\\0" y; echo; echo; echo after\n' >g.ini
+	ecg -q -c g.ini >out.txt
+	run awk '{ print length($0), substr($0, 1, 5) }' out.txt
+	# 1024 x; 2048 y in two pieces; the task's own empty line; after
+	[ "$output" = "$(printf '1028 t | x\n1028 t | y\n1028 t | y\n4 t | \n9 t | a')" ]
 }
 
 @test "a final line without a newline gets one" {
@@ -93,6 +102,26 @@ load helper
 	NO_COLOR=1 run script -qec "'$ECG_BIN' -q -c g.ini" /dev/null
 	[[ "$output" == *"a | tty"* ]]
 	[[ "$output" != *$'\e['* ]]
+}
+
+@test "--color=auto decides for each stream: stderr to a file gets no escape codes" {
+	command -v script >/dev/null || skip "script(1) not installed"
+	printf '[a]\ncommand = echo out; echo err >&2\n' >g.ini
+	run script -qec "'$ECG_BIN' -q -c g.ini 2>err.log" /dev/null
+	[[ "$output" == *$'\e[36ma |\e[0m out'* ]]
+	[ "$(cat err.log)" = "a | err" ]
+	# and the other way round
+	run script -qec "'$ECG_BIN' -q -c g.ini >out.log" /dev/null
+	[[ "$output" == *$'\e[36ma |\e[0m err'* ]]
+	[ "$(cat out.log)" = "a | out" ]
+}
+
+@test "-T stamps ecg-run's last lines too (output that could not be written)" {
+	printf '[chatty]\ncommand = while :; do echo line; done\n' >g.ini
+	bash -c "'$ECG_BIN' -T -q -c g.ini 2>err.txt | head -1 >/dev/null" || true
+	cat err.txt
+	grep -qE '^[0-2][0-9]:[0-5][0-9]:[0-6][0-9]\.[0-9]{3} ecg-run: [0-9]+ bytes of task output could not be written to stdout: Broken pipe$' err.txt
+	! grep -vqE '^[0-2][0-9]:[0-5][0-9]:[0-6][0-9]\.[0-9]{3} ' err.txt
 }
 
 @test "the shared stdout is never left (or made) non-blocking" {
