@@ -20,7 +20,7 @@ step_name(int step)
 {
 	switch (step) {
 	case STEP_SETPGID:
-		return "setpgid";
+		return "setsid";
 	case STEP_SIGNALS:
 		return "reset signals";
 	case STEP_DUP2:
@@ -66,7 +66,13 @@ child(const struct ecg_spawn *sp, int errfd, pid_t parent)
 	sigset_t empty;
 	int sig;
 
-	if (setpgid(0, 0) < 0)
+	/*
+	 * A session of its own, hence a process group of its own, and no
+	 * controlling terminal: a task that reads /dev/tty (a password
+	 * prompt of sudo, ssh or git) fails at once instead of being stopped
+	 * by SIGTTIN, and the group would hang silently.
+	 */
+	if (setsid() < 0)
 		child_fail(errfd, STEP_SETPGID);
 	/* If ecg-run died before this line, nobody would ever stop us. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
@@ -145,8 +151,6 @@ ecg_spawn_start(const struct ecg_spawn *sp, pid_t *pid, struct ecg_spawn_failure
 		return -saved;
 	}
 	failure->step = NULL;
-	/* Both sides set the group, so it exists whichever runs first. */
-	setpgid(p, p);
 	/*
 	 * A true vfork resumes us once the child has passed the point of no
 	 * return of exec, or has written its report and exited: the report

@@ -8,7 +8,8 @@
  * happened: end of file means it did, a record means it did not, and which
  * step failed.
  *
- * The child is its own process group and gets back the descriptor limit
+ * The child is its own session and process group, without a controlling
+ * terminal (setsid), and gets back the descriptor limit
  * ecg-run was started with.  It gets SIGKILL when ecg-run dies
  * (PR_SET_PDEATHSIG), so even kill -9 of ecg-run does not leave a task's
  * main process running; the other members of its process group are not
@@ -46,7 +47,7 @@ struct ecg_spawn_failure {
 };
 
 /*
- * Forks and execs in a new process group (pgid = pid).  Returns 0 with *pid
+ * Forks and execs in a new session and process group (sid = pgid = pid).  Returns 0 with *pid
  * set, failure->step NULL on success, or set when the child could not exec
  * (it then exits 127 and must still be reaped); -errno when no child could
  * be made at all (failure->step then names what failed: pipe or fork).

@@ -348,7 +348,8 @@ ecg_task_kill(struct ecg_task *t)
 {
 	if (group_gone(t))
 		return;
-	send_group(t, SIGKILL, 1);
+	/* Sent again to what is still there, but said once. */
+	send_group(t, SIGKILL, !t->kill_sent);
 	t->kill_sent = 1;
 	if (t->reaped && !ev_is_active(&t->poll_timer))
 		ev_timer_start(t->host->loop, &t->poll_timer);

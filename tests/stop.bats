@@ -368,3 +368,35 @@ write_tmo_ini() {
 	grep -q "received SIGTERM, stopping the group" err.txt
 	no_marked_left
 }
+
+@test "a task that reads the terminal fails at once instead of hanging the group (no controlling terminal)" {
+	command -v script >/dev/null || skip "script(1) not installed"
+	# as sudo, ssh or git asking for a password
+	printf '[asks]\ncommand = head -c 1 /dev/tty\n[other]\ncommand = exec sleep 300\n' >g.ini
+	# under script(1) ecg-run has a terminal; its tasks must not
+	run_timed timeout 15 script -qec "'$ECG_BIN' -c g.ini; echo \"status \$?\"" /dev/null
+	echo "$output"
+	[[ "$output" == *"cannot open '/dev/tty' for reading: No such device or address"* ]]
+	[[ "$output" == *"asks: failed with status 1, stopping the group"* ]]
+	[[ "$output" == *"status 1"* ]]
+	[ "$ELAPSED" -lt 15000 ]
+	no_marked_left
+}
+
+@test "-v says SIGKILL was sent to a process group once, however often it is sent" {
+	cat >g.ini <<-'INI'
+	[stubborn]
+	command = trap '' TERM; (trap '' TERM; touch job-ready; while :; do sleep 0.01; done) & until [ -e job-ready ]; do sleep 0.01; done; touch ready; while :; do sleep 0.01; done
+	stop_timeout = 0.3s
+	[bad]
+	command = until [ -e ready ]; do sleep 0.01; done; exit 2
+	INI
+	for i in 1 2 3 4 5; do
+		rm -f ready job-ready
+		run --separate-stderr ecg -v -c g.ini
+		[ "$status" -eq 2 ]
+		echo "$stderr" | grep 'SIGKILL' >&3 || true
+		[ "$(grep -c 'stubborn: sent SIGKILL to process group' <<<"$stderr")" -eq 1 ]
+	done
+	no_marked_left
+}
