@@ -57,9 +57,10 @@ endif
 
 MODULES = ring context errgroup channel value inilex config spawn command escapees output task supervisor
 OBJS = $(MODULES:%=$(B)/src/%.o)
-UNITS = ring context errgroup channel config value command output
+UNITS = ring context errgroup channel config value command output alloc
 UNIT_BINS = $(UNITS:%=$(B)/tests/unit/test_%)
 BENCH_BINS = $(B)/tests/bench/benchlines $(B)/tests/bench/measure $(B)/tests/bench/relay
+FAULT_BINS = $(B)/tests/fault/inject
 
 BUILD_DEPS = make gcc libc6-dev pkg-config libev-dev libinih-dev
 TEST_DEPS = bats
@@ -90,7 +91,10 @@ $(B)/src/%.o: src/%.c src/*.h
 
 $(B)/tests/unit/test_%: tests/unit/test_%.c tests/unit/tap.h $(OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Isrc $(LDFLAGS) -o $@ $< $(OBJS) $(LIBS)
+	$(CC) $(ALL_CFLAGS) -Isrc $(LDFLAGS) $(UNIT_LDFLAGS) -o $@ $< $(OBJS) $(LIBS)
+
+# The allocation test fails our modules' allocations one by one.
+$(B)/tests/unit/test_alloc: UNIT_LDFLAGS = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup
 
 # Installs what is missing from Debian's archive, saying what it runs.
 deps:
@@ -107,12 +111,12 @@ run: deps
 unit: $(UNIT_BINS)
 
 check: test-deps
-	@$(MAKE) --no-print-directory all unit $(BENCH_BINS)
+	@$(MAKE) --no-print-directory all unit $(BENCH_BINS) $(FAULT_BINS)
 	$(SUITE_ENV) BATS_TEST_TIMEOUT=$${BATS_TEST_TIMEOUT:-120} bats tests
 
 # The suite again, built with AddressSanitizer and UBSan in build/asan/.
 sanitize: test-deps
-	@$(MAKE) --no-print-directory VARIANT=asan all unit
+	@$(MAKE) --no-print-directory VARIANT=asan all unit $(FAULT_BINS:build/%=build/asan/%)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		ECG_BUILD=$(abspath build/asan) ECG_VARIANT=asan BATS_TEST_TIMEOUT=$${BATS_TEST_TIMEOUT:-120} \
 		bats tests
@@ -130,7 +134,7 @@ valgrind: unit
 
 valgrind-suite: test-deps
 	@sh tests/deps.sh valgrind
-	@$(MAKE) --no-print-directory VARIANT=dynamic all unit
+	@$(MAKE) --no-print-directory VARIANT=dynamic all unit $(FAULT_BINS:build/%=build/dynamic/%)
 	ECG_BUILD=$(abspath build/dynamic) ECG_VARIANT=dynamic ECG_RUN_WRAP="$(VALGRIND)" \
 		BATS_TEST_TIMEOUT=300 bats tests
 
@@ -152,6 +156,11 @@ stress: test-deps $(B)/tests/stress/lines
 # installs them, prints the tables of tests/bench/RESULTS.md.  BENCH_RUNS,
 # BENCH_LINES and the other variables in bench.sh make quick runs.
 $(B)/tests/bench/%: tests/bench/%.c tests/bench/write_all.h
+	@mkdir -p $(@D)
+	$(CC) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+# A seccomp filter that makes one system call fail, for the fault tests.
+$(B)/tests/fault/%: tests/fault/%.c
 	@mkdir -p $(@D)
 	$(CC) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $<
 

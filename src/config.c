@@ -38,6 +38,9 @@ static const struct {
 	[K_BUFFER] = { "buffer", 1, 0 },
 };
 
+_Static_assert(K_COUNT <= ECG_CONFIG_KEYS, "ECG_CONFIG_KEYS must have room for every key");
+_Static_assert(K_COUNT <= sizeof(unsigned) * CHAR_BIT, "a key's bit must fit in 'set'");
+
 #define GROUP_SECTION "group"
 #define DEFAULT_SHELL "/bin/sh"
 #define DEFAULT_BUFFER ((size_t)64 * 1024)

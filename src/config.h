@@ -16,6 +16,7 @@
 #define ECG_CONFIG_NAME_MAX 64
 #define ECG_CONFIG_VALUE_MAX 131071	/* execve's limit for one string */
 #define ECG_CONFIG_FILE_MAX 16777216	/* 16 MiB */
+#define ECG_CONFIG_KEYS 16		/* room for this many keys (config.c checks) */
 
 enum ecg_cancel_on {
 	ECG_CANCEL_ON_FAILURE,	/* a failure cancels the group */
@@ -28,7 +29,7 @@ struct ecg_task_spec {
 	char *name;
 	unsigned line;		/* line of its section header */
 	unsigned set;		/* keys given in its own section (bit per key) */
-	unsigned key_line[16];	/* line of each key given */
+	unsigned key_line[ECG_CONFIG_KEYS];	/* line of each key given */
 	char *command;
 	char *cwd;		/* as written */
 	char *cwd_path;		/* resolved against the file's directory */

@@ -1,5 +1,6 @@
 #include "errgroup.h"
 
+#include <errno.h>
 #include <stddef.h>
 
 static void
@@ -48,14 +49,17 @@ ecg_errgroup_go(struct ecg_errgroup *g)
 	g->live++;
 }
 
-void
+int
 ecg_errgroup_done(struct ecg_errgroup *g, int err)
 {
-	if (g->live > 0)
-		g->live--;
+	/* More dones than goes is a bug of the caller: say so, change nothing. */
+	if (g->live == 0)
+		return -EINVAL;
+	g->live--;
 	if (err != 0)
 		ecg_context_cancel(g->ctx, err);
 	maybe_finish(g);
+	return 0;
 }
 
 void

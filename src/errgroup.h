@@ -29,8 +29,11 @@ void ecg_errgroup_init(struct ecg_errgroup *g, struct ecg_context *ctx);
 void ecg_errgroup_destroy(struct ecg_errgroup *g);
 
 void ecg_errgroup_go(struct ecg_errgroup *g);
-/* A member has returned err (0 = success). */
-void ecg_errgroup_done(struct ecg_errgroup *g, int err);
+/*
+ * A member has returned err (0 = success).  0, or -EINVAL when no member
+ * is live (more dones than goes): nothing is changed then.
+ */
+int ecg_errgroup_done(struct ecg_errgroup *g, int err);
 /* Calls cb(g, arg) once no member is live (soon, if none is now). */
 void ecg_errgroup_wait(struct ecg_errgroup *g, ecg_errgroup_cb cb, void *arg);
 /* The group's answer: the cause its context was cancelled with, else 0. */

@@ -764,10 +764,6 @@ stream_init(struct ecg_output *out, struct ecg_stream *s, int fd)
 	int nfd;
 
 	memset(s, 0, sizeof(*s));
-	/* Only the pages a batch touches become resident. */
-	s->stage = malloc(STAGE_BYTES);
-	if (s->stage == NULL)
-		return -ENOMEM;
 	s->out = out;
 	s->orig_fd = fd;
 	s->fd = fd;
@@ -796,7 +792,10 @@ stream_init(struct ecg_output *out, struct ecg_stream *s, int fd)
 	ecg_context_init(&s->ctx, out->loop, &out->ctx);
 	ecg_context_on_cancel(&s->ctx, &s->cancel, stream_cancelled, s);
 	ecg_errgroup_go(out->eg);
-	return 0;
+	/* Last, so that a stream is whole for destroy even without it. */
+	/* Only the pages a batch touches become resident. */
+	s->stage = malloc(STAGE_BYTES);
+	return s->stage != NULL ? 0 : -ENOMEM;
 }
 
 static int
@@ -813,6 +812,8 @@ int
 ecg_output_init(struct ecg_output *out, struct ev_loop *loop, struct ecg_context *parent,
     struct ecg_errgroup *eg, const struct ecg_output_opts *opts)
 {
+	int rc;
+
 	memset(out, 0, sizeof(*out));
 	out->loop = loop;
 	out->eg = eg;
@@ -823,14 +824,15 @@ ecg_output_init(struct ecg_output *out, struct ev_loop *loop, struct ecg_context
 	 * stdout line from being cut by a stderr line.
 	 */
 	out->shared = same_file(1, 2);
-	if (stream_init(out, &out->streams[0], 1) < 0 ||
-	    (!out->shared && stream_init(out, &out->streams[1], 2) < 0))
-		return -ENOMEM;
+	/* Everything destroy touches is set up even when an allocation fails. */
+	rc = stream_init(out, &out->streams[0], 1);
+	if (!out->shared && stream_init(out, &out->streams[1], 2) < 0)
+		rc = -ENOMEM;
 	out->waits_tail = &out->waits;
 	out->overflow_tail = &out->overflow;
 	ecg_output_source_init(out, &out->log, 2, NULL, -1, LOG_BASE + opts->tasks * LOG_PER_TASK,
 	    NULL, NULL);
-	return 0;
+	return rc;
 }
 
 /* Throws away the messages that wait in memory; returns how many. */

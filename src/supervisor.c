@@ -24,6 +24,7 @@ static const int handled[] = {
 	SIGALRM, SIGVTALRM, SIGPROF, SIGXCPU, SIGPWR, SIGSTKFLT,
 };
 #define NHANDLED (sizeof(handled) / sizeof(handled[0]))
+_Static_assert(NHANDLED == ECG_SUPERVISOR_SIGNALS, "one watcher per handled signal");
 
 static void
 note(struct ecg_supervisor *sv, enum ecg_note_level level, const char *fmt, const char *arg)
@@ -431,7 +432,10 @@ ecg_supervisor_init(struct ecg_supervisor *sv, struct ev_loop *loop,
 	 * to us rather than to init: libev reaps them at once, so a process
 	 * group is seen to be gone as soon as it is.
 	 */
-	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+		opts->note(opts->note_arg, ECG_NOTE_ERROR, NULL,
+		    "cannot become a child subreaper (%s): processes that leave their "
+		    "task's process group will not be found", strerror(errno));
 	/*
 	 * Two pipes per task: a large group needs more descriptors than the
 	 * usual soft limit of 1024.  Tasks get the original limit back.

@@ -20,6 +20,9 @@
 #include "output.h"
 #include "task.h"
 
+/* How many signals ecg-run handles (supervisor.c lists them). */
+#define ECG_SUPERVISOR_SIGNALS 12
+
 /* What may still happen after the longest stop_timeout, at most. */
 #define ECG_SUPERVISOR_GRACE 2.0
 
@@ -50,7 +53,7 @@ struct ecg_supervisor {
 	size_t live;			/* tasks not done yet */
 	char shell[PATH_MAX];
 	struct rlimit nofile;		/* the limit we were started with */
-	ev_signal sigs[12];
+	ev_signal sigs[ECG_SUPERVISOR_SIGNALS];
 	ev_timer deadline;		/* armed when the group is cancelled */
 	struct ecg_context_waiter group_cancel;
 	struct ecg_escapee *escapees;	/* as last scanned */

@@ -711,7 +711,11 @@ ecg_task_start(struct ecg_task *t)
 			start_failed(t, "pipe", NULL, rc);
 			goto fail;
 		}
-		fcntl(fds[i][0], F_SETFL, O_NONBLOCK);
+		if (fcntl(fds[i][0], F_SETFL, O_NONBLOCK) < 0) {
+			rc = errno;
+			start_failed(t, "pipe", NULL, rc);
+			goto fail;
+		}
 	}
 	memset(&sp, 0, sizeof(sp));
 	sp.path = t->program != NULL ? t->program : h->shell;

@@ -267,3 +267,30 @@ load helper
 	! grep -q "dropped" out.txt
 	no_marked_left
 }
+
+# inject SYSCALL ARG VALUE ERRNO COMMAND...: COMMAND with that call failing
+inject() {
+	[ -x "$ECG_BUILD/tests/fault/inject" ] || make_in_build tests/fault/inject
+	"$ECG_BUILD/tests/fault/inject" "$@"
+}
+
+@test "ecg-run that cannot become a child subreaper says so, and still runs the group" {
+	printf '[a]\ncommand = echo hi\n' >g.ini
+	# prctl(PR_SET_CHILD_SUBREAPER = 36) fails with EINVAL (22)
+	run --separate-stderr inject prctl 0 36 22 $ECG_RUN_WRAP "$ECG_BIN" -q -c g.ini
+	[ "$status" -ne 77 ] || skip "no seccomp filters here"
+	[ "$status" -eq 0 ]
+	[ "$output" = "a | hi" ]
+	[ "$stderr" = "ecg-run: cannot become a child subreaper (Invalid argument): processes that leave their task's process group will not be found" ]
+}
+
+@test "a task whose pipe cannot be made non-blocking fails to start (127), nothing hangs" {
+	printf '[a]\ncommand = echo hi; sleep 300\n[b]\ncommand = exec sleep 300\n' >g.ini
+	# fcntl(fd, F_SETFL = 4, ...) fails with EINVAL (22)
+	run_timed -127 --separate-stderr inject fcntl 1 4 22 timeout 30 $ECG_RUN_WRAP "$ECG_BIN" -q -c g.ini
+	[ "$status" -ne 77 ] || skip "no seccomp filters here"
+	[ "$status" -eq 127 ]
+	[[ "$stderr" == *"a: cannot start: pipe: Invalid argument"* ]]
+	[ "$ELAPSED" -lt 20000 ]
+	no_marked_left
+}

@@ -19,3 +19,4 @@ unit() {
 @test "unit: config loader" { unit config; }
 @test "unit: plain commands" { unit command; }
 @test "unit: output messages" { unit output; }
+@test "unit: out of memory while setting up" { unit alloc; }

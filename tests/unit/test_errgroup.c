@@ -1,3 +1,4 @@
+#include <errno.h>
 #include "errgroup.h"
 #include "tap.h"
 
@@ -67,6 +68,16 @@ main(void)
 	ecg_errgroup_done(&g, 0);
 	ev_run(loop, EVRUN_NOWAIT);
 	ok(waited == 1 && ecg_errgroup_err(&g) == 0, "and ends with no error when it leaves");
+	ecg_errgroup_destroy(&g);
+	ecg_context_destroy(&ctx);
+
+	/* More dones than goes: refused, and nothing changes. */
+	ecg_context_init(&ctx, loop, NULL);
+	ecg_errgroup_init(&g, &ctx);
+	ecg_errgroup_go(&g);
+	ok(ecg_errgroup_done(&g, 0) == 0, "a done for a live member is taken");
+	ok(ecg_errgroup_done(&g, 5) == -EINVAL && ecg_errgroup_live(&g) == 0 &&
+	    !ecg_context_done(&ctx), "a done with no live member is refused and changes nothing");
 	ecg_errgroup_destroy(&g);
 	ecg_context_destroy(&ctx);
 	ev_loop_destroy(loop);
