@@ -57,7 +57,7 @@ endif
 
 MODULES = ring context errgroup channel value inilex config spawn command escapees output task supervisor
 OBJS = $(MODULES:%=$(B)/src/%.o)
-UNITS = ring context errgroup channel config value command output alloc
+UNITS = ring context errgroup channel config value command output alloc escapees
 UNIT_BINS = $(UNITS:%=$(B)/tests/unit/test_%)
 BENCH_BINS = $(B)/tests/bench/benchlines $(B)/tests/bench/measure $(B)/tests/bench/relay
 FAULT_BINS = $(B)/tests/fault/inject

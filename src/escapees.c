@@ -8,10 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* How much of a process's environment is looked at for ECG_RUN_TASK. */
 #define ENVIRON_MAX ((size_t)256 * 1024)
+
+/* Longest task name looked up (config.h's limit, with room to spare). */
+#define NAME_MAX_LEN 128
 
 static int
 is_main(pid_t pid, const pid_t *mains, size_t n)
@@ -30,70 +34,134 @@ is_main(pid_t pid, const pid_t *mains, size_t n)
 	return 0;
 }
 
+/* Reads a whole file into a malloc'd, NUL-terminated buffer: its length, or -errno. */
 static ssize_t
-read_file(const char *path, char *buf, size_t len)
+slurp(const char *path, size_t max, char **text)
 {
-	ssize_t n, got = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t cap = 4096, got = 0;
+	char *buf = malloc(cap), *p;
+	ssize_t n;
+	int fd, err;
 
-	if (fd < 0)
-		return -errno;
-	while ((size_t)got < len - 1 && (n = read(fd, buf + got, len - 1 - (size_t)got)) > 0)
-		got += n;
+	if (buf == NULL)
+		return -ENOMEM;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = errno;
+		free(buf);
+		return -err;
+	}
+	for (;;) {
+		if (got + 1 >= cap) {
+			if (cap >= max)
+				break;
+			cap = cap * 2 < max ? cap * 2 : max;
+			p = realloc(buf, cap);
+			if (p == NULL) {
+				close(fd);
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = p;
+		}
+		n = read(fd, buf + got, cap - 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
 	close(fd);
 	buf[got] = '\0';
-	return got;
-}
-
-static long
-add(pid_t pid, const pid_t *mains, size_t nmains, pid_t *out, size_t max, long count)
-{
-	if (is_main(pid, mains, nmains))
-		return count;
-	if ((size_t)count < max)
-		out[count] = pid;
-	return count + 1;
+	*text = buf;
+	return (ssize_t)got;
 }
 
 /* The parent pid from /proc/PID/stat; the name in parentheses may hold anything. */
 static pid_t
 parent_of(pid_t pid)
 {
-	char path[64], buf[512], *close;
+	char path[64], buf[512], *close_paren;
+	ssize_t n;
+	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (read_file(path, buf, sizeof(buf)) <= 0)
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return -1;
-	close = strrchr(buf, ')');
-	if (close == NULL || close[1] == '\0' || close[2] == '\0')
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	close_paren = strrchr(buf, ')');
+	if (close_paren == NULL || close_paren[1] == '\0' || close_paren[2] == '\0')
 		return -1;
 	/* ") S PPID ..." */
-	return (pid_t)strtol(close + 4, NULL, 10);
+	return (pid_t)strtol(close_paren + 4, NULL, 10);
+}
+
+static int
+add(pid_t pid, const pid_t *mains, size_t nmains, pid_t **out, size_t *n, size_t *cap)
+{
+	pid_t *p;
+
+	if (pid <= 0 || is_main(pid, mains, nmains))
+		return 0;
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		p = realloc(*out, *cap * sizeof(**out));
+		if (p == NULL)
+			return -ENOMEM;
+		*out = p;
+	}
+	(*out)[(*n)++] = pid;
+	return 0;
 }
 
 long
-ecg_escapees_scan(pid_t self, const pid_t *mains, size_t nmains, pid_t *out, size_t max)
+ecg_escapees_read_list(const char *path, const pid_t *mains, size_t nmains, pid_t **out)
 {
-	char path[64], *buf, *p, *end;
+	size_t n = 0, cap = 0;
+	char *text, *p, *end;
+	ssize_t len = slurp(path, (size_t)64 << 20, &text);
+	long pid;
+
+	*out = NULL;
+	if (len < 0)
+		return (long)len;
+	for (p = text;; p = end) {
+		pid = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		if (add((pid_t)pid, mains, nmains, out, &n, &cap) < 0) {
+			free(text);
+			free(*out);
+			*out = NULL;
+			return -ENOMEM;
+		}
+	}
+	free(text);
+	return (long)n;
+}
+
+/* Every child of self not in mains, from the kernel's list or else from /proc. */
+static long
+children(pid_t self, const pid_t *mains, size_t nmains, pid_t **out)
+{
+	size_t n = 0, cap = 0;
+	char path[64];
 	struct dirent *de;
-	long count = 0;
+	long count;
 	DIR *dir;
 
 	/* Cheap where the kernel keeps the list (CONFIG_PROC_CHILDREN). */
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)self, (int)self);
-	buf = malloc(65536);
-	if (buf != NULL && read_file(path, buf, 65536) >= 0) {
-		for (p = buf;; p = end) {
-			long pid = strtol(p, &end, 10);
-			if (end == p)
-				break;
-			count = add((pid_t)pid, mains, nmains, out, max, count);
-		}
-		free(buf);
+	count = ecg_escapees_read_list(path, mains, nmains, out);
+	if (count != -ENOENT)
 		return count;
-	}
-	free(buf);
 	/* Otherwise every process's parent is looked at. */
+	*out = NULL;
 	dir = opendir("/proc");
 	if (dir == NULL)
 		return -errno;
@@ -102,11 +170,143 @@ ecg_escapees_scan(pid_t self, const pid_t *mains, size_t nmains, pid_t *out, siz
 		if (de->d_name[0] < '1' || de->d_name[0] > '9')
 			continue;
 		pid = (pid_t)strtol(de->d_name, NULL, 10);
-		if (parent_of(pid) == self)
-			count = add(pid, mains, nmains, out, max, count);
+		if (parent_of(pid) == self && add(pid, mains, nmains, out, &n, &cap) < 0) {
+			closedir(dir);
+			free(*out);
+			*out = NULL;
+			return -ENOMEM;
+		}
 	}
 	closedir(dir);
-	return count;
+	return (long)n;
+}
+
+int
+ecg_escapee_open(struct ecg_escapee *e, pid_t pid, pid_t self)
+{
+	e->pid = pid;
+	e->task = -1;
+#ifdef SYS_pidfd_open
+	e->fd = (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+	e->fd = -1;
+	errno = ENOSYS;
+#endif
+	if (e->fd < 0 && errno != ENOSYS && errno != EINVAL && errno != EMFILE &&
+	    errno != ENFILE)
+		return -ESRCH;
+	/*
+	 * Held now (or without a pidfd, where the kernel has none or we are
+	 * out of descriptors): it must still be our child, or the pid we
+	 * read may already be another process's.
+	 */
+	if (parent_of(pid) != self) {
+		ecg_escapee_close(e);
+		return -ESRCH;
+	}
+	return 0;
+}
+
+void
+ecg_escapee_close(struct ecg_escapee *e)
+{
+	if (e->fd >= 0)
+		close(e->fd);
+	e->fd = -1;
+}
+
+/* kill(2) through the pidfd when there is one. */
+static int
+escapee_kill(const struct ecg_escapee *e, int sig)
+{
+#ifdef SYS_pidfd_send_signal
+	if (e->fd >= 0)
+		return (int)syscall(SYS_pidfd_send_signal, e->fd, sig, NULL, 0);
+#endif
+	return kill(e->pid, sig);
+}
+
+int
+ecg_escapee_alive(const struct ecg_escapee *e)
+{
+	return escapee_kill(e, 0) == 0;
+}
+
+void
+ecg_escapee_signal(const struct ecg_escapee *e, int sig)
+{
+	/*
+	 * Its process group cannot be reached through the pidfd: it is
+	 * signalled while the leader is known to be there (a group outlives
+	 * its leader only in the moment the leader is being reaped).
+	 */
+	if (!ecg_escapee_alive(e))
+		return;
+	if (getpgid(e->pid) == e->pid)
+		kill(-e->pid, sig);
+	escapee_kill(e, sig);
+}
+
+void
+ecg_escapees_init(struct ecg_escapees *set)
+{
+	set->list = NULL;
+	set->n = 0;
+}
+
+void
+ecg_escapees_destroy(struct ecg_escapees *set)
+{
+	size_t i;
+
+	for (i = 0; i < set->n; i++)
+		ecg_escapee_close(&set->list[i]);
+	free(set->list);
+	set->list = NULL;
+	set->n = 0;
+}
+
+int
+ecg_escapees_rescan(struct ecg_escapees *set, pid_t self, const pid_t *mains,
+    size_t nmains, ecg_escapees_task_fn task_of, void *arg)
+{
+	struct ecg_escapee *list;
+	char name[NAME_MAX_LEN];
+	size_t i, j, n = 0;
+	pid_t *pids;
+	long count = children(self, mains, nmains, &pids);
+
+	if (count < 0)
+		return (int)count;
+	if ((size_t)count > ECG_ESCAPEES_MAX)
+		count = ECG_ESCAPEES_MAX;
+	list = calloc((size_t)count + 1, sizeof(*list));
+	if (list == NULL) {
+		free(pids);
+		return -ENOMEM;
+	}
+	for (i = 0; i < (size_t)count; i++) {
+		struct ecg_escapee *e = &list[n];
+		for (j = 0; j < set->n && set->list[j].pid != pids[i]; j++)
+			;
+		if (j < set->n) {
+			/* known: it keeps its pidfd and its task */
+			*e = set->list[j];
+			set->list[j].fd = -1;
+		} else if (ecg_escapee_open(e, pids[i], self) == 0) {
+			e->task = task_of != NULL &&
+			    ecg_escapees_task_of(pids[i], name, sizeof(name)) == 0 ?
+			    task_of(name, arg) : -1;
+		} else {
+			continue;
+		}
+		n++;
+	}
+	free(pids);
+	ecg_escapees_destroy(set);
+	set->list = list;
+	set->n = n;
+	return 0;
 }
 
 int
@@ -117,14 +317,9 @@ ecg_escapees_task_of(pid_t pid, char *name, size_t len)
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
-	buf = malloc(ENVIRON_MAX);
-	if (buf == NULL)
-		return -ENOMEM;
-	n = read_file(path, buf, ENVIRON_MAX);
-	if (n < 0) {
-		free(buf);
+	n = slurp(path, ENVIRON_MAX, &buf);
+	if (n < 0)
 		return (int)n;
-	}
 	end = buf + n;
 	for (p = buf; p < end; p += strlen(p) + 1) {
 		if (strncmp(p, var, sizeof(var) - 1) == 0) {
@@ -135,12 +330,4 @@ ecg_escapees_task_of(pid_t pid, char *name, size_t len)
 	}
 	free(buf);
 	return -ENOENT;
-}
-
-void
-ecg_escapees_signal(pid_t pid, int sig)
-{
-	if (getpgid(pid) == pid)
-		kill(-pid, sig);
-	kill(pid, sig);
 }

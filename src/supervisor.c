@@ -43,8 +43,8 @@ abandon(struct ecg_supervisor *sv)
 		return;
 	sv->abandoned = 1;
 	if (ev_is_active(&sv->sweep_poll)) {
-		for (i = 0; i < sv->nescapees; i++)
-			ecg_escapees_signal(sv->escapees[i].pid, SIGKILL);
+		for (i = 0; i < sv->escapees.n; i++)
+			ecg_escapee_signal(&sv->escapees.list[i], SIGKILL);
 		sweep_end(sv);
 	}
 	for (i = 0; i < sv->ntasks; i++)
@@ -185,7 +185,6 @@ output_failed(int fd, int err, void *arg)
 }
 
 #define SCAN_EVERY 0.1
-#define ESCAPEES_MAX 4096
 
 static int
 cmp_pid(const void *a, const void *b)
@@ -196,8 +195,9 @@ cmp_pid(const void *a, const void *b)
 }
 
 static long
-task_named(struct ecg_supervisor *sv, const char *name)
+task_named(const char *name, void *arg)
 {
+	struct ecg_supervisor *sv = arg;
 	size_t i;
 
 	for (i = 0; i < sv->ntasks; i++)
@@ -211,18 +211,13 @@ task_named(struct ecg_supervisor *sv, const char *name)
  * have to read every process's /proc entry), or when forced, at most once
  * per loop iteration: the tasks whose main processes were reaped in the
  * same iteration share one scan, so a thousand tasks ending at once cost a
- * few scans, not a thousand.  Known escapees keep their task; new ones are
- * looked up by the ECG_RUN_TASK they inherited.
+ * few scans, not a thousand.
  */
 static void
 scan_escapees(struct ecg_supervisor *sv, int force)
 {
-	pid_t found[256], *pids = found;
-	struct ecg_escapee *list;
-	size_t nmains = 0, i, j, n;
-	char name[ECG_CONFIG_NAME_MAX + 1];
+	size_t nmains = 0, i;
 	unsigned iteration = ev_iteration(sv->loop) + 1;
-	long count;
 
 	if (!force && ev_now(sv->loop) - sv->scanned < SCAN_EVERY)
 		return;
@@ -234,35 +229,7 @@ scan_escapees(struct ecg_supervisor *sv, int force)
 		if (sv->tasks[i].pid > 0 && !sv->tasks[i].reaped)
 			sv->mains[nmains++] = sv->tasks[i].pid;
 	qsort(sv->mains, nmains, sizeof(*sv->mains), cmp_pid);
-	count = ecg_escapees_scan(getpid(), sv->mains, nmains, found, 256);
-	if (count > 256) {
-		pids = malloc(ESCAPEES_MAX * sizeof(*pids));
-		if (pids == NULL)
-			return;
-		count = ecg_escapees_scan(getpid(), sv->mains, nmains, pids, ESCAPEES_MAX);
-	}
-	if (count < 0)
-		count = 0;
-	n = (size_t)count < ESCAPEES_MAX ? (size_t)count : ESCAPEES_MAX;
-	list = calloc(n + 1, sizeof(*list));
-	if (list == NULL)
-		goto out;
-	for (i = 0; i < n; i++) {
-		list[i].pid = pids[i];
-		list[i].task = -2;
-		for (j = 0; j < sv->nescapees; j++)
-			if (sv->escapees[j].pid == pids[i])
-				list[i].task = sv->escapees[j].task;
-		if (list[i].task == -2)
-			list[i].task = ecg_escapees_task_of(pids[i], name, sizeof(name)) == 0 ?
-			    task_named(sv, name) : -1;
-	}
-	free(sv->escapees);
-	sv->escapees = list;
-	sv->nescapees = n;
-out:
-	if (pids != found)
-		free(pids);
+	ecg_escapees_rescan(&sv->escapees, getpid(), sv->mains, nmains, task_named, sv);
 }
 
 /* The host hook of the tasks: signals and counts a task's escapees. */
@@ -277,12 +244,12 @@ task_escaped(struct ecg_task *t, int sig, void *arg)
 	scan_escapees(sv, t->reaped && !t->escapees_seen);
 	if (t->reaped)
 		t->escapees_seen = 1;
-	for (i = 0; i < sv->nescapees; i++) {
-		if (sv->escapees[i].task != idx || kill(sv->escapees[i].pid, 0) < 0)
+	for (i = 0; i < sv->escapees.n; i++) {
+		if (sv->escapees.list[i].task != idx || !ecg_escapee_alive(&sv->escapees.list[i]))
 			continue;
 		alive++;
 		if (sig != 0)
-			ecg_escapees_signal(sv->escapees[i].pid, sig);
+			ecg_escapee_signal(&sv->escapees.list[i], sig);
 	}
 	return alive;
 }
@@ -292,8 +259,8 @@ escapees_alive(struct ecg_supervisor *sv)
 {
 	size_t i, alive = 0;
 
-	for (i = 0; i < sv->nescapees; i++)
-		if (kill(sv->escapees[i].pid, 0) == 0)
+	for (i = 0; i < sv->escapees.n; i++)
+		if (ecg_escapee_alive(&sv->escapees.list[i]))
 			alive++;
 	return alive;
 }
@@ -338,8 +305,8 @@ sweep_kill_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	sv->host.note(sv->host.note_arg, ECG_NOTE_INFO, NULL,
 	    "%zu escaped process(es) still running after the stop signal, sending SIGKILL",
 	    escapees_alive(sv));
-	for (i = 0; i < sv->nescapees; i++)
-		ecg_escapees_signal(sv->escapees[i].pid, SIGKILL);
+	for (i = 0; i < sv->escapees.n; i++)
+		ecg_escapee_signal(&sv->escapees.list[i], SIGKILL);
 	ev_timer_set(w, ECG_SUPERVISOR_GRACE, 0);
 	ev_timer_start(loop, w);
 }
@@ -361,8 +328,8 @@ sweep(struct ecg_supervisor *sv)
 	scan_escapees(sv, 1);
 	if (escapees_alive(sv) == 0 || sv->abandoned) {
 		/* Past the deadline nobody waits: SIGKILL, and on. */
-		for (i = 0; i < sv->nescapees; i++)
-			ecg_escapees_signal(sv->escapees[i].pid, SIGKILL);
+		for (i = 0; i < sv->escapees.n; i++)
+			ecg_escapee_signal(&sv->escapees.list[i], SIGKILL);
 		ecg_output_close_notes(&sv->out);
 		return;
 	}
@@ -371,15 +338,15 @@ sweep(struct ecg_supervisor *sv)
 	sv->host.note(sv->host.note_arg, ECG_NOTE_INFO, NULL,
 	    "%zu process%s that left %s task's process group still running, stopping %s", n,
 	    n == 1 ? "" : "es", n == 1 ? "its" : "their", n == 1 ? "it" : "them");
-	for (i = 0; i < sv->nescapees; i++) {
-		const struct ecg_task_spec *t = sv->escapees[i].task >= 0 ?
-		    sv->tasks[sv->escapees[i].task].spec : NULL;
+	for (i = 0; i < sv->escapees.n; i++) {
+		const struct ecg_task_spec *t = sv->escapees.list[i].task >= 0 ?
+		    sv->tasks[sv->escapees.list[i].task].spec : NULL;
 		sig = t != NULL ? t->stop_signal : sv->spec->stop_signal;
 		ms = t != NULL ? t->stop_timeout_ms : sv->spec->stop_timeout_ms;
 		if (ms > longest)
 			longest = ms;
-		ecg_escapees_signal(sv->escapees[i].pid, sig);
-		ecg_escapees_signal(sv->escapees[i].pid, SIGCONT);
+		ecg_escapee_signal(&sv->escapees.list[i], sig);
+		ecg_escapee_signal(&sv->escapees.list[i], SIGCONT);
 	}
 	ev_timer_set(&sv->sweep_kill, (double)longest / 1000.0, 0);
 	ev_timer_start(sv->loop, &sv->sweep_kill);
@@ -417,6 +384,7 @@ ecg_supervisor_init(struct ecg_supervisor *sv, struct ev_loop *loop,
 	sv->loop = loop;
 	sv->spec = spec;
 	sv->host.devnull = -1;
+	ecg_escapees_init(&sv->escapees);
 	ecg_context_init(&sv->root, loop, NULL);
 	ecg_context_init(&sv->group, loop, &sv->root);
 	ecg_context_init(&sv->outroot, loop, NULL);
@@ -554,7 +522,7 @@ ecg_supervisor_destroy(struct ecg_supervisor *sv)
 	ev_timer_stop(sv->loop, &sv->deadline);
 	ev_timer_stop(sv->loop, &sv->sweep_poll);
 	ev_timer_stop(sv->loop, &sv->sweep_kill);
-	free(sv->escapees);
+	ecg_escapees_destroy(&sv->escapees);
 	free(sv->mains);
 	ecg_context_forget(&sv->group, &sv->group_cancel);
 	for (i = 0; i < sv->ntasks; i++)

@@ -17,6 +17,7 @@
 #include "config.h"
 #include "context.h"
 #include "errgroup.h"
+#include "escapees.h"
 #include "output.h"
 #include "task.h"
 
@@ -31,12 +32,6 @@ struct ecg_supervisor_opts {
 	struct ecg_output_opts out;
 	ecg_note_fn note;		/* receives every note; decides what to show */
 	void *note_arg;
-};
-
-/* A process that left its task's process group (see escapees.h). */
-struct ecg_escapee {
-	pid_t pid;
-	long task;			/* index into tasks, -1 when unknown */
 };
 
 struct ecg_supervisor {
@@ -56,8 +51,7 @@ struct ecg_supervisor {
 	ev_signal sigs[ECG_SUPERVISOR_SIGNALS];
 	ev_timer deadline;		/* armed when the group is cancelled */
 	struct ecg_context_waiter group_cancel;
-	struct ecg_escapee *escapees;	/* as last scanned */
-	size_t nescapees;
+	struct ecg_escapees escapees;	/* as last scanned */
 	double scanned;			/* ev_now of that scan */
 	unsigned scan_iteration;	/* 1 + the loop iteration of that scan */
 	pid_t *mains;			/* scratch: pids of unreaped main processes */

@@ -395,7 +395,6 @@ write_tmo_ini() {
 		rm -f ready job-ready
 		run --separate-stderr ecg -v -c g.ini
 		[ "$status" -eq 2 ]
-		echo "$stderr" | grep 'SIGKILL' >&3 || true
 		[ "$(grep -c 'stubborn: sent SIGKILL to process group' <<<"$stderr")" -eq 1 ]
 	done
 	no_marked_left

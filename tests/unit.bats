@@ -20,3 +20,15 @@ unit() {
 @test "unit: plain commands" { unit command; }
 @test "unit: output messages" { unit output; }
 @test "unit: out of memory while setting up" { unit alloc; }
+@test "unit: escapees" { unit escapees; }
+
+@test "unit: an escapee's reused pid is never signalled (PID namespace)" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root for unshare --pid"
+	command -v unshare >/dev/null || skip "unshare not installed"
+	unshare --pid --fork --mount-proc true 2>/dev/null || skip "PID namespaces not available here"
+	run $ECG_RUN_WRAP unshare --pid --fork --mount-proc "$ECG_BUILD/tests/unit/test_escapees" reuse
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"not ok"* ]]
+	[[ "$output" == *"1.."* ]]
+}
