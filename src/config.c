@@ -217,6 +217,8 @@ append_value(struct loader *L, const char *s, int newline)
 		L->val = p;
 		L->vcap = cap;
 	}
+	if (L->val == NULL)	/* cannot be: room was made above */
+		return -1;
 	if (newline)
 		L->val[L->vlen++] = '\n';
 	memcpy(L->val + L->vlen, s, strlen(s) + 1);
@@ -409,15 +411,15 @@ finish_key(struct loader *L)
 	case K_ENV:
 		if (!valid_env(v))
 			failf(L, line, "env needs NAME=VALUE with NAME of A-Z a-z 0-9 _, got '%s'", v);
-		else if (strncmp(v, "ECG_RUN_TASK=", 13) == 0 || strncmp(v, "ECG_RUN_GROUP=", 14) == 0)
+		else if (strncmp(v, "ECG_RUN_TASK=", 13) == 0 || strncmp(v, "ECG_RUN_GROUP=", 14) == 0 ||
+		    strncmp(v, "ECG_RUN_ID=", 11) == 0)
 			failf(L, line, "env cannot set %.*s: ecg-run sets it", (int)strcspn(v, "="), v);
 		else if (env_push(&t->env, &t->nenv, v) < 0)
 			failf(L, line, "out of memory");
 		break;
 	case K_STOP_SIGNAL:
-		if (ecg_value_signal(v, &t->stop_signal, &why) < 0)
-			failf(L, line, "stop_signal '%s': %s", v, why);
-		else if ((why = not_a_stop_signal(t->stop_signal)) != NULL)
+		if (ecg_value_signal(v, &t->stop_signal, &why) < 0 ||
+		    (why = not_a_stop_signal(t->stop_signal)) != NULL)
 			failf(L, line, "stop_signal '%s': %s", v, why);
 		break;
 	case K_STOP_TIMEOUT:

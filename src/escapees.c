@@ -123,13 +123,13 @@ long
 ecg_escapees_read_list(const char *path, const pid_t *mains, size_t nmains, pid_t **out)
 {
 	size_t n = 0, cap = 0;
-	char *text, *p, *end;
+	char *text = NULL, *p, *end;
 	ssize_t len = slurp(path, (size_t)64 << 20, &text);
 	long pid;
 
 	*out = NULL;
-	if (len < 0)
-		return (long)len;
+	if (len < 0 || text == NULL)
+		return len < 0 ? (long)len : -ENOMEM;
 	for (p = text;; p = end) {
 		pid = strtol(p, &end, 10);
 		if (end == p)
@@ -188,13 +188,11 @@ ecg_escapee_open(struct ecg_escapee *e, pid_t pid, pid_t self)
 	e->task = -1;
 #ifdef SYS_pidfd_open
 	e->fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (e->fd < 0 && errno == ESRCH)
+		return -ESRCH;
 #else
 	e->fd = -1;
-	errno = ENOSYS;
 #endif
-	if (e->fd < 0 && errno != ENOSYS && errno != EINVAL && errno != EMFILE &&
-	    errno != ENFILE)
-		return -ESRCH;
 	/*
 	 * Held now (or without a pidfd, where the kernel has none or we are
 	 * out of descriptors): it must still be our child, or the pid we
@@ -285,7 +283,7 @@ ecg_escapees_rescan(struct ecg_escapees *set, pid_t self, const pid_t *mains,
 		free(pids);
 		return -ENOMEM;
 	}
-	for (i = 0; i < (size_t)count; i++) {
+	for (i = 0; pids != NULL && i < (size_t)count; i++) {
 		struct ecg_escapee *e = &list[n];
 		for (j = 0; j < set->n && set->list[j].pid != pids[i]; j++)
 			;
@@ -313,13 +311,13 @@ int
 ecg_escapees_task_of(pid_t pid, char *name, size_t len)
 {
 	static const char var[] = "ECG_RUN_TASK=";
-	char path[64], *buf, *p, *end;
+	char path[64], *buf = NULL, *p, *end;
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
 	n = slurp(path, ENVIRON_MAX, &buf);
-	if (n < 0)
-		return (int)n;
+	if (n < 0 || buf == NULL)
+		return n < 0 ? (int)n : -ENOMEM;
 	end = buf + n;
 	for (p = buf; p < end; p += strlen(p) + 1) {
 		if (strncmp(p, var, sizeof(var) - 1) == 0) {

@@ -93,7 +93,7 @@ bad_option(const char *arg, int opt)
 {
 	const char *eq;
 
-	if (strncmp(arg, "--", 2) == 0) {
+	if (arg != NULL && strncmp(arg, "--", 2) == 0) {
 		eq = strchr(arg, '=');
 		if (eq != NULL && opt != 0)
 			return usage_error("option '%.*s' takes no argument", (int)(eq - arg), arg);
@@ -273,7 +273,7 @@ main(int argc, char **argv)
 			front.verbose = 1;
 			break;
 		case 'C':
-			color = optarg;
+			color = optarg != NULL ? optarg : "";
 			if (strcmp(color, "auto") != 0 && strcmp(color, "always") != 0 &&
 			    strcmp(color, "never") != 0)
 				return usage_error("--color takes auto, always or never, not '%s'",

@@ -615,7 +615,8 @@ settle(struct ecg_stream *s, struct batch *b, size_t n)
 		if (f->nl && n > 0) {
 			f->nl = 0;
 			n--;
-			f->src->line_cut = 1;
+			if (f->src != NULL)
+				f->src->line_cut = 1;
 		}
 		if (f->hdr_off < f->hdr_len || f->data > 0 || f->nl) {
 			/*

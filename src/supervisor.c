@@ -228,6 +228,9 @@ scan_escapees(struct ecg_supervisor *sv, int force)
 	for (i = 0; i < sv->ntasks; i++)
 		if (sv->tasks[i].pid > 0 && !sv->tasks[i].reaped)
 			sv->mains[nmains++] = sv->tasks[i].pid;
+	/* The sentinel is a child of ours too, and no escapee. */
+	if (sv->sentinel.pid > 0)
+		sv->mains[nmains++] = sv->sentinel.pid;
 	qsort(sv->mains, nmains, sizeof(*sv->mains), cmp_pid);
 	ecg_escapees_rescan(&sv->escapees, getpid(), sv->mains, nmains, task_named, sv);
 }
@@ -358,7 +361,8 @@ task_done(struct ecg_task *t, void *arg)
 {
 	struct ecg_supervisor *sv = arg;
 
-	(void)t;
+	if (t->pid > 0)
+		ecg_sentinel_group(&sv->sentinel, t->pid, 0);
 	if (sv->live > 0 && --sv->live == 0)
 		sweep(sv);
 }
@@ -377,6 +381,7 @@ ecg_supervisor_init(struct ecg_supervisor *sv, struct ev_loop *loop,
     const struct ecg_group_spec *spec, const struct ecg_supervisor_opts *opts,
     char *err, size_t errlen)
 {
+	struct timespec now;
 	size_t i;
 	int rc;
 
@@ -385,6 +390,7 @@ ecg_supervisor_init(struct ecg_supervisor *sv, struct ev_loop *loop,
 	sv->spec = spec;
 	sv->host.devnull = -1;
 	ecg_escapees_init(&sv->escapees);
+	ecg_sentinel_init(&sv->sentinel);
 	ecg_context_init(&sv->root, loop, NULL);
 	ecg_context_init(&sv->group, loop, &sv->root);
 	ecg_context_init(&sv->outroot, loop, NULL);
@@ -440,6 +446,10 @@ ecg_supervisor_init(struct ecg_supervisor *sv, struct ev_loop *loop,
 	/* Another shell may give even plain words a meaning of its own. */
 	sv->host.direct = strcmp(spec->shell, "/bin/sh") == 0;
 	sv->host.group_name = spec->name;
+	clock_gettime(CLOCK_REALTIME, &now);
+	snprintf(sv->run_id, sizeof(sv->run_id), "%d.%llx", (int)getpid(),
+	    (unsigned long long)now.tv_sec * 1000000000ULL + (unsigned long long)now.tv_nsec);
+	sv->host.run_id = sv->run_id;
 	sv->host.buffer = spec->buffer;
 	sv->host.verbose = opts->verbose;
 	sv->host.note = opts->note;
@@ -467,6 +477,14 @@ ecg_supervisor_init(struct ecg_supervisor *sv, struct ev_loop *loop,
 		sv->sigs[i].data = sv;
 		ev_signal_start(loop, &sv->sigs[i]);
 	}
+	/*
+	 * As process 1 there is no need: when it dies, the kernel kills every
+	 * process of its PID namespace.
+	 */
+	if (getpid() != 1 && (rc = ecg_sentinel_start(&sv->sentinel, sv->run_id)) < 0)
+		opts->note(opts->note_arg, ECG_NOTE_ERROR, NULL,
+		    "cannot start the sentinel (%s): if ecg-run is killed, what its tasks "
+		    "started may be left running", strerror(-rc));
 	return 0;
 }
 
@@ -477,8 +495,11 @@ ecg_supervisor_run(struct ecg_supervisor *sv)
 
 	sv->live = sv->ntasks;
 	/* Nothing new starts once the group is cancelled (a signal may come early). */
-	for (i = 0; i < sv->ntasks && !ecg_context_done(&sv->group); i++)
+	for (i = 0; i < sv->ntasks && !ecg_context_done(&sv->group); i++) {
 		ecg_task_start(&sv->tasks[i]);
+		if (sv->tasks[i].pid > 0)
+			ecg_sentinel_group(&sv->sentinel, sv->tasks[i].pid, 1);
+	}
 	if (i < sv->ntasks) {
 		sv->live -= sv->ntasks - i;
 		for (; i < sv->ntasks; i++)
@@ -488,6 +509,7 @@ ecg_supervisor_run(struct ecg_supervisor *sv)
 	}
 	ecg_errgroup_wait(&sv->eg, all_done, sv);
 	ev_run(sv->loop, 0);
+	ecg_sentinel_release(&sv->sentinel);
 	return ecg_errgroup_err(&sv->eg);
 }
 
@@ -519,6 +541,7 @@ ecg_supervisor_destroy(struct ecg_supervisor *sv)
 	for (i = 0; i < NHANDLED; i++)
 		ev_signal_stop(sv->loop, &sv->sigs[i]);
 	sigprocmask(SIG_BLOCK, &set, NULL);
+	ecg_sentinel_release(&sv->sentinel);
 	ev_timer_stop(sv->loop, &sv->deadline);
 	ev_timer_stop(sv->loop, &sv->sweep_poll);
 	ev_timer_stop(sv->loop, &sv->sweep_kill);

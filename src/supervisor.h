@@ -19,6 +19,7 @@
 #include "errgroup.h"
 #include "escapees.h"
 #include "output.h"
+#include "sentinel.h"
 #include "task.h"
 
 /* How many signals ecg-run handles (supervisor.c lists them). */
@@ -48,6 +49,8 @@ struct ecg_supervisor {
 	size_t live;			/* tasks not done yet */
 	char shell[PATH_MAX];
 	struct rlimit nofile;		/* the limit we were started with */
+	struct ecg_sentinel sentinel;	/* stops the tasks if we are killed */
+	char run_id[48];		/* ECG_RUN_ID of every task */
 	ev_signal sigs[ECG_SUPERVISOR_SIGNALS];
 	ev_timer deadline;		/* armed when the group is cancelled */
 	struct ecg_context_waiter group_cancel;

@@ -116,7 +116,7 @@ shell_pwd(const struct ecg_task *t, char *buf, size_t len)
 
 /*
  * The environment ecg-run was started with, then the task's env lines
- * (which replace inherited variables of the same name), then the two
+ * (which replace inherited variables of the same name), then the three
  * ECG_RUN_ variables (and PWD, for a plain command run without the shell):
  * one block, built just before the task starts and freed right after, so
  * idle tasks do not keep it.  Strings are borrowed, except the last ones,
@@ -134,15 +134,15 @@ build_env(const struct ecg_task *t)
 		n++;
 	if (t->words != NULL)
 		shell_pwd(t, pwd, sizeof(pwd));
-	slots = n + spec->nenv + 4;
+	slots = n + spec->nenv + 5;
 	names = sizeof("ECG_RUN_TASK=") + strlen(spec->name) + sizeof("ECG_RUN_GROUP=") +
-	    strlen(group) + strlen(pwd) + 1;
+	    strlen(group) + sizeof("ECG_RUN_ID=") + strlen(t->host->run_id) + strlen(pwd) + 1;
 	envp = malloc(slots * sizeof(*envp) + names);
 	if (envp == NULL)
 		return NULL;
 	for (i = 0; i < n; i++) {
 		int replaced = same_name(environ[i], "ECG_RUN_TASK=") ||
-		    same_name(environ[i], "ECG_RUN_GROUP=") ||
+		    same_name(environ[i], "ECG_RUN_GROUP=") || same_name(environ[i], "ECG_RUN_ID=") ||
 		    (pwd[0] != '\0' && same_name(environ[i], "PWD="));
 		for (j = 0; j < spec->nenv && !replaced; j++)
 			replaced = same_name(environ[i], spec->env[j]);
@@ -157,9 +157,11 @@ build_env(const struct ecg_task *t)
 	str = stpcpy(stpcpy(str, "ECG_RUN_TASK="), spec->name) + 1;
 	envp[k++] = str;
 	str = stpcpy(stpcpy(str, "ECG_RUN_GROUP="), group) + 1;
+	envp[k++] = str;
+	str = stpcpy(stpcpy(str, "ECG_RUN_ID="), t->host->run_id) + 1;
 	if (pwd[0] != '\0') {
 		envp[k++] = str;
-		strcpy(str, pwd);
+		memcpy(str, pwd, strlen(pwd) + 1);
 	}
 	envp[k] = NULL;
 	return envp;
@@ -201,7 +203,7 @@ plain_program(struct ecg_task *t)
 		free(words);
 		return -ENOMEM;
 	}
-	t->program = strcpy((char *)(script + n + 2), path);
+	t->program = memcpy((char *)(script + n + 2), path, strlen(path) + 1);
 	script[0] = (char *)t->host->shell;
 	script[1] = t->program;
 	for (i = 1; i <= n; i++)

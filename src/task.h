@@ -58,6 +58,7 @@ struct ecg_task_host {
 	struct ecg_output *out;
 	const char *shell;		/* resolved path */
 	const char *group_name;
+	const char *run_id;		/* ECG_RUN_ID: this run, for the sentinel */
 	size_t buffer;			/* channel capacity */
 	int devnull;			/* every task's stdin */
 	int verbose;			/* notes may carry pids */

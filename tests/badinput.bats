@@ -101,6 +101,7 @@ try_config() {
 	env|1A=x|env needs NAME=VALUE
 	env|A-B=x|env needs NAME=VALUE
 	env|ECG_RUN_GROUP=x|ecg-run sets it
+	env|ECG_RUN_ID=x|ecg-run sets it
 	stop_signal||empty value
 	stop_signal|0|stop_signal '0'
 	stop_signal|-1|stop_signal '-1'

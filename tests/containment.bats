@@ -59,10 +59,13 @@ load helper
 	} >g.ini
 	"$ECG_BIN" -q -c g.ini >out.txt 2>err.txt &
 	local pid=$! n
-	wait_for 20 bash -c "[ \$(pgrep -P $pid | wc -l) -eq 20 ]"
+	# the 20 sleeps and the sentinel are all that is left: q and f are over
+	wait_for 20 bash -c "[ \$(pgrep -P $pid -x sleep | wc -l) -eq 20 ] && [ \$(pgrep -P $pid | wc -l) -eq 21 ]"
+	wait_for 20 grep -q "f: cannot start" err.txt
 	n=$(ls /proc/$pid/fd | wc -l)
 	echo "# $n descriptors for 20 running tasks" >&3
-	# 20 tasks x 2 pipes, 0-2, /dev/null, libev's few, the private stdout/stderr
+	# 20 tasks x 2 pipes, 0-2, /dev/null, libev's few, the private stdout/stderr,
+	# the sentinel's pipe
 	[ "$n" -le $((40 + 12)) ]
 	kill -TERM "$pid"
 	wait "$pid" || true
@@ -73,10 +76,55 @@ load helper
 	printf '[a]\ncommand = exec sleep 300\n[b]\ncommand = exec sleep 301\n' >g.ini
 	"$ECG_BIN" -q -c g.ini >out.txt 2>&1 &
 	local pid=$!
-	wait_for 20 bash -c "[ \$(pgrep -P $pid | wc -l) -eq 2 ]"
+	wait_for 20 bash -c "[ \$(pgrep -P $pid -x sleep | wc -l) -eq 2 ]"
 	kill -9 "$pid"
 	wait "$pid" || true
 	wait_for 10 no_marked_left
+}
+
+@test "kill -9 of ecg-run: nothing any task started is left (its sentinel stops it all)" {
+	cat >g.ini <<-'INI'
+	[shell]
+	command = echo hi; touch ready-shell; sleep 62
+	[job]
+	command = sleep 300 & touch ready-job; wait
+	[escapee]
+	command = setsid sh -c 'touch ready-escapee; exec sleep 301' & wait
+	[wiped]
+	command = (env -u ECG_RUN_ID sleep 302 &); touch ready-wiped; exec sleep 303
+	INI
+	"$ECG_BIN" -q -c g.ini >out.txt 2>&1 &
+	local pid=$! t
+	for t in shell job escapee wiped; do
+		wait_for 20 test -e "ready-$t"
+	done
+	kill -9 "$pid"
+	wait "$pid" || true
+	wait_for 10 no_marked_left
+}
+
+# The sentinel of ecg-run $1, once it is there.
+sentinel_of() {
+	pgrep -P "$1" -x ecg-sentinel
+}
+
+@test "the sentinel holds nothing of ecg-run's caller, is no escapee, and ends with the run" {
+	printf '[a]\ncommand = touch ready; exec sleep 300\n' >g.ini
+	"$ECG_BIN" -v -c g.ini >out.txt 2>err.txt &
+	local pid=$! s
+	wait_for 20 test -e ready
+	wait_for 20 sentinel_of "$pid"
+	s=$(sentinel_of "$pid")
+	# /dev/null three times and its pipe from ecg-run: not out.txt, err.txt
+	[ "$(ls /proc/$s/fd | wc -l)" -eq 4 ]
+	! ls -l /proc/$s/fd | grep -q -e out.txt -e err.txt
+	# in a session of its own: a signal to ecg-run's process group misses it
+	[ "$(ps -o sid= -p "$s" | tr -d ' ')" = "$s" ]
+	kill -TERM "$pid"
+	wait "$pid" || true
+	wait_for 10 bash -c "! kill -0 $s 2>/dev/null"
+	! grep -q "left its process group" err.txt
+	no_marked_left
 }
 
 @test "a cancellation while tasks are still being started never hangs" {
@@ -240,8 +288,8 @@ load helper
 	bash -c "ulimit -n 40; exec '$ECG_BIN' -q -c g.ini" >out.txt 2>err.txt &
 	local pid=$! running fds failed
 	wait_for 20 bash -c "[ \$(grep -c 'cannot start' err.txt) -ge 1 ]"
-	wait_for 20 bash -c "[ \$(( \$(pgrep -P $pid | wc -l) + \$(grep -c 'cannot start' err.txt) )) -eq 30 ]"
-	running=$(pgrep -P "$pid" | wc -l)
+	wait_for 20 bash -c "[ \$(( \$(pgrep -P $pid -x sleep | wc -l) + \$(grep -c 'cannot start' err.txt) )) -eq 30 ]"
+	running=$(pgrep -P "$pid" -x sleep | wc -l)
 	failed=$(grep -c 'cannot start' err.txt)
 	fds=$(ls /proc/$pid/fd | wc -l)
 	echo "# $running running, $failed could not start, $fds descriptors (limit 40)" >&3

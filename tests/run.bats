@@ -100,7 +100,7 @@ load helper
 	[ "$output" = "slow  | still here" ]
 }
 
-@test "environment: inherited, env lines, ECG_RUN_TASK and ECG_RUN_GROUP" {
+@test "environment: inherited, env lines, ECG_RUN_TASK, ECG_RUN_GROUP and ECG_RUN_ID" {
 	cat >g.ini <<-'INI'
 	[group]
 	name = shop
@@ -117,6 +117,14 @@ load helper
 	printf '[x]\ncommand = echo "$INHERITED/$ECG_RUN_GROUP"\n' >my-group.ini
 	INHERITED=yes run ecg -q -c my-group.ini
 	[ "$output" = "x | yes/my-group" ]
+	# ECG_RUN_ID: one for every task of a run, another for the next run
+	printf '[p]\ncommand = echo "$ECG_RUN_ID"\n[q]\ncommand = echo "$ECG_RUN_ID"\n' >id.ini
+	ECG_RUN_ID=stale run ecg -q --no-prefix -c id.ini
+	[ "${#lines[@]}" -eq 2 ] && [ "${lines[0]}" = "${lines[1]}" ]
+	[[ "${lines[0]}" =~ ^[0-9]+\.[0-9a-f]+$ ]]
+	local first=${lines[0]}
+	run ecg -q --no-prefix -c id.ini
+	[ "${lines[0]}" != "$first" ]
 }
 
 @test "cwd is relative to the INI file's directory; default is ecg-run's" {

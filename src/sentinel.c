@@ -1,0 +1,235 @@
+#define _GNU_SOURCE
+#include "sentinel.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+/* One message on the pipe. */
+struct record {
+	int32_t op;		/* OP_GROUP, OP_GONE or OP_BYE */
+	int32_t pid;
+};
+
+enum { OP_GROUP = '+', OP_GONE = '-', OP_BYE = 'q' };
+
+/* How much of a process's environment is read, and how often we look again. */
+#define ENVIRON_MAX ((size_t)1 << 20)
+#define SWEEPS 20
+
+static void
+set_pipe(int fd, int op, pid_t pid)
+{
+	struct record r = { op, (int32_t)pid };
+	ssize_t n;
+
+	if (fd < 0)
+		return;
+	/*
+	 * Never waits: a full pipe (a sentinel that cannot keep up) loses the
+	 * record, and the sentinel then still finds the task's processes by
+	 * their ECG_RUN_ID.
+	 */
+	do
+		n = write(fd, &r, sizeof(r));
+	while (n < 0 && errno == EINTR);
+}
+
+/* Whether the environment of pid holds the line marker (NUL-terminated there). */
+static int
+marked(pid_t pid, const char *marker, char *buf)
+{
+	char path[64];
+	size_t got = 0, len = strlen(marker) + 1;
+	ssize_t n;
+	const char *p, *end;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	while (got < ENVIRON_MAX && (n = read(fd, buf + got, ENVIRON_MAX - got)) > 0)
+		got += (size_t)n;
+	close(fd);
+	end = buf + got;
+	for (p = buf; p < end; p += strnlen(p, (size_t)(end - p)) + 1)
+		if ((size_t)(end - p) >= len && memcmp(p, marker, len) == 0)
+			return 1;
+	return 0;
+}
+
+/* SIGKILL to every process of ours but this one; how many there were. */
+static int
+kill_marked(const char *marker, char *buf)
+{
+	struct dirent *de;
+	pid_t self = getpid(), pid;
+	int count = 0;
+	DIR *dir = opendir("/proc");
+
+	if (dir == NULL)
+		return 0;
+	while ((de = readdir(dir)) != NULL) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		pid = (pid_t)strtol(de->d_name, NULL, 10);
+		if (pid != self && marked(pid, marker, buf) && kill(pid, SIGKILL) == 0)
+			count++;
+	}
+	closedir(dir);
+	return count;
+}
+
+static void
+forget(pid_t *groups, size_t *n, pid_t pgid)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++) {
+		if (groups[i] == pgid) {
+			groups[i] = groups[--*n];
+			return;
+		}
+	}
+}
+
+/*
+ * The sentinel itself: it reads what ecg-run tells it until ecg-run says
+ * goodbye (then it leaves things alone) or is gone (end of file).
+ */
+static _Noreturn void
+watch(int fd, const char *id)
+{
+	struct timespec pause = { 0, 10000000L };	/* 10 ms */
+	struct sigaction sa;
+	struct record r;
+	sigset_t none;
+	pid_t *groups = NULL, *more;
+	size_t n = 0, cap = 0, i;
+	char marker[256], *buf;
+	ssize_t got;
+	int sig, nul, round;
+
+	setsid();
+	prctl(PR_SET_NAME, "ecg-sentinel", 0, 0, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	for (sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP && sig != SIGCHLD)
+			sigaction(sig, &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* Nothing of ecg-run's is held open: not its caller's stdout, above all. */
+	nul = open("/dev/null", O_RDWR);
+	if (nul >= 0) {
+		dup2(nul, 0);
+		dup2(nul, 1);
+		dup2(nul, 2);
+	}
+	if (dup2(fd, 3) < 0)
+		_exit(1);
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, 4, ~0U, 0) < 0)
+#endif
+		for (i = 4; i < 4096; i++)
+			close((int)i);
+	fd = 3;
+	snprintf(marker, sizeof(marker), "ECG_RUN_ID=%s", id);
+	for (;;) {
+		got = read(fd, &r, sizeof(r));
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got != (ssize_t)sizeof(r))
+			break;
+		if (r.op == OP_BYE)
+			_exit(0);
+		if (r.op == OP_GONE) {
+			forget(groups, &n, r.pid);
+		} else if (r.op == OP_GROUP && r.pid > 0) {
+			if (n == cap) {
+				cap = cap ? cap * 2 : 64;
+				more = realloc(groups, cap * sizeof(*groups));
+				if (more == NULL)
+					continue;	/* the environment scan still finds them */
+				groups = more;
+			}
+			groups[n++] = r.pid;
+		}
+	}
+	/* ecg-run is gone without a word: nothing it started may stay. */
+	for (i = 0; i < n; i++)
+		kill(-groups[i], SIGKILL);
+	buf = malloc(ENVIRON_MAX);
+	for (round = 0; buf != NULL && round < SWEEPS && kill_marked(marker, buf) > 0; round++)
+		nanosleep(&pause, NULL);
+	_exit(0);
+}
+
+void
+ecg_sentinel_init(struct ecg_sentinel *s)
+{
+	s->pid = -1;
+	s->fd = -1;
+}
+
+int
+ecg_sentinel_start(struct ecg_sentinel *s, const char *id)
+{
+	sigset_t all, old;
+	int p[2], err;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	/* No handler of ecg-run's may run in the child before it has its own. */
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	pid = fork();
+	if (pid == 0) {
+		close(p[1]);
+		watch(p[0], id);
+	}
+	err = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(p[0]);
+	if (pid < 0) {
+		close(p[1]);
+		return -err;
+	}
+	/* Room for many records, never a wait (both best effort). */
+	fcntl(p[1], F_SETPIPE_SZ, 1 << 20);
+	if (fcntl(p[1], F_SETFL, O_NONBLOCK) < 0) {
+		err = errno;
+		close(p[1]);	/* the sentinel sees end of file with nothing to do */
+		return -err;
+	}
+	s->pid = pid;
+	s->fd = p[1];
+	return 0;
+}
+
+void
+ecg_sentinel_group(struct ecg_sentinel *s, pid_t pgid, int alive)
+{
+	set_pipe(s->fd, alive ? OP_GROUP : OP_GONE, pgid);
+}
+
+void
+ecg_sentinel_release(struct ecg_sentinel *s)
+{
+	if (s->fd < 0)
+		return;
+	set_pipe(s->fd, OP_BYE, 0);
+	close(s->fd);
+	s->fd = -1;
+}
