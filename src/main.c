@@ -42,8 +42,9 @@ static const char usage_text[] =
     "  TASK...             run only these tasks\n"
     "\n"
     "Exit status: the first failing task's status (128+S if killed by signal S),\n"
-    "0 if none failed, 127 if a task could not start, 125 for ecg-run's own\n"
-    "errors, 130/143/131 after SIGINT/SIGTERM/SIGQUIT, 141 if output was closed.\n"
+    "0 if none failed, 127 if a task could not start (126: its program cannot be\n"
+    "executed), 125 for ecg-run's own errors, 130/143/131 after SIGINT/SIGTERM/\n"
+    "SIGQUIT (even while stopping for another cause), 141 if output was closed.\n"
     "See ecg-run(1) and ecg-run.ini(5).\n";
 
 struct front {
