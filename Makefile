@@ -117,7 +117,7 @@ check: test-deps
 
 # The suite again, built with AddressSanitizer and UBSan in build/asan/.
 sanitize: test-deps
-	@$(MAKE) --no-print-directory VARIANT=asan all unit $(FAULT_BINS:build/%=build/asan/%)
+	@$(MAKE) --no-print-directory VARIANT=asan all unit $(patsubst build/%,build/asan/%,$(BENCH_BINS) $(FAULT_BINS))
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		ECG_BUILD=$(abspath build/asan) ECG_VARIANT=asan BATS_TEST_TIMEOUT=$${BATS_TEST_TIMEOUT:-120} \
 		bats tests
@@ -135,7 +135,7 @@ valgrind: unit
 
 valgrind-suite: test-deps
 	@sh tests/deps.sh valgrind
-	@$(MAKE) --no-print-directory VARIANT=dynamic all unit $(FAULT_BINS:build/%=build/dynamic/%)
+	@$(MAKE) --no-print-directory VARIANT=dynamic all unit $(patsubst build/%,build/dynamic/%,$(BENCH_BINS) $(FAULT_BINS))
 	ECG_BUILD=$(abspath build/dynamic) ECG_VARIANT=dynamic ECG_RUN_WRAP="$(VALGRIND)" \
 		BATS_TEST_TIMEOUT=300 bats tests
 

@@ -16,10 +16,11 @@ ECG_BIN="$ECG_BUILD/ecg-run"
 FIXTURES="$BATS_TEST_DIRNAME/fixtures"
 
 # make_in_build TARGET...: builds TARGET (a path under the build) quietly.
+# The Makefile's rules name paths relative to the top of the tree.
 make_in_build() {
-	local t targets=()
+	local t targets=() rel=${ECG_BUILD#"$ECG_TOP"/}
 	for t in "$@"; do
-		targets+=("$ECG_BUILD/$t")
+		targets+=("$rel/$t")
 	done
 	make -s -C "$ECG_TOP" VARIANT="$ECG_VARIANT" "${targets[@]}"
 }

@@ -10,7 +10,9 @@
 # SIGINT or SIGTERM to ecg-run, a closed stdout, or none) well apart from
 # everything else, adds SIGHUP storms and second signals, and sends the
 # output to a file, a slow reader, a crawling one (whose backlog outlasts
-# the tasks by seconds), a reader that stalls, or one that closes.  It then checks: the exit status is the first cause's; no process
+# the tasks by seconds), a reader that stalls, or one that closes.  It then
+# checks: the exit status is the first cause's (or, when ecg-run took a
+# second signal as an interrupt while stopping, 130); no process
 # of the run is left; every line of every task that ended on its own
 # arrived whole, in order, with its checksum; ecg-run ended within its
 # bound.  A run is reproducible from its seed and number.
@@ -45,7 +47,9 @@ marked() {	# processes carrying the run's marker
 wait_err() {	# wait_err PATTERN COUNT: until err.txt has COUNT lines with PATTERN
 	local k
 	for ((k = 0; k < 200; k++)); do
-		[ "$(grep -c -- "$1" "$dir/err.txt" 2>/dev/null || true)" -ge "$2" ] && return 0
+		local n
+		n=$(grep -c -- "$1" "$dir/err.txt" 2>/dev/null)
+		[ "${n:-0}" -ge "$2" ] && return 0
 		sleep 0.01
 	done
 	return 1
@@ -182,6 +186,11 @@ run_one() {
 	status=0
 	wait "$pid" || status=$?
 	[ -n "$rpid" ] && wait "$rpid" 2>/dev/null	# the reader has all there is
+	# an interrupt while stopping decides how ecg-run ends (the first one)
+	if [ "$cause" != int ] && [ "$cause" != term ] &&
+		grep -q "received SIGINT while stopping" "$err"; then
+		expect=130
+	fi
 
 	if [ "$status" -ne "$expect" ]; then
 		wrong=$((wrong + 1))
