@@ -313,7 +313,8 @@ write_tmo_ini() {
 	printf '[a]\ncommand = seq 1 15000\n' >g.ini
 	# the reader takes 50 bytes only once the task is over (ecg-run has said
 	# so): what is left in ecg-run then meets a closed pipe
-	run bash -c "'$ECG_BIN' -c g.ini 2>err.txt | { until grep -q 'a: exited' err.txt; do sleep 0.01; done; head -c 50 >/dev/null; }; echo \"status \${PIPESTATUS[0]}\""
+	# (grep -s: err.txt may not be there yet when the reader first looks)
+	run --separate-stderr bash -c "'$ECG_BIN' -c g.ini 2>err.txt | { until grep -qs 'a: exited' err.txt; do sleep 0.01; done; head -c 50 >/dev/null; }; echo \"status \${PIPESTATUS[0]}\""
 	cat err.txt
 	[ "$output" = "status 141" ]
 	grep -q "bytes of task output could not be written to stdout: Broken pipe" err.txt
