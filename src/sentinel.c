@@ -14,34 +14,55 @@
 #include <time.h>
 #include <unistd.h>
 
-/* One message on the pipe. */
-struct record {
-	int32_t op;		/* OP_GROUP, OP_GONE or OP_BYE */
-	int32_t pid;
-};
-
 enum { OP_GROUP = '+', OP_GONE = '-', OP_BYE = 'q' };
 
 /* How much of a process's environment is read, and how often we look again. */
 #define ENVIRON_MAX ((size_t)1 << 20)
 #define SWEEPS 20
 
+/*
+ * Never waits: a full pipe (a sentinel that cannot keep up) loses the
+ * records, and the sentinel then still finds the tasks' processes by
+ * their ECG_RUN_ID.
+ */
 static void
-set_pipe(int fd, int op, pid_t pid)
+flush_batch(struct ecg_sentinel *s)
 {
-	struct record r = { op, (int32_t)pid };
 	ssize_t n;
 
-	if (fd < 0)
+	if (s->fd >= 0 && s->nbatch > 0) {
+		do
+			n = write(s->fd, s->batch, s->nbatch * sizeof(s->batch[0]));
+		while (n < 0 && errno == EINTR);
+	}
+	s->nbatch = 0;
+}
+
+static void
+flush_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	struct ecg_sentinel *s = w->data;
+
+	(void)loop;
+	(void)revents;
+	s->flush_fed = 0;
+	flush_batch(s);
+}
+
+static void
+add_record(struct ecg_sentinel *s, int op, pid_t pid)
+{
+	if (s->fd < 0)
 		return;
-	/*
-	 * Never waits: a full pipe (a sentinel that cannot keep up) loses the
-	 * record, and the sentinel then still finds the task's processes by
-	 * their ECG_RUN_ID.
-	 */
-	do
-		n = write(fd, &r, sizeof(r));
-	while (n < 0 && errno == EINTR);
+	if (s->nbatch == ECG_SENTINEL_BATCH)
+		flush_batch(s);
+	s->batch[s->nbatch].op = op;
+	s->batch[s->nbatch].pid = (int32_t)pid;
+	s->nbatch++;
+	if (!s->flush_fed) {
+		s->flush_fed = 1;
+		ev_feed_event(s->loop, &s->flush, EV_CUSTOM);
+	}
 }
 
 /* Whether the environment of pid holds the line marker (NUL-terminated there). */
@@ -112,7 +133,7 @@ watch(int fd, const char *id)
 {
 	struct timespec pause = { 0, 10000000L };	/* 10 ms */
 	struct sigaction sa;
-	struct record r;
+	struct ecg_sentinel_record r;
 	sigset_t none;
 	pid_t *groups = NULL, *more;
 	size_t n = 0, cap = 0, i;
@@ -176,10 +197,23 @@ watch(int fd, const char *id)
 }
 
 void
-ecg_sentinel_init(struct ecg_sentinel *s)
+ecg_sentinel_init(struct ecg_sentinel *s, struct ev_loop *loop)
 {
+	s->loop = loop;
 	s->pid = -1;
 	s->fd = -1;
+	s->nbatch = 0;
+	s->flush_fed = 0;
+	ev_prepare_init(&s->flush, flush_cb);
+	ev_set_priority(&s->flush, EV_MINPRI);
+	s->flush.data = s;
+}
+
+void
+ecg_sentinel_destroy(struct ecg_sentinel *s)
+{
+	ev_clear_pending(s->loop, &s->flush);
+	s->flush_fed = 0;
 }
 
 int
@@ -221,7 +255,7 @@ ecg_sentinel_start(struct ecg_sentinel *s, const char *id)
 void
 ecg_sentinel_group(struct ecg_sentinel *s, pid_t pgid, int alive)
 {
-	set_pipe(s->fd, alive ? OP_GROUP : OP_GONE, pgid);
+	add_record(s, alive ? OP_GROUP : OP_GONE, pgid);
 }
 
 void
@@ -229,7 +263,8 @@ ecg_sentinel_release(struct ecg_sentinel *s)
 {
 	if (s->fd < 0)
 		return;
-	set_pipe(s->fd, OP_BYE, 0);
+	add_record(s, OP_BYE, 0);
+	flush_batch(s);
 	close(s->fd);
 	s->fd = -1;
 }

@@ -17,14 +17,35 @@
 #ifndef ECG_SENTINEL_H
 #define ECG_SENTINEL_H
 
+#include <ev.h>
+#include <stdint.h>
 #include <sys/types.h>
 
-struct ecg_sentinel {
-	pid_t pid;		/* the sentinel process, -1 if there is none */
-	int fd;			/* our end of its pipe, -1 once closed */
+#define ECG_SENTINEL_BATCH 256
+
+/* One message on the pipe. */
+struct ecg_sentinel_record {
+	int32_t op;
+	int32_t pid;
 };
 
-void ecg_sentinel_init(struct ecg_sentinel *s);
+struct ecg_sentinel {
+	struct ev_loop *loop;
+	pid_t pid;		/* the sentinel process, -1 if there is none */
+	int fd;			/* our end of its pipe, -1 once closed */
+	/*
+	 * Records wait here for the end of the loop round and go in one
+	 * write: each write wakes the sentinel, and a group of a thousand
+	 * tasks starting or stopping at once should not wake it a thousand
+	 * times.
+	 */
+	struct ecg_sentinel_record batch[ECG_SENTINEL_BATCH];
+	unsigned nbatch;
+	ev_prepare flush;	/* fed (never started) when the batch is not empty */
+	int flush_fed;
+};
+
+void ecg_sentinel_init(struct ecg_sentinel *s, struct ev_loop *loop);
 /*
  * Starts the sentinel for the run whose tasks carry ECG_RUN_ID=id.
  * 0, or -errno (there is then no sentinel: the run goes on without).
@@ -34,5 +55,7 @@ int ecg_sentinel_start(struct ecg_sentinel *s, const char *id);
 void ecg_sentinel_group(struct ecg_sentinel *s, pid_t pgid, int alive);
 /* The run is over: the sentinel exits without touching anything. */
 void ecg_sentinel_release(struct ecg_sentinel *s);
+/* Stops what ecg_sentinel_init set up (after release). */
+void ecg_sentinel_destroy(struct ecg_sentinel *s);
 
 #endif

@@ -390,7 +390,7 @@ ecg_supervisor_init(struct ecg_supervisor *sv, struct ev_loop *loop,
 	sv->spec = spec;
 	sv->host.devnull = -1;
 	ecg_escapees_init(&sv->escapees);
-	ecg_sentinel_init(&sv->sentinel);
+	ecg_sentinel_init(&sv->sentinel, loop);
 	ecg_context_init(&sv->root, loop, NULL);
 	ecg_context_init(&sv->group, loop, &sv->root);
 	ecg_context_init(&sv->outroot, loop, NULL);
@@ -542,6 +542,7 @@ ecg_supervisor_destroy(struct ecg_supervisor *sv)
 		ev_signal_stop(sv->loop, &sv->sigs[i]);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	ecg_sentinel_release(&sv->sentinel);
+	ecg_sentinel_destroy(&sv->sentinel);
 	ev_timer_stop(sv->loop, &sv->deadline);
 	ev_timer_stop(sv->loop, &sv->sweep_poll);
 	ev_timer_stop(sv->loop, &sv->sweep_kill);
