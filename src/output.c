@@ -560,8 +560,10 @@ build(struct ecg_stream *s, struct batch *b)
 		 * ours; if the task's own newline comes next, it is that one.
 		 */
 		if (pos == 0 && src->line_cut && ecg_channel_len(&src->ch) > 0) {
+			struct iovec first[2];
 			src->line_cut = 0;
-			if (ecg_channel_find(&src->ch, 0, '\n') == 0)
+			if (ecg_channel_slice(&src->ch, 0, 1, first) > 0 &&
+			    *(const char *)first[0].iov_base == '\n')
 				consume(src, 1);
 		}
 		build_header(s, src);

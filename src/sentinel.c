@@ -172,8 +172,10 @@ watch(int fd, const char *id)
 			continue;
 		if (got != (ssize_t)sizeof(r))
 			break;
-		if (r.op == OP_BYE)
+		if (r.op == OP_BYE) {
+			free(groups);	/* not needed, but memory checkers look */
 			_exit(0);
+		}
 		if (r.op == OP_GONE) {
 			forget(groups, &n, r.pid);
 		} else if (r.op == OP_GROUP && r.pid > 0) {
@@ -193,6 +195,8 @@ watch(int fd, const char *id)
 	buf = malloc(ENVIRON_MAX);
 	for (round = 0; buf != NULL && round < SWEEPS && kill_marked(marker, buf) > 0; round++)
 		nanosleep(&pause, NULL);
+	free(buf);
+	free(groups);
 	_exit(0);
 }
 

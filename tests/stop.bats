@@ -28,6 +28,18 @@ started() {
 	[ "$(grep -c ': started' err.txt)" -ge "$1" ]
 }
 
+# stubborn_ini FILE STOP_TIMEOUT STATUS: a task that ignores SIGTERM, and one
+# that exits with STATUS once the first has set its trap.
+stubborn_ini() {
+	cat >"$1" <<-INI
+	[stubborn]
+	command = trap '' TERM; touch ready; sleep 300
+	stop_timeout = $2
+	[bad]
+	command = until [ -e ready ]; do sleep 0.01; done; exit $3
+	INI
+}
+
 @test "100 tasks, one fails: status is its status and all the others are gone" {
 	{
 		for i in $(seq 1 99); do
@@ -42,13 +54,7 @@ started() {
 }
 
 @test "a task that ignores the stop signal is SIGKILLed after stop_timeout" {
-	cat >g.ini <<-'INI'
-	[stubborn]
-	command = trap '' TERM; touch ready; sleep 300
-	stop_timeout = 1s
-	[bad]
-	command = until [ -e ready ]; do sleep 0.01; done; exit 2
-	INI
+	stubborn_ini g.ini 1s 2
 	run_timed --separate-stderr ecg -c g.ini
 	[ "$status" -eq 2 ]
 	[[ "$stderr" == *"stubborn: still running 1s after the stop signal, sending SIGKILL"* ]]
@@ -149,13 +155,7 @@ started() {
 }
 
 @test "a signal while stopping for a failure kills at once; ecg-run dies of it, the failure stays the cause" {
-	cat >g.ini <<-'INI'
-	[stubborn]
-	command = trap '' TERM; touch ready; sleep 300
-	stop_timeout = 60s
-	[bad]
-	command = until [ -e ready ]; do sleep 0.01; done; exit 4
-	INI
+	stubborn_ini g.ini 60s 4
 	start_bg -c g.ini
 	wait_for 20 grep -q "stopping the group" err.txt
 	kill -TERM "$ECG_PID"
@@ -169,13 +169,7 @@ started() {
 }
 
 @test "Ctrl-C while the group stops for a failure stops the calling script too" {
-	cat >f.ini <<-'INI'
-	[stubborn]
-	command = trap '' TERM; touch ready; sleep 300
-	stop_timeout = 60s
-	[bad]
-	command = until [ -e ready ]; do sleep 0.01; done; exit 3
-	INI
+	stubborn_ini f.ini 60s 3
 	cat >script.sh <<-EOF
 	'$ECG_BIN' -q -c f.ini 2>err.txt
 	echo "continued rc=\$?"
