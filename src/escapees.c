@@ -291,13 +291,16 @@ ecg_escapees_rescan(struct ecg_escapees *set, pid_t self, const pid_t *mains,
 			/* known: it keeps its pidfd and its task */
 			*e = set->list[j];
 			set->list[j].fd = -1;
-		} else if (ecg_escapee_open(e, pids[i], self) == 0) {
-			e->task = task_of != NULL &&
-			    ecg_escapees_task_of(pids[i], name, sizeof(name)) == 0 ?
-			    task_of(name, arg) : -1;
-		} else {
+		} else if (ecg_escapee_open(e, pids[i], self) != 0) {
 			continue;
 		}
+		/*
+		 * Looked up until found: in the middle of an execve a process's
+		 * environment reads as empty.
+		 */
+		if (e->task < 0 && task_of != NULL &&
+		    ecg_escapees_task_of(pids[i], name, sizeof(name)) == 0)
+			e->task = task_of(name, arg);
 		n++;
 	}
 	free(pids);

@@ -139,7 +139,7 @@ watch(int fd, const char *id)
 	size_t n = 0, cap = 0, i;
 	char marker[256], *buf;
 	ssize_t got;
-	int sig, nul, round;
+	int sig, nul, round, empty;
 
 	setsid();
 	prctl(PR_SET_NAME, "ecg-sentinel", 0, 0, 0);
@@ -192,9 +192,16 @@ watch(int fd, const char *id)
 	/* ecg-run is gone without a word: nothing it started may stay. */
 	for (i = 0; i < n; i++)
 		kill(-groups[i], SIGKILL);
+	/*
+	 * Until two sweeps in a row find nothing: a process in the middle of
+	 * an execve shows an empty environment for a moment, and a forking
+	 * one may have made a child since the last sweep.
+	 */
 	buf = malloc(ENVIRON_MAX);
-	for (round = 0; buf != NULL && round < SWEEPS && kill_marked(marker, buf) > 0; round++)
+	for (round = 0, empty = 0; buf != NULL && round < SWEEPS && empty < 2; round++) {
+		empty = kill_marked(marker, buf) > 0 ? 0 : empty + 1;
 		nanosleep(&pause, NULL);
+	}
 	free(buf);
 	free(groups);
 	_exit(0);

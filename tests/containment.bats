@@ -205,7 +205,7 @@ sentinel_of() {
 @test "a setsid escapee is stopped with its task when the task's main process ends" {
 	cat >g.ini <<-'INI'
 	[daemon]
-	command = setsid sh -c 'touch daemon-up; exec sleep 300' & until [ -e daemon-up ]; do sleep 0.01; done; echo main done
+	command = setsid sh -c 'touch daemon-up; sleep 300' & until [ -e daemon-up ]; do sleep 0.01; done; echo main done
 	[other]
 	command = sleep 1; echo other done
 	INI

@@ -71,6 +71,36 @@ witness(int *rd)
 	return pid;
 }
 
+static long
+no_task(const char *name, void *arg)
+{
+	(void)name;
+	(void)arg;
+	return -1;
+}
+
+static long
+task_seven(const char *name, void *arg)
+{
+	(void)arg;
+	return strcmp(name, "web") == 0 ? 7 : -1;
+}
+
+/* A child that is a program with ECG_RUN_TASK=web in its environment. */
+static pid_t
+task_child(void)
+{
+	static char *const argv[] = { "sleep", "300", NULL };
+	static char *const envp[] = { "ECG_RUN_TASK=web", NULL };
+	pid_t p = fork();
+
+	if (p == 0) {
+		execve("/bin/sleep", argv, envp);
+		_exit(127);
+	}
+	return p;
+}
+
 /* The pid reuse test: in a fresh PID namespace, pids can be chosen. */
 static int
 reuse(void)
@@ -162,6 +192,23 @@ main(int argc, char **argv)
 	    set.list[0].fd == fd, "and keeps its hold on it the next time");
 	ok(ecg_escapees_rescan(&set, self, &child, 1, NULL, NULL) == 0 && set.n == 0,
 	    "a main process is not an escapee");
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	ecg_escapees_destroy(&set);
+
+	/* which task: looked up again until it is known */
+	ecg_escapees_init(&set);
+	child = task_child();
+	for (i = 0; i < 1000; i++) {	/* until the exec is done: the environment is there */
+		char name[16];
+		if (ecg_escapees_task_of(child, name, sizeof(name)) == 0)
+			break;
+		usleep(1000);
+	}
+	ok(ecg_escapees_rescan(&set, self, NULL, 0, no_task, NULL) == 0 && set.n == 1 &&
+	    set.list[0].task == -1, "an escapee of no known task");
+	ok(ecg_escapees_rescan(&set, self, NULL, 0, task_seven, NULL) == 0 && set.n == 1 &&
+	    set.list[0].task == 7, "is looked up again on the next scan, by its ECG_RUN_TASK");
 	kill(child, SIGKILL);
 	waitpid(child, NULL, 0);
 	ecg_escapees_destroy(&set);
