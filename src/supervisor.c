@@ -125,16 +125,15 @@ signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	char buf[16];
 	const char *name = ecg_value_signame(sig, buf, sizeof(buf));
 	double now = monotonic();
-	size_t i;
+	size_t i, k = (size_t)(w - sv->sigs);
 
 	(void)loop;
 	(void)revents;
-	if (sig == sv->request_sig && now - sv->request_at < SAME_REQUEST) {
+	if (sv->request_at[k] > 0 && now - sv->request_at[k] < SAME_REQUEST) {
 		note(sv, ECG_NOTE_VERBOSE, "received SIG%s again at once: the same request", name);
 		return;
 	}
-	sv->request_sig = sig;
-	sv->request_at = now;
+	sv->request_at[k] = now;
 	/* The first interrupt decides how ecg-run ends, whatever the cause was. */
 	if (interrupt(sig) && sv->interrupt == 0)
 		sv->interrupt = sig;

@@ -63,8 +63,7 @@ struct ecg_supervisor {
 	int sweep_killed;
 	int signal;			/* the signal that was the cause, or 0 */
 	int interrupt;			/* the first SIGINT, SIGTERM or SIGQUIT, or 0 */
-	int request_sig;		/* the last signal taken as a request */
-	double request_at;		/* and when (monotonic seconds) */
+	double request_at[ECG_SUPERVISOR_SIGNALS];	/* when each was last a request */
 	int abandoned;			/* the deadline passed */
 };
 
