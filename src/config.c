@@ -102,13 +102,20 @@ current(struct loader *L)
 	return L->section == -1 ? &L->g->defaults : &L->g->tasks[L->section];
 }
 
+/* A byte a task or group name may hold. */
+static int
+name_byte(unsigned char c)
+{
+	return isalnum(c) || c == '_' || c == '.' || c == '-';
+}
+
 static int
 valid_name(const char *s)
 {
 	size_t n = 0;
 
 	for (; *s != '\0'; s++, n++)
-		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '.' && *s != '-')
+		if (!name_byte((unsigned char)*s))
 			return 0;
 	return n >= 1 && n <= ECG_CONFIG_NAME_MAX;
 }
@@ -622,12 +629,6 @@ apply_defaults(struct loader *L, struct ecg_task_spec *t)
 		free(own[i]);
 	}
 	free(own);
-}
-
-static int
-name_byte(unsigned char c)
-{
-	return isalnum(c) || c == '_' || c == '.' || c == '-';
 }
 
 /*
