@@ -1,0 +1,226 @@
+#include "deps.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum { WHITE, GREY, BLACK };
+
+/*
+ * Depth first, without recursion (a group may have thousands of tasks in
+ * one chain): stack holds the path from the root, pos how far each node
+ * on it has looked through its after list.  A grey node met again closes
+ * a cycle: the path from it to the top of the stack.
+ */
+long
+ecg_deps_cycle(size_t n, size_t *const *after, const size_t *nafter, size_t *cycle)
+{
+	unsigned char *colour = calloc(n ? n : 1, 1);
+	size_t *stack = malloc((n ? n : 1) * sizeof(*stack));
+	size_t *pos = malloc((n ? n : 1) * sizeof(*pos));
+	size_t root, top, i, k;
+	long found = 0;
+
+	if (colour == NULL || stack == NULL || pos == NULL) {
+		found = -1;
+		goto out;
+	}
+	for (root = 0; root < n && found == 0; root++) {
+		if (colour[root] != WHITE)
+			continue;
+		top = 0;
+		stack[top] = root;
+		pos[top] = 0;
+		colour[root] = GREY;
+		while (found == 0) {
+			size_t v = stack[top], w;
+			if (pos[top] == nafter[v]) {
+				colour[v] = BLACK;
+				if (top == 0)
+					break;
+				top--;
+				continue;
+			}
+			w = after[v][pos[top]++];
+			if (colour[w] == GREY) {
+				for (i = 0; stack[i] != w; i++)
+					;
+				for (k = 0; i + k <= top; k++)
+					cycle[k] = stack[i + k];
+				found = (long)k;
+			} else if (colour[w] == WHITE) {
+				colour[w] = GREY;
+				stack[++top] = w;
+				pos[top] = 0;
+			}
+		}
+	}
+out:
+	free(colour);
+	free(stack);
+	free(pos);
+	return found;
+}
+
+/* A binary min-heap of node indices. */
+static void
+heap_push(size_t *h, size_t *len, size_t v)
+{
+	size_t i = (*len)++;
+
+	while (i > 0 && h[(i - 1) / 2] > v) {
+		h[i] = h[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	h[i] = v;
+}
+
+static size_t
+heap_pop(size_t *h, size_t *len)
+{
+	size_t top = h[0], v = h[--*len], i = 0, c;
+
+	for (;;) {
+		c = 2 * i + 1;
+		if (c >= *len)
+			break;
+		if (c + 1 < *len && h[c + 1] < h[c])
+			c++;
+		if (h[c] >= v)
+			break;
+		h[i] = h[c];
+		i = c;
+	}
+	h[i] = v;
+	return top;
+}
+
+/*
+ * Kahn's algorithm, always taking the smallest index whose dependencies
+ * are placed: the file's order wherever the graph allows it.
+ */
+int
+ecg_deps_order(size_t n, size_t *const *after, const size_t *nafter, size_t *order)
+{
+	size_t **dependents, *ndependents, *missing, *heap, len = 0, done = 0, i, j;
+
+	if (ecg_deps_reverse(n, after, nafter, &dependents, &ndependents) < 0)
+		return -1;
+	missing = malloc((n ? n : 1) * sizeof(*missing));
+	heap = malloc((n ? n : 1) * sizeof(*heap));
+	if (missing == NULL || heap == NULL)
+		goto out;
+	for (i = 0; i < n; i++) {
+		missing[i] = nafter[i];
+		if (missing[i] == 0)
+			heap_push(heap, &len, i);
+	}
+	while (len > 0) {
+		size_t v = heap_pop(heap, &len);
+		order[done++] = v;
+		for (j = 0; j < ndependents[v]; j++)
+			if (--missing[dependents[v][j]] == 0)
+				heap_push(heap, &len, dependents[v][j]);
+	}
+out:
+	free(missing);
+	free(heap);
+	free(dependents);
+	free(ndependents);
+	return n > 0 && done < n ? -1 : 0;
+}
+
+int
+ecg_deps_closure(size_t n, size_t *const *after, const size_t *nafter, char *keep)
+{
+	size_t *stack = malloc((n ? n : 1) * sizeof(*stack)), top = 0, i, j;
+
+	if (stack == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (keep[i])
+			stack[top++] = i;
+	while (top > 0) {
+		size_t v = stack[--top];
+		for (j = 0; j < nafter[v]; j++) {
+			if (!keep[after[v][j]]) {
+				keep[after[v][j]] = 1;
+				stack[top++] = after[v][j];
+			}
+		}
+	}
+	free(stack);
+	return 0;
+}
+
+int
+ecg_deps_reverse(size_t n, size_t *const *after, const size_t *nafter, size_t ***dependents,
+    size_t **ndependents)
+{
+	size_t edges = 0, i, j, *cell, **lists, *counts;
+
+	for (i = 0; i < n; i++)
+		edges += nafter[i];
+	counts = calloc(n ? n : 1, sizeof(*counts));
+	lists = malloc((n ? n : 1) * sizeof(*lists) + (edges ? edges : 1) * sizeof(**lists));
+	if (counts == NULL || lists == NULL) {
+		free(counts);
+		free(lists);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		for (j = 0; j < nafter[i]; j++)
+			counts[after[i][j]]++;
+	cell = (size_t *)(lists + (n ? n : 1));
+	for (i = 0; i < n; i++) {
+		lists[i] = cell;
+		cell += counts[i];
+		counts[i] = 0;
+	}
+	/* Walking the nodes in order fills each list in index order. */
+	for (i = 0; i < n; i++)
+		for (j = 0; j < nafter[i]; j++) {
+			size_t p = after[i][j];
+			lists[p][counts[p]++] = i;
+		}
+	*dependents = lists;
+	*ndependents = counts;
+	return 0;
+}
+
+long
+ecg_deps_chain(size_t n, size_t *const *dependents, const size_t *ndependents,
+    const long *weight)
+{
+	long *chain = malloc((n ? n : 1) * sizeof(*chain)), best = 0;
+	size_t *order = malloc((n ? n : 1) * sizeof(*order));
+	size_t i, j;
+
+	if (chain == NULL || order == NULL) {
+		free(chain);
+		free(order);
+		return -1;
+	}
+	/*
+	 * In the reverse graph a node's dependents are its "after" list: an
+	 * order of it puts every node after its dependents, so their chains
+	 * are known when it is reached.
+	 */
+	if (ecg_deps_order(n, dependents, ndependents, order) < 0) {
+		free(chain);
+		free(order);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		size_t v = order[i];
+		long most = 0;
+		for (j = 0; j < ndependents[v]; j++)
+			if (chain[dependents[v][j]] > most)
+				most = chain[dependents[v][j]];
+		chain[v] = weight[v] + most;
+		if (chain[v] > best)
+			best = chain[v];
+	}
+	free(chain);
+	free(order);
+	return best;
+}

@@ -1,0 +1,98 @@
+/*
+ * event: what happens during a run, as data.
+ *
+ * Every lifecycle message (a task started, exited, is ready, a signal was
+ * sent, why the group is stopping) is an event: a type, the task it is
+ * about (or none: the group), and the fields that type uses.  Modules
+ * emit events; the front end decides what to do with them.  The text that
+ * ecg-run prints on stderr is one rendering (ecg_event_format); others
+ * can be made from the same events.
+ */
+#ifndef ECG_EVENT_H
+#define ECG_EVENT_H
+
+#include <stddef.h>
+
+enum ecg_event_type {
+	/* about one task */
+	ECG_EV_WAITING,		/* text: the tasks it waits for */
+	ECG_EV_STARTED,		/* pid */
+	ECG_EV_START_FAILED,	/* step, what (or NULL), err */
+	ECG_EV_READY,		/* check, ms: since it started */
+	ECG_EV_STATUS,		/* text: a STATUS= of its notify socket */
+	ECG_EV_NOT_READY,	/* check, ms: its ready_timeout, text: last probe error */
+	ECG_EV_EXITED,		/* code */
+	ECG_EV_KILLED,		/* sig, core */
+	ECG_EV_NOT_STARTED,	/* the group was cancelled before it could start */
+	ECG_EV_SENT,		/* sig, pid: to its process group */
+	ECG_EV_SENT_ESCAPEES,	/* sig, n */
+	ECG_EV_ESCALATING,	/* ms: its stop_timeout */
+	ECG_EV_OUTPUT_HELD,	/* its output is held open by a stranger */
+	ECG_EV_READ_ERROR,	/* stream, err */
+	ECG_EV_GIVEN_UP,	/* still there at the deadline */
+	/* why the group is stopping: the cause */
+	ECG_EV_CAUSE_EXIT,	/* task: ended with cancel_on = exit */
+	ECG_EV_CAUSE_FAILED,	/* task: code */
+	ECG_EV_CAUSE_NOT_READY,	/* task: see ECG_EV_NOT_READY; code 124 */
+	ECG_EV_CAUSE_DEPENDENCY,	/* task waits for other, which ended before it was ready */
+	ECG_EV_CAUSE_SIGNAL,	/* sig */
+	ECG_EV_CAUSE_OUTPUT,	/* stream, err, n: tasks still running */
+	/* about the group */
+	ECG_EV_GROUP_READY,	/* ms: since the run started; n: tasks with a check of their own */
+	ECG_EV_STOPPING,	/* the group was cancelled: it is stopping */
+	ECG_EV_SIGNAL_AGAIN,	/* sig: a copy within the same-request window */
+	ECG_EV_SIGNAL_FORWARD,	/* sig */
+	ECG_EV_SIGNAL_KILL_ALL,	/* sig: asked again while stopping */
+	ECG_EV_ESCAPEES_STOP,	/* n */
+	ECG_EV_ESCAPEES_KILL,	/* n */
+	ECG_EV_ESCAPEES_GIVEN_UP,	/* n */
+	ECG_EV_NO_SUBREAPER,	/* err */
+	ECG_EV_NO_SENTINEL,	/* err */
+	ECG_EV_COUNT
+};
+
+/* How loud an event is; the front end decides what to show. */
+enum ecg_event_level {
+	ECG_LEVEL_INFO,		/* lifecycle: started, exited, ready */
+	ECG_LEVEL_VERBOSE,	/* pids, every signal sent */
+	ECG_LEVEL_CAUSE,	/* why the group is being cancelled */
+	ECG_LEVEL_ERROR,	/* something went wrong */
+};
+
+struct ecg_task;
+
+struct ecg_event {
+	enum ecg_event_type type;
+	const struct ecg_task *task;	/* NULL: about the group */
+	const char *name;		/* the task's name, or NULL */
+	const char *other;		/* a second task's name */
+	const char *step;		/* what failed */
+	const char *what;		/* on what */
+	const char *check;		/* a readiness check, as written */
+	const char *text;
+	long pid;
+	int code;			/* an exit status */
+	int sig;
+	int core;
+	int err;			/* an errno */
+	int stream;			/* 1 stdout, 2 stderr */
+	long ms;
+	size_t n;
+};
+
+/* Receives every event of a run. */
+typedef void (*ecg_event_fn)(void *arg, const struct ecg_event *ev);
+
+/*
+ * How loud ev is.  Readiness at exec (the default check) is said only with
+ * -v: every task has it; so is the readiness of a group that waits for
+ * nothing else.
+ */
+enum ecg_event_level ecg_event_level(const struct ecg_event *ev);
+/*
+ * The event as ecg-run prints it, "ecg-run: NAME: ..." without a newline,
+ * into buf (cut to fit).  verbose adds details such as pids.
+ */
+void ecg_event_format(const struct ecg_event *ev, int verbose, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,353 @@
+#define _GNU_SOURCE
+#include "taskio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+/* Longest wait for pipes still held open by processes outside the group. */
+#define PIPE_GRACE 2.0
+
+static void on_space(struct ecg_channel *ch, void *arg);
+static void readable_cb(struct ev_loop *loop, ev_io *w, int revents);
+static void grace_cb(struct ev_loop *loop, ev_timer *w, int revents);
+
+void
+ecg_taskio_init(struct ecg_taskio *io, struct ev_loop *loop, struct ecg_output *out,
+    const char *name, int color, size_t buffer, const struct ecg_taskio_hooks *hooks, void *arg)
+{
+	int i;
+
+	memset(io, 0, sizeof(*io));
+	io->loop = loop;
+	io->hooks = hooks;
+	io->arg = arg;
+	for (i = 0; i < 2; i++) {
+		struct ecg_taskio_pipe *p = &io->pipes[i];
+		p->io = io;
+		p->fd = -1;
+		ev_io_init(&p->readable, readable_cb, -1, EV_READ);
+		p->readable.data = p;
+		ecg_output_source_init(out, &p->src, i + 1, name, color, buffer, on_space, p);
+	}
+	ev_timer_init(&io->grace, grace_cb, PIPE_GRACE, 0);
+	io->grace.data = io;
+}
+
+static void
+close_fd(struct ecg_taskio_pipe *p)
+{
+	if (p->fd < 0)
+		return;
+	ev_io_stop(p->io->loop, &p->readable);
+	close(p->fd);
+	p->fd = -1;
+}
+
+void
+ecg_taskio_destroy(struct ecg_taskio *io)
+{
+	int i;
+
+	ev_timer_stop(io->loop, &io->grace);
+	for (i = 0; i < 2; i++) {
+		close_fd(&io->pipes[i]);
+		free(io->pipes[i].tap_line);
+		io->pipes[i].tap_line = NULL;
+		ecg_output_source_destroy(&io->pipes[i].src);
+	}
+}
+
+int
+ecg_taskio_open(struct ecg_taskio *io, int wr[2])
+{
+	int fds[2], i, rc;
+
+	wr[0] = wr[1] = -1;
+	for (i = 0; i < 2; i++) {
+		if (pipe2(fds, O_CLOEXEC) < 0)
+			goto fail;
+		io->pipes[i].fd = fds[0];
+		wr[i] = fds[1];
+		if (fcntl(fds[0], F_SETFL, O_NONBLOCK) < 0)
+			goto fail;
+	}
+	return 0;
+fail:
+	rc = -errno;
+	for (i = 0; i < 2; i++) {
+		close_fd(&io->pipes[i]);
+		if (wr[i] >= 0)
+			close(wr[i]);
+		wr[i] = -1;
+	}
+	return rc;
+}
+
+void
+ecg_taskio_start(struct ecg_taskio *io)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		struct ecg_taskio_pipe *p = &io->pipes[i];
+		ev_io_set(&p->readable, p->fd, EV_READ);
+		ev_io_start(io->loop, &p->readable);
+	}
+}
+
+int
+ecg_taskio_closed(const struct ecg_taskio *io)
+{
+	return io->pipes[0].fd < 0 && io->pipes[1].fd < 0;
+}
+
+/* A pipe reached its end (or failed): its channel ends too. */
+static void
+end_pipe(struct ecg_taskio_pipe *p)
+{
+	struct ecg_taskio *io = p->io;
+
+	if (p->fd < 0)
+		return;
+	close_fd(p);
+	ecg_channel_close(&p->src.ch);
+	if (ecg_taskio_closed(io)) {
+		ev_timer_stop(io->loop, &io->grace);
+		if (io->hooks->closed != NULL)
+			io->hooks->closed(io, io->arg);
+	}
+}
+
+void
+ecg_taskio_close(struct ecg_taskio *io)
+{
+	int i;
+
+	if (ecg_taskio_closed(io)) {
+		/* Never opened, or already over: the channels end all the same. */
+		ecg_channel_close(&io->pipes[0].src.ch);
+		ecg_channel_close(&io->pipes[1].src.ch);
+		return;
+	}
+	for (i = 0; i < 2; i++)
+		end_pipe(&io->pipes[i]);
+}
+
+static void
+on_space(struct ecg_channel *ch, void *arg)
+{
+	struct ecg_taskio_pipe *p = arg;
+
+	(void)ch;
+	if (p->fd >= 0)
+		ev_io_start(p->io->loop, &p->readable);
+}
+
+/* The tap's view of bytes just read: whole lines, without their newline. */
+static void
+tap_bytes(struct ecg_taskio_pipe *p, const char *b, size_t n)
+{
+	struct ecg_taskio *io = p->io;
+	const char *nl;
+	size_t take;
+
+	while (n > 0 && io->tap != NULL) {
+		if (p->tap_line == NULL && (p->tap_line = malloc(ECG_TASKIO_TAP_MAX)) == NULL)
+			return;
+		nl = memchr(b, '\n', n);
+		take = nl != NULL ? (size_t)(nl - b) : n;
+		if (take > ECG_TASKIO_TAP_MAX - p->tap_len)
+			take = ECG_TASKIO_TAP_MAX - p->tap_len;
+		memcpy(p->tap_line + p->tap_len, b, take);
+		p->tap_len += take;
+		if (nl == NULL) {
+			/* Beyond the tap's length, the rest of a line is skipped. */
+			return;
+		}
+		n -= (size_t)(nl - b) + 1;
+		b = nl + 1;
+		take = p->tap_len;
+		p->tap_len = 0;
+		io->tap(io, p->tap_line, take, io->tap_arg);
+	}
+}
+
+static void
+tap_iov(struct ecg_taskio_pipe *p, const struct iovec *iov, int n, size_t len)
+{
+	int i;
+
+	for (i = 0; i < n && len > 0 && p->io->tap != NULL; i++) {
+		size_t k = iov[i].iov_len < len ? iov[i].iov_len : len;
+		tap_bytes(p, iov[i].iov_base, k);
+		len -= k;
+	}
+}
+
+/*
+ * Reads once; returns 1 while the pipe may hold more.  A full channel
+ * parks us: the watcher stops until the channel has room.  A cancelled
+ * channel (its output is gone) no longer takes bytes; we keep reading so
+ * that the task is never stuck, and count what is thrown away.
+ */
+static int
+read_once(struct ecg_taskio_pipe *p)
+{
+	static char sink[65536];
+	struct ecg_channel *ch = &p->src.ch;
+	struct ecg_taskio *io = p->io;
+	struct iovec iov[2];
+	ssize_t r;
+	long w;
+	int n;
+
+	if (!ecg_channel_has_storage(ch)) {
+		/*
+		 * Often all there is to read is the end of the pipe: find out
+		 * before the channel allocates.  Bytes go into it with one
+		 * copy; an empty channel takes all it can hold.
+		 */
+		size_t cap = ecg_channel_capacity(ch);
+		r = read(p->fd, sink, cap < sizeof(sink) ? cap : sizeof(sink));
+		if (r > 0) {
+			tap_bytes(p, sink, (size_t)r);
+			if ((w = ecg_channel_write(ch, sink, (size_t)r)) < r)
+				p->src.dropped += (uint64_t)(r - (w > 0 ? w : 0));
+		}
+		goto done;
+	}
+	n = ecg_channel_reserve(ch, iov);
+	if (n == 0) {
+		ev_io_stop(io->loop, &p->readable);
+		return 0;
+	}
+	if (n < 0) {
+		r = read(p->fd, sink, sizeof(sink));
+		if (r > 0) {
+			tap_bytes(p, sink, (size_t)r);
+			p->src.dropped += (uint64_t)r;
+		}
+	} else {
+		r = readv(p->fd, iov, n);
+		if (r > 0) {
+			tap_iov(p, iov, n, (size_t)r);
+			ecg_channel_commit(ch, (size_t)r);
+		}
+	}
+done:
+	if (r > 0)
+		return 1;
+	if (r < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (r < 0 && io->hooks->read_error != NULL)
+		io->hooks->read_error(io, p == &io->pipes[0] ? 1 : 2, errno, io->arg);
+	end_pipe(p);
+	return 0;
+}
+
+static void
+read_pipe(struct ecg_taskio_pipe *p)
+{
+	int i;
+
+	for (i = 0; i < 64 && p->fd >= 0 && read_once(p); i++)
+		;
+}
+
+void
+ecg_taskio_drain(struct ecg_taskio *io)
+{
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (io->pipes[i].fd >= 0 && ev_is_active(&io->pipes[i].readable))
+			read_pipe(&io->pipes[i]);
+}
+
+static void
+readable_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	read_once(w->data);
+}
+
+void
+ecg_taskio_linger(struct ecg_taskio *io)
+{
+	if (!ecg_taskio_closed(io) && !ev_is_active(&io->grace))
+		ev_timer_start(io->loop, &io->grace);
+}
+
+static void
+grace_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct ecg_taskio *io = w->data;
+	int i;
+
+	(void)loop;
+	(void)revents;
+	for (i = 0; i < 2; i++) {
+		struct ecg_taskio_pipe *p = &io->pipes[i];
+		int unread = 0;
+		/*
+		 * Bytes still in the pipe, or a parked producer, mean that the
+		 * output is only slow, not held open by a stranger: the pipe will
+		 * reach end of file once they are taken.  Keep waiting.
+		 */
+		if (p->fd >= 0 && (p->src.ch.writer_parked ||
+		    (ioctl(p->fd, FIONREAD, &unread) == 0 && unread > 0))) {
+			/*
+			 * A timer that has fired must be set again: started
+			 * as it is, it would be due at once, every round.
+			 */
+			ev_timer_set(w, PIPE_GRACE, 0);
+			ev_timer_start(io->loop, w);
+			return;
+		}
+	}
+	if (io->hooks->held != NULL)
+		io->hooks->held(io, io->arg);
+	for (i = 0; i < 2; i++) {
+		read_pipe(&io->pipes[i]);
+		end_pipe(&io->pipes[i]);
+	}
+}
+
+void
+ecg_taskio_tap(struct ecg_taskio *io, ecg_taskio_tap_fn fn, void *arg)
+{
+	int i;
+
+	/* The line buffers stay until destroy: the tap may be removed from inside the tap. */
+	io->tap = fn;
+	io->tap_arg = arg;
+	for (i = 0; i < 2; i++)
+		io->pipes[i].tap_len = 0;
+}
+
+void
+ecg_taskio_mark(const struct ecg_taskio *io, struct ecg_output_mark *m)
+{
+	int i, unread;
+
+	for (i = 0; i < 2; i++) {
+		const struct ecg_taskio_pipe *p = &io->pipes[i];
+		unread = 0;
+		if (p->fd >= 0 && ioctl(p->fd, FIONREAD, &unread) < 0)
+			unread = 0;
+		m->src[i] = &p->src;
+		m->upto[i] = ecg_output_source_end(&p->src, unread > 0 ? (size_t)unread : 0);
+	}
+}
+
+uint64_t
+ecg_taskio_dropped(const struct ecg_taskio *io, int stream)
+{
+	return io->pipes[stream - 1].src.dropped;
+}

@@ -1,0 +1,86 @@
+/*
+ * taskio: a task's stdout and stderr pipes as the producers of its two
+ * output channels.
+ *
+ * Each pipe is read into its channel while the channel has room; a full
+ * channel stops the watcher (the task then blocks in write(2): that is the
+ * backpressure), and the channel's space callback starts it again.  A
+ * line tap, when set, sees every line of either stream as the task wrote
+ * it (without prefix or newline), for readiness checks that wait for a
+ * line; it never changes what is printed.
+ */
+#ifndef ECG_TASKIO_H
+#define ECG_TASKIO_H
+
+#include <ev.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "output.h"
+
+/* Lines longer than this are given to the tap cut at this length. */
+#define ECG_TASKIO_TAP_MAX 4096
+
+struct ecg_taskio;
+
+struct ecg_taskio_hooks {
+	/* Both pipes are closed now. */
+	void (*closed)(struct ecg_taskio *io, void *arg);
+	/* Reading stream (1 stdout, 2 stderr) failed with err. */
+	void (*read_error)(struct ecg_taskio *io, int stream, int err, void *arg);
+	/* The grace for pipes held open outside the task ran out: closing them. */
+	void (*held)(struct ecg_taskio *io, void *arg);
+};
+
+typedef void (*ecg_taskio_tap_fn)(struct ecg_taskio *io, const char *line, size_t len,
+    void *arg);
+
+struct ecg_taskio_pipe {
+	struct ecg_taskio *io;
+	int fd;				/* our read end, -1 once closed */
+	ev_io readable;
+	struct ecg_source src;		/* its channel to the output */
+	char *tap_line;			/* the tap's line so far, or NULL */
+	size_t tap_len;
+};
+
+struct ecg_taskio {
+	struct ev_loop *loop;
+	struct ecg_taskio_pipe pipes[2];	/* stdout, stderr */
+	ev_timer grace;			/* for pipes held outside the group */
+	const struct ecg_taskio_hooks *hooks;
+	void *arg;
+	ecg_taskio_tap_fn tap;		/* NULL: no tap */
+	void *tap_arg;
+};
+
+void ecg_taskio_init(struct ecg_taskio *io, struct ev_loop *loop, struct ecg_output *out,
+    const char *name, int color, size_t buffer, const struct ecg_taskio_hooks *hooks,
+    void *arg);
+void ecg_taskio_destroy(struct ecg_taskio *io);
+
+/* Makes both pipes; wr gets their write ends, for the child.  0 or -errno. */
+int ecg_taskio_open(struct ecg_taskio *io, int wr[2]);
+/* The child has them now: starts reading. */
+void ecg_taskio_start(struct ecg_taskio *io);
+/* Takes in what the pipes hold now, as far as the channels have room. */
+void ecg_taskio_drain(struct ecg_taskio *io);
+/*
+ * The task's processes are gone: a pipe still open is held by some
+ * stranger, and is closed after a grace (unless its bytes are only slow).
+ */
+void ecg_taskio_linger(struct ecg_taskio *io);
+/* Closes both pipes now and ends both channels (also if never opened). */
+void ecg_taskio_close(struct ecg_taskio *io);
+/* Whether both pipes are closed. */
+int ecg_taskio_closed(const struct ecg_taskio *io);
+
+/* Sets (or with NULL, removes) the line tap. */
+void ecg_taskio_tap(struct ecg_taskio *io, ecg_taskio_tap_fn fn, void *arg);
+
+/* Everything written so far: a message about the task waits for it. */
+void ecg_taskio_mark(const struct ecg_taskio *io, struct ecg_output_mark *m);
+/* Bytes of stream (1 or 2) thrown away because its output was gone. */
+uint64_t ecg_taskio_dropped(const struct ecg_taskio *io, int stream);
+
+#endif
