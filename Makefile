@@ -55,8 +55,8 @@ ifeq ($(filter static dynamic,$(LINK)),)
 $(error LINK must be static or dynamic, not '$(LINK)')
 endif
 
-MODULES = ring context errgroup channel value inilex config spawn command escapees sentinel output \
-	task supervisor
+MODULES = ring context errgroup channel value inilex deps config spawn command escapees sentinel output \
+	event taskstate proc taskio task sched signals sweep supervisor
 OBJS = $(MODULES:%=$(B)/src/%.o)
 UNITS = ring context errgroup channel config value command output alloc escapees
 UNIT_BINS = $(UNITS:%=$(B)/tests/unit/test_%)

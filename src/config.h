@@ -38,6 +38,9 @@ struct ecg_task_spec {
 	int stop_signal;
 	long stop_timeout_ms;
 	enum ecg_cancel_on cancel_on;
+	size_t *after;		/* indices of the tasks it starts after */
+	size_t nafter;
+	int sidecar;		/* serves the others: stopped when they have ended */
 };
 
 struct ecg_group_spec {

@@ -104,36 +104,29 @@ bad_option(const char *arg, int opt)
 }
 
 /*
- * Every note of the run comes here; we decide what is shown.  A note about
- * a task is written after everything the task wrote before it; the cause
- * of a cancellation and errors are never dropped.
+ * Every event of the run comes here; we decide what is shown.  A message
+ * about a task is written after everything the task wrote before it; the
+ * cause of a cancellation and errors are never dropped.
  */
-static void __attribute__((format(printf, 4, 5)))
-note(void *arg, enum ecg_note_level level, const struct ecg_task *task, const char *fmt, ...)
+static void
+on_event(void *arg, const struct ecg_event *ev)
 {
 	struct front *f = arg;
 	struct ecg_output_mark mark;
+	enum ecg_event_level level = ecg_event_level(ev);
 	char line[1024];
-	va_list ap;
-	int n;
 
-	if ((level == ECG_NOTE_INFO && f->quiet) || (level == ECG_NOTE_VERBOSE && !f->verbose))
+	if ((level == ECG_LEVEL_INFO && f->quiet) || (level == ECG_LEVEL_VERBOSE && !f->verbose))
 		return;
-	if (task != NULL)
-		n = snprintf(line, sizeof(line), "ecg-run: %s: ", ecg_task_name(task));
-	else
-		n = snprintf(line, sizeof(line), "ecg-run: ");
-	va_start(ap, fmt);
-	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
-	va_end(ap);
+	ecg_event_format(ev, f->verbose, line, sizeof(line));
 	if (f->sv == NULL) {
 		fprintf(stderr, "%s\n", line);
 		return;
 	}
-	if (task != NULL)
-		ecg_task_output_mark(task, &mark);
-	ecg_output_note(&f->sv->out, line, strlen(line),
-	    level == ECG_NOTE_CAUSE || level == ECG_NOTE_ERROR, task != NULL ? &mark : NULL);
+	if (ev->task != NULL)
+		ecg_supervisor_mark(f->sv, ev->task, &mark);
+	ecg_output_note(ecg_supervisor_output(f->sv), line, strlen(line),
+	    level == ECG_LEVEL_CAUSE || level == ECG_LEVEL_ERROR, ev->task != NULL ? &mark : NULL);
 }
 
 /* Descriptors 0-2 must be open, or pipes made later would take their place. */
@@ -163,19 +156,14 @@ static void
 report_undelivered(struct ecg_supervisor *sv)
 {
 	static const char *const names[] = { "stdout", "stderr" };
+	struct ecg_output *out = ecg_supervisor_output(sv);
 	char line[256];
 	uint64_t lost;
-	size_t i;
 	int fd, err, n;
 
 	/* With 2>&1 both are one stream: count it once. */
-	for (fd = 1; fd <= (sv->out.shared ? 1 : 2); fd++) {
-		lost = ecg_output_undelivered(&sv->out, fd, &err);
-		for (i = 0; i < sv->ntasks; i++) {
-			lost += sv->tasks[i].pipes[fd - 1].src.dropped;
-			if (sv->out.shared)
-				lost += sv->tasks[i].pipes[1].src.dropped;
-		}
+	for (fd = 1; fd <= (ecg_output_shared(out) ? 1 : 2); fd++) {
+		lost = ecg_output_undelivered(out, fd, &err) + ecg_supervisor_dropped(sv, fd);
 		if (lost == 0 || (fd == 2 && err != 0))
 			continue;
 		if (err != 0)
@@ -186,14 +174,14 @@ report_undelivered(struct ecg_supervisor *sv)
 			n = snprintf(line, sizeof(line),
 			    "ecg-run: %llu bytes of task output could not be written to %s in time\n",
 			    (unsigned long long)lost, names[fd - 1]);
-		ecg_output_final(&sv->out, line, (size_t)n);
+		ecg_output_final(out, line, (size_t)n);
 	}
-	lost = ecg_output_notes_dropped(&sv->out, &err);
+	lost = ecg_output_notes_dropped(out, &err);
 	if (lost > 0) {
 		n = snprintf(line, sizeof(line), "ecg-run: %llu messages of ecg-run's own were dropped: "
 		    "%s\n", (unsigned long long)lost, err ? "stderr was too slow" :
 		    "more came at once than their buffer holds");
-		ecg_output_final(&sv->out, line, (size_t)n);
+		ecg_output_final(out, line, (size_t)n);
 	}
 }
 
@@ -332,9 +320,8 @@ main(int argc, char **argv)
 		if (strlen(spec.tasks[i].name) > opts.out.name_width)
 			opts.out.name_width = strlen(spec.tasks[i].name);
 	opts.out.tasks = spec.ntasks;
-	opts.verbose = front.verbose;
-	opts.note = note;
-	opts.note_arg = &front;
+	opts.event = on_event;
+	opts.event_arg = &front;
 	/*
 	 * EPIPE and EFBIG are handled where they happen; the signals would
 	 * kill us first, leaving the tasks behind.

@@ -1062,3 +1062,9 @@ ecg_output_final(struct ecg_output *out, const char *line, size_t len)
 		n = write(s->fd, buf, ts + len);
 	while (n < 0 && errno == EINTR);
 }
+
+int
+ecg_output_shared(const struct ecg_output *out)
+{
+	return out->shared;
+}

@@ -156,6 +156,8 @@ void ecg_output_close_notes(struct ecg_output *out);
 void ecg_output_abandon(struct ecg_output *out);
 /* Writes a last line to stderr if it can be done without waiting. */
 void ecg_output_final(struct ecg_output *out, const char *line, size_t len);
+/* Whether stdout and stderr are one file (2>&1): their losses are counted once. */
+int ecg_output_shared(const struct ecg_output *out);
 /* Bytes of task output that could not be written to fd (1 or 2). */
 uint64_t ecg_output_undelivered(const struct ecg_output *out, int fd, int *err);
 

@@ -1,38 +1,40 @@
 /*
  * supervisor: a group run as an errgroup on one libev loop.
  *
- * It owns the contexts (root: ecg-run's own signals; group: the errgroup's,
- * a child of root), the errgroup whose members are every task and both
- * output streams, the output pump, and the signal and deadline watchers.
- * Once the group is cancelled, a deadline of the longest stop_timeout plus
- * a grace bounds how long anything may still take.
+ * It assembles the run: the contexts (root: ecg-run's own signals; group:
+ * the errgroup's, a child of root), the errgroup whose members are every
+ * task and both output streams, the output pump, the tasks, the scheduler
+ * that starts and stops them, the signal policy, the sweep of escaped
+ * processes and the sentinel.  Once the group is cancelled, a deadline
+ * bounds how long anything may still take: the stop_timeouts along the
+ * longest chain of tasks after one another, plus a grace.
  */
 #ifndef ECG_SUPERVISOR_H
 #define ECG_SUPERVISOR_H
 
 #include <ev.h>
 #include <limits.h>
+#include <stdint.h>
 #include <sys/resource.h>
 
 #include "config.h"
 #include "context.h"
 #include "errgroup.h"
-#include "escapees.h"
+#include "event.h"
 #include "output.h"
+#include "sched.h"
 #include "sentinel.h"
+#include "signals.h"
+#include "sweep.h"
 #include "task.h"
 
-/* How many signals ecg-run handles (supervisor.c lists them). */
-#define ECG_SUPERVISOR_SIGNALS 12
-
-/* What may still happen after the longest stop_timeout, at most. */
+/* What may still happen after the longest chain of stop_timeouts, at most. */
 #define ECG_SUPERVISOR_GRACE 2.0
 
 struct ecg_supervisor_opts {
-	int verbose;
 	struct ecg_output_opts out;
-	ecg_note_fn note;		/* receives every note; decides what to show */
-	void *note_arg;
+	ecg_event_fn event;		/* receives every event; decides what to show */
+	void *event_arg;
 };
 
 struct ecg_supervisor {
@@ -51,20 +53,14 @@ struct ecg_supervisor {
 	struct rlimit nofile;		/* the limit we were started with */
 	struct ecg_sentinel sentinel;	/* stops the tasks if we are killed */
 	char run_id[48];		/* ECG_RUN_ID of every task */
-	ev_signal sigs[ECG_SUPERVISOR_SIGNALS];
+	struct ecg_signals signals;
+	struct ecg_sched sched;
+	struct ecg_sweep sweep;
 	ev_timer deadline;		/* armed when the group is cancelled */
 	struct ecg_context_waiter group_cancel;
-	struct ecg_escapees escapees;	/* as last scanned */
-	double scanned;			/* ev_now of that scan */
-	unsigned scan_iteration;	/* 1 + the loop iteration of that scan */
-	pid_t *mains;			/* scratch: pids of unreaped main processes */
-	ev_timer sweep_poll;		/* at the end: are the escapees gone? */
-	ev_timer sweep_kill;		/* at the end: their stop_timeout */
-	int sweep_killed;
-	int signal;			/* the signal that was the cause, or 0 */
-	int interrupt;			/* the first SIGINT, SIGTERM or SIGQUIT, or 0 */
-	double request_at[ECG_SUPERVISOR_SIGNALS];	/* when each was last a request */
+	double started;			/* ev_now when the run began */
 	int abandoned;			/* the deadline passed */
+	int sweeping;			/* the end sweep is a member of the errgroup */
 };
 
 /* 0, or -errno with a message in err. */
@@ -82,5 +78,13 @@ void ecg_supervisor_destroy(struct ecg_supervisor *sv);
  * that was the cause of the cancellation.
  */
 int ecg_supervisor_end_signal(const struct ecg_supervisor *sv);
+
+/* Where a message about a task must wait (see ecg_task_output_mark). */
+void ecg_supervisor_mark(const struct ecg_supervisor *sv, const struct ecg_task *t,
+    struct ecg_output_mark *m);
+/* The output pump, for the front end's messages. */
+struct ecg_output *ecg_supervisor_output(struct ecg_supervisor *sv);
+/* Task bytes meant for fd (1 or 2) that were thrown away. */
+uint64_t ecg_supervisor_dropped(const struct ecg_supervisor *sv, int fd);
 
 #endif

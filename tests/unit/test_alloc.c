@@ -61,13 +61,11 @@ __wrap_strdup(const char *s)
 
 static int notes;
 
-static void __attribute__((format(printf, 4, 5)))
-note(void *arg, enum ecg_note_level level, const struct ecg_task *task, const char *fmt, ...)
+static void
+on_event(void *arg, const struct ecg_event *ev)
 {
 	(void)arg;
-	(void)level;
-	(void)task;
-	(void)fmt;
+	(void)ev;
 	notes++;
 }
 
@@ -109,7 +107,7 @@ main(void)
 	rc = -ENOMEM;
 	bad = 0;
 	memset(&opts, 0, sizeof(opts));
-	opts.note = note;
+	opts.event = on_event;
 	opts.out.tasks = spec.ntasks;
 	loop = ev_default_loop(0);
 	for (n = 0; n < 1000 && rc == -ENOMEM; n++) {

@@ -1,0 +1,236 @@
+#include "sched.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "deps.h"
+
+static void cancelled(struct ecg_context *ctx, void *arg);
+
+int
+ecg_sched_init(struct ecg_sched *s, struct ecg_task *tasks, size_t n, struct ecg_context *ctx,
+    ecg_event_fn event, void *event_arg)
+{
+	size_t **after, *nafter, i;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	s->tasks = tasks;
+	s->n = n;
+	s->ctx = ctx;
+	s->event = event;
+	s->event_arg = event_arg;
+	s->not_ready = n;
+	after = malloc((n ? n : 1) * sizeof(*after));
+	nafter = malloc((n ? n : 1) * sizeof(*nafter));
+	s->waits = calloc(n ? n : 1, sizeof(*s->waits));
+	s->running_dependents = calloc(n ? n : 1, sizeof(*s->running_dependents));
+	if (after == NULL || nafter == NULL || s->waits == NULL || s->running_dependents == NULL) {
+		free(after);
+		free(nafter);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		after[i] = tasks[i].spec->after;
+		nafter[i] = tasks[i].spec->nafter;
+		s->waits[i] = nafter[i];
+		if (!tasks[i].spec->sidecar)
+			s->others_left++;
+	}
+	rc = ecg_deps_reverse(n, after, nafter, &s->dependents, &s->ndependents);
+	free(after);
+	free(nafter);
+	if (rc < 0)
+		return -ENOMEM;
+	ecg_context_on_cancel(ctx, &s->cancel, cancelled, s);
+	return 0;
+}
+
+void
+ecg_sched_destroy(struct ecg_sched *s)
+{
+	if (s->ctx != NULL)
+		ecg_context_forget(s->ctx, &s->cancel);
+	free(s->dependents);
+	free(s->ndependents);
+	free(s->waits);
+	free(s->running_dependents);
+	s->dependents = NULL;
+	s->ndependents = NULL;
+	s->waits = NULL;
+	s->running_dependents = NULL;
+}
+
+static void
+start(struct ecg_sched *s, struct ecg_task *t)
+{
+	size_t j;
+
+	for (j = 0; j < t->spec->nafter; j++)
+		s->running_dependents[t->spec->after[j]]++;
+	ecg_task_start(t);
+}
+
+/* "a and b", "a, b and c": the tasks t still waits for. */
+static void
+waiting_list(const struct ecg_sched *s, const struct ecg_task *t, char *buf, size_t len)
+{
+	size_t j, k = 0, left = 0, off = 0;
+	int w;
+
+	for (j = 0; j < t->spec->nafter; j++)
+		if (!s->tasks[t->spec->after[j]].ready)
+			left++;
+	buf[0] = '\0';
+	for (j = 0; j < t->spec->nafter && off < len; j++) {
+		const struct ecg_task *d = &s->tasks[t->spec->after[j]];
+		if (d->ready)
+			continue;
+		k++;
+		w = snprintf(buf + off, len - off, "%s%s", k == 1 ? "" : k == left ? " and " : ", ",
+		    ecg_task_name(d));
+		if (w < 0)
+			break;
+		off += (size_t)w;
+	}
+}
+
+void
+ecg_sched_run(struct ecg_sched *s)
+{
+	char list[512];
+	size_t i;
+
+	for (i = 0; i < s->n && !ecg_context_done(s->ctx); i++) {
+		struct ecg_task *t = &s->tasks[i];
+		if (s->waits[i] == 0) {
+			start(s, t);
+		} else {
+			struct ecg_event ev = { .type = ECG_EV_WAITING, .task = t,
+				.name = ecg_task_name(t), .text = list };
+			waiting_list(s, t, list, sizeof(list));
+			s->event(s->event_arg, &ev);
+		}
+	}
+	/* A signal may have come before the run: nothing starts then. */
+}
+
+/* One more task counts as ready for the group (ready, or exited with 0). */
+static void
+count_ready(struct ecg_sched *s)
+{
+	if (s->not_ready == 0 || --s->not_ready > 0 || s->announced)
+		return;
+	if (ecg_context_done(s->ctx))
+		return;
+	s->announced = 1;
+	if (s->ready != NULL)
+		s->ready(s->ready_arg);
+}
+
+void
+ecg_sched_task_ready(struct ecg_sched *s, struct ecg_task *t)
+{
+	size_t j, k;
+
+	count_ready(s);
+	/* Its dependents, in the order of the file. */
+	for (j = 0; j < s->ndependents[t->index]; j++) {
+		k = s->dependents[t->index][j];
+		if (s->waits[k] == 0 || --s->waits[k] > 0)
+			continue;
+		if (!ecg_context_done(s->ctx) && s->tasks[k].state == ECG_TASK_WAITING)
+			start(s, &s->tasks[k]);
+	}
+}
+
+void
+ecg_sched_task_ended(struct ecg_sched *s, struct ecg_task *t)
+{
+	size_t j;
+
+	if (t->ready)
+		return;
+	/* Whoever still waits for it would wait forever. */
+	for (j = 0; j < s->ndependents[t->index]; j++) {
+		struct ecg_task *d = &s->tasks[s->dependents[t->index][j]];
+		if (d->state != ECG_TASK_WAITING)
+			continue;
+		if (!ecg_context_done(s->ctx)) {
+			struct ecg_event ev = { .type = ECG_EV_CAUSE_DEPENDENCY, .task = t,
+				.name = ecg_task_name(t), .other = ecg_task_name(d), .code = t->code };
+			s->event(s->event_arg, &ev);
+			ecg_context_cancel(s->ctx, t->code != 0 ? t->code : 1);
+		}
+		break;
+	}
+	/* A task that exited with 0 counts as ready for the group. */
+	if (t->end == ECG_END_EXITED && t->code == 0)
+		count_ready(s);
+}
+
+/* Stops t if the group is stopping and nothing after t still runs. */
+static void
+maybe_stop(struct ecg_sched *s, struct ecg_task *t)
+{
+	if (ecg_context_done(s->ctx) && s->running_dependents[t->index] == 0)
+		ecg_task_stop(t);
+}
+
+void
+ecg_sched_task_done(struct ecg_sched *s, struct ecg_task *t)
+{
+	size_t j;
+	int started = t->started_at > 0;
+
+	for (j = 0; j < t->spec->nafter && started; j++) {
+		size_t p = t->spec->after[j];
+		s->running_dependents[p]--;
+		maybe_stop(s, &s->tasks[p]);
+	}
+	if (t->spec->sidecar || s->others_left == 0 || --s->others_left > 0)
+		return;
+	/*
+	 * Every task that is not a sidecar has ended: the group's work is
+	 * over.  Ending it without a cause stops the sidecars (in reverse
+	 * order too) and leaves the status as it is.
+	 */
+	for (j = 0; j < s->n; j++)
+		if (s->tasks[j].state != ECG_TASK_DONE) {
+			ecg_context_cancel(s->ctx, 0);
+			break;
+		}
+}
+
+static void
+cancelled(struct ecg_context *ctx, void *arg)
+{
+	struct ecg_sched *s = arg;
+	size_t i;
+
+	(void)ctx;
+	/* Those still waiting never start. */
+	for (i = 0; i < s->n; i++)
+		if (s->tasks[i].state == ECG_TASK_WAITING)
+			ecg_task_skip(&s->tasks[i]);
+	for (i = 0; i < s->n; i++)
+		if (s->tasks[i].state != ECG_TASK_DONE)
+			maybe_stop(s, &s->tasks[i]);
+}
+
+long
+ecg_sched_stop_bound(const struct ecg_sched *s)
+{
+	long *w = malloc((s->n ? s->n : 1) * sizeof(*w)), bound = 0;
+	size_t i;
+
+	if (w == NULL)
+		return -1;
+	for (i = 0; i < s->n; i++)
+		w[i] = s->tasks[i].state != ECG_TASK_DONE ? s->tasks[i].spec->stop_timeout_ms : 0;
+	bound = ecg_deps_chain(s->n, s->dependents, s->ndependents, w);
+	free(w);
+	return bound;
+}

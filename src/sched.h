@@ -1,0 +1,67 @@
+/*
+ * sched: when each task of the group starts and when it is stopped.
+ *
+ * A task starts once every task it is after is ready (tasks with nothing
+ * to wait for start at once, in the order of the file).  Waiting is a
+ * state, not a blocked call: cancellation releases every waiting task at
+ * once, and it never starts.  A task that ends, or fails its readiness
+ * check, while another still waits for it cancels the group: nothing
+ * waits forever.
+ *
+ * Stopping runs in reverse order: once the group is cancelled, a task
+ * gets its stop signal when every task that is after it has ended (its
+ * whole process group gone); tasks nothing is after are stopped at once,
+ * in parallel.  Sidecars serve the others: once every other task has
+ * ended, the group is ended (cancelled without a cause) and they stop.
+ *
+ * The group is ready once every task is ready (one that exited with 0
+ * counts); the scheduler says so once, through its ready callback.
+ */
+#ifndef ECG_SCHED_H
+#define ECG_SCHED_H
+
+#include <stddef.h>
+
+#include "context.h"
+#include "event.h"
+#include "task.h"
+
+struct ecg_sched {
+	struct ecg_task *tasks;
+	size_t n;
+	struct ecg_context *ctx;	/* the group's: cancelled means stopping */
+	struct ecg_context_waiter cancel;
+	size_t **dependents;		/* per task: the tasks after it */
+	size_t *ndependents;
+	size_t *waits;			/* per task: tasks it is after, not ready yet */
+	size_t *running_dependents;	/* per task: tasks after it, started, not done */
+	size_t others_left;		/* tasks that are not sidecars, not done */
+	size_t not_ready;		/* tasks neither ready nor exited 0 */
+	int announced;			/* the group was said to be ready */
+	ecg_event_fn event;
+	void *event_arg;
+	void (*ready)(void *arg);	/* the group is ready */
+	void *ready_arg;
+};
+
+/* 0 or -ENOMEM. */
+int ecg_sched_init(struct ecg_sched *s, struct ecg_task *tasks, size_t n,
+    struct ecg_context *ctx, ecg_event_fn event, void *event_arg);
+void ecg_sched_destroy(struct ecg_sched *s);
+
+/* Starts what can start; says which tasks wait, and for what. */
+void ecg_sched_run(struct ecg_sched *s);
+
+/* The tasks' news (task host hooks call these). */
+void ecg_sched_task_ready(struct ecg_sched *s, struct ecg_task *t);
+void ecg_sched_task_ended(struct ecg_sched *s, struct ecg_task *t);
+void ecg_sched_task_done(struct ecg_sched *s, struct ecg_task *t);
+
+/*
+ * The longest a stop can take, in ms, along the longest chain of tasks
+ * after one another: each waits for its dependents' stop_timeout before
+ * its own.
+ */
+long ecg_sched_stop_bound(const struct ecg_sched *s);
+
+#endif
