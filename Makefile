@@ -58,7 +58,7 @@ endif
 MODULES = ring context errgroup channel value inilex deps config spawn command escapees sentinel output \
 	event taskstate proc taskio task sched signals sweep supervisor
 OBJS = $(MODULES:%=$(B)/src/%.o)
-UNITS = ring context errgroup channel config value command output alloc escapees
+UNITS = ring context errgroup channel config value command output alloc escapees taskstate deps
 UNIT_BINS = $(UNITS:%=$(B)/tests/unit/test_%)
 # The test helpers measure and inject; they are never the code under test,
 # so every variant builds them the same way (no sanitizer in a measurement).

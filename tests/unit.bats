@@ -21,6 +21,8 @@ unit() {
 @test "unit: output messages" { unit output; }
 @test "unit: out of memory while setting up" { unit alloc; }
 @test "unit: escapees" { unit escapees; }
+@test "unit: task state machine" { unit taskstate; }
+@test "unit: dependency graph" { unit deps; }
 
 @test "unit: an escapee's reused pid is never signalled (PID namespace)" {
 	[ "$(id -u)" -eq 0 ] || skip "needs root for unshare --pid"
