@@ -55,10 +55,10 @@ ifeq ($(filter static dynamic,$(LINK)),)
 $(error LINK must be static or dynamic, not '$(LINK)')
 endif
 
-MODULES = ring context errgroup channel value inilex deps config spawn command escapees sentinel output \
+MODULES = ring context errgroup channel value inilex deps netprobe notify config spawn command escapees sentinel output \
 	event taskstate proc taskio task sched signals sweep supervisor
 OBJS = $(MODULES:%=$(B)/src/%.o)
-UNITS = ring context errgroup channel config value command output alloc escapees taskstate deps
+UNITS = ring context errgroup channel config value command output alloc escapees taskstate deps netprobe notify
 UNIT_BINS = $(UNITS:%=$(B)/tests/unit/test_%)
 # The test helpers measure and inject; they are never the code under test,
 # so every variant builds them the same way (no sanitizer in a measurement).
@@ -67,7 +67,9 @@ BENCH_BINS = $(B)/tests/bench/benchlines $(B)/tests/bench/measure $(B)/tests/ben
 FAULT_BINS = $(B)/tests/fault/inject
 
 BUILD_DEPS = make gcc libc6-dev pkg-config libev-dev libinih-dev
-TEST_DEPS = bats
+# Real programs the tests run: redis-server (ready = tcp, ready = notify) and
+# python3 (an HTTP server, and parsing what ecg-run writes).
+TEST_DEPS = bats redis-server python3
 
 # What the bats suite is told: which build to test, and how to make more of it.
 SUITE_ENV = ECG_BUILD=$(abspath $(B)) ECG_VARIANT=$(VARIANT)

@@ -23,6 +23,8 @@ unit() {
 @test "unit: escapees" { unit escapees; }
 @test "unit: task state machine" { unit taskstate; }
 @test "unit: dependency graph" { unit deps; }
+@test "unit: tcp and http readiness probes" { unit netprobe; }
+@test "unit: notify sockets (sd_notify)" { unit notify; }
 
 @test "unit: an escapee's reused pid is never signalled (PID namespace)" {
 	[ "$(id -u)" -eq 0 ] || skip "needs root for unshare --pid"
