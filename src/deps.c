@@ -1,3 +1,4 @@
+#define _GNU_SOURCE
 #include "deps.h"
 
 #include <stdlib.h>
@@ -61,69 +62,44 @@ out:
 	return found;
 }
 
-/* A binary min-heap of node indices. */
-static void
-heap_push(size_t *h, size_t *len, size_t v)
+static int
+cmp_index(const void *a, const void *b)
 {
-	size_t i = (*len)++;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
 
-	while (i > 0 && h[(i - 1) / 2] > v) {
-		h[i] = h[(i - 1) / 2];
-		i = (i - 1) / 2;
-	}
-	h[i] = v;
-}
-
-static size_t
-heap_pop(size_t *h, size_t *len)
-{
-	size_t top = h[0], v = h[--*len], i = 0, c;
-
-	for (;;) {
-		c = 2 * i + 1;
-		if (c >= *len)
-			break;
-		if (c + 1 < *len && h[c + 1] < h[c])
-			c++;
-		if (h[c] >= v)
-			break;
-		h[i] = h[c];
-		i = c;
-	}
-	h[i] = v;
-	return top;
+	return (x > y) - (x < y);
 }
 
 /*
- * Kahn's algorithm, always taking the smallest index whose dependencies
- * are placed: the file's order wherever the graph allows it.
+ * Kahn's algorithm in waves, as the tasks start: first every node with
+ * nothing to wait for, then every node whose dependencies were all in
+ * earlier waves, and so on; within a wave, the file's order.
  */
 int
 ecg_deps_order(size_t n, size_t *const *after, const size_t *nafter, size_t *order)
 {
-	size_t **dependents, *ndependents, *missing, *heap, len = 0, done = 0, i, j;
+	size_t **dependents, *ndependents, *missing, done = 0, wave, end, i, j;
 
 	if (ecg_deps_reverse(n, after, nafter, &dependents, &ndependents) < 0)
 		return -1;
 	missing = malloc((n ? n : 1) * sizeof(*missing));
-	heap = malloc((n ? n : 1) * sizeof(*heap));
-	if (missing == NULL || heap == NULL)
+	if (missing == NULL)
 		goto out;
 	for (i = 0; i < n; i++) {
 		missing[i] = nafter[i];
 		if (missing[i] == 0)
-			heap_push(heap, &len, i);
+			order[done++] = i;
 	}
-	while (len > 0) {
-		size_t v = heap_pop(heap, &len);
-		order[done++] = v;
-		for (j = 0; j < ndependents[v]; j++)
-			if (--missing[dependents[v][j]] == 0)
-				heap_push(heap, &len, dependents[v][j]);
+	for (wave = 0; wave < done; wave = end) {
+		end = done;
+		for (i = wave; i < end; i++)
+			for (j = 0; j < ndependents[order[i]]; j++)
+				if (--missing[dependents[order[i]][j]] == 0)
+					order[done++] = dependents[order[i]][j];
+		qsort(order + end, done - end, sizeof(*order), cmp_index);
 	}
 out:
 	free(missing);
-	free(heap);
 	free(dependents);
 	free(ndependents);
 	return n > 0 && done < n ? -1 : 0;

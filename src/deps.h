@@ -19,9 +19,9 @@
 long ecg_deps_cycle(size_t n, size_t *const *after, const size_t *nafter, size_t *cycle);
 
 /*
- * The start order: every node comes after the nodes it is after, and
- * otherwise in index order (the order of the file).  0, or -1 if there
- * is a cycle or no memory.
+ * The start order: first the nodes that are after nothing, then those
+ * whose dependencies all came before, and so on, each wave in index order
+ * (the order of the file).  0, or -1 if there is a cycle or no memory.
  */
 int ecg_deps_order(size_t n, size_t *const *after, const size_t *nafter, size_t *order);
 

@@ -91,6 +91,17 @@ child(const struct ecg_spawn *sp, int errfd, pid_t parent)
 	if (dup2(sp->stdin_fd, 0) < 0 || dup2(sp->stdout_fd, 1) < 0 ||
 	    dup2(sp->stderr_fd, 2) < 0)
 		child_fail(errfd, STEP_DUP2);
+	if (sp->extra_to > 2) {
+		/* The report pipe may hold the number the extra one must have. */
+		if (errfd == sp->extra_to && (errfd = fcntl(errfd, F_DUPFD_CLOEXEC, 3)) < 0)
+			child_fail(sp->extra_to, STEP_DUP2);
+		/* dup2 onto itself would leave close-on-exec set. */
+		if (sp->extra_fd == sp->extra_to) {
+			if (fcntl(sp->extra_to, F_SETFD, 0) < 0)
+				child_fail(errfd, STEP_DUP2);
+		} else if (dup2(sp->extra_fd, sp->extra_to) < 0)
+			child_fail(errfd, STEP_DUP2);
+	}
 	if (sp->cwd != NULL && chdir(sp->cwd) < 0)
 		child_fail(errfd, STEP_CHDIR);
 	sigemptyset(&empty);

@@ -32,6 +32,12 @@ struct ecg_spawn {
 	int stderr_fd;
 	const struct rlimit *nofile;	/* descriptor limit to give back, or NULL */
 	/*
+	 * One more descriptor for the child (a readiness pipe): extra_fd
+	 * becomes its extra_to, which must be 3 or more.  extra_to 0: none.
+	 */
+	int extra_fd;
+	int extra_to;
+	/*
 	 * When execve answers ENOEXEC (a script without "#!"), do what a
 	 * shell and execvp do: run script_shell with script_argv ("/bin/sh",
 	 * the program's path, its arguments).  NULL: no second try.

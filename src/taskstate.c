@@ -1,3 +1,4 @@
+#define _GNU_SOURCE
 #include "taskstate.h"
 
 #define W ECG_TASK_WAITING
