@@ -13,29 +13,38 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "deps.h"
 #include "inilex.h"
+#include "netprobe.h"
 #include "spawn.h"
 #include "value.h"
 
 enum key {
 	K_COMMAND, K_CWD, K_ENV, K_STOP_SIGNAL, K_STOP_TIMEOUT, K_CANCEL_ON,
+	K_READY, K_READY_TIMEOUT, K_AFTER, K_SIDECAR,
 	K_NAME, K_SHELL, K_BUFFER, K_COUNT
 };
 
+enum { ANYWHERE, GROUP_ONLY, TASK_ONLY };
+
 static const struct {
 	const char *name;
-	int group_only;
+	int where;
 	int repeatable;
 } keys[K_COUNT] = {
-	[K_COMMAND] = { "command", 0, 0 },
-	[K_CWD] = { "cwd", 0, 0 },
-	[K_ENV] = { "env", 0, 1 },
-	[K_STOP_SIGNAL] = { "stop_signal", 0, 0 },
-	[K_STOP_TIMEOUT] = { "stop_timeout", 0, 0 },
-	[K_CANCEL_ON] = { "cancel_on", 0, 0 },
-	[K_NAME] = { "name", 1, 0 },
-	[K_SHELL] = { "shell", 1, 0 },
-	[K_BUFFER] = { "buffer", 1, 0 },
+	[K_COMMAND] = { "command", ANYWHERE, 0 },
+	[K_CWD] = { "cwd", ANYWHERE, 0 },
+	[K_ENV] = { "env", ANYWHERE, 1 },
+	[K_STOP_SIGNAL] = { "stop_signal", ANYWHERE, 0 },
+	[K_STOP_TIMEOUT] = { "stop_timeout", ANYWHERE, 0 },
+	[K_CANCEL_ON] = { "cancel_on", ANYWHERE, 0 },
+	[K_READY] = { "ready", ANYWHERE, 0 },
+	[K_READY_TIMEOUT] = { "ready_timeout", ANYWHERE, 0 },
+	[K_AFTER] = { "after", TASK_ONLY, 0 },
+	[K_SIDECAR] = { "sidecar", TASK_ONLY, 0 },
+	[K_NAME] = { "name", GROUP_ONLY, 0 },
+	[K_SHELL] = { "shell", GROUP_ONLY, 0 },
+	[K_BUFFER] = { "buffer", GROUP_ONLY, 0 },
 };
 
 _Static_assert(K_COUNT <= ECG_CONFIG_KEYS, "ECG_CONFIG_KEYS must have room for every key");
@@ -380,6 +389,152 @@ not_a_stop_signal(int sig)
 	}
 }
 
+static void
+free_ready(struct ecg_ready_spec *r)
+{
+	if (r->compiled)
+		regfree(&r->re);
+	free(r->check);
+	free(r->net);
+	memset(r, 0, sizeof(*r));
+}
+
+/* The check's word, and where its argument starts (NULL if none). */
+static const char *
+ready_word(const char *v, const char *word)
+{
+	size_t n = strlen(word);
+
+	if (strncmp(v, word, n) != 0)
+		return NULL;
+	if (v[n] == '\0')
+		return v + n;
+	if (v[n] != ' ' && v[n] != '\t')
+		return NULL;
+	for (v += n; *v == ' ' || *v == '\t'; v++)
+		;
+	return v;
+}
+
+/*
+ * ready = CHECK: parsed (and an ERE compiled, an address checked) at load,
+ * so that a bad check is an error of the file, not of the run.
+ */
+static int
+parse_ready(struct loader *L, unsigned line, const char *v, struct ecg_ready_spec *r)
+{
+	static const char *const plain[] = { "started", "exited", "notify" };
+	static const enum ecg_ready_kind plain_kind[] = {
+		ECG_READY_STARTED, ECG_READY_EXITED, ECG_READY_NOTIFY,
+	};
+	const char *arg, *why = NULL;
+	char msg[256], *end;
+	long n;
+	size_t i;
+	int rc;
+
+	free_ready(r);
+	r->check = xstrdup(L, v);
+	if (r->check == NULL)
+		return -1;
+	for (i = 0; i < 3; i++)
+		if (strcmp(v, plain[i]) == 0) {
+			r->kind = plain_kind[i];
+			r->arg = r->check + strlen(v);
+			return 0;
+		}
+	if ((arg = ready_word(v, "line")) != NULL)
+		r->kind = ECG_READY_LINE;
+	else if ((arg = ready_word(v, "tcp")) != NULL)
+		r->kind = ECG_READY_TCP;
+	else if ((arg = ready_word(v, "http")) != NULL)
+		r->kind = ECG_READY_HTTP;
+	else if ((arg = ready_word(v, "command")) != NULL)
+		r->kind = ECG_READY_COMMAND;
+	else if ((arg = ready_word(v, "fd")) != NULL)
+		r->kind = ECG_READY_FD;
+	else {
+		failf(L, line, "ready '%s': use started, exited, line ERE, tcp HOST:PORT, http URL, "
+		    "command CMD, fd N or notify", v);
+		return -1;
+	}
+	r->arg = r->check + (arg - v);
+	if (*arg == '\0') {
+		failf(L, line, "ready '%s': says what to check after '%.*s'", v,
+		    (int)strcspn(v, " \t"), v);
+		return -1;
+	}
+	switch (r->kind) {
+	case ECG_READY_LINE:
+		rc = regcomp(&r->re, r->arg, REG_EXTENDED | REG_NOSUB);
+		if (rc != 0) {
+			regerror(rc, &r->re, msg, sizeof(msg));
+			failf(L, line, "ready '%s': bad regular expression: %s", v, msg);
+			return -1;
+		}
+		r->compiled = 1;
+		break;
+	case ECG_READY_TCP:
+	case ECG_READY_HTTP:
+		r->net = calloc(1, sizeof(*r->net));
+		if (r->net == NULL) {
+			failf(L, line, "out of memory");
+			return -1;
+		}
+		if (ecg_netprobe_parse(r->kind == ECG_READY_TCP ? ECG_NETPROBE_TCP :
+		    ECG_NETPROBE_HTTP, r->arg, r->net, &why) < 0) {
+			failf(L, line, "ready '%s': %s", v, why);
+			return -1;
+		}
+		break;
+	case ECG_READY_FD:
+		errno = 0;
+		n = strtol(r->arg, &end, 10);
+		if (errno != 0 || *end != '\0' || end == r->arg || n < 3 || n > ECG_CONFIG_FD_MAX) {
+			failf(L, line, "ready '%s': fd takes a descriptor number from 3 to %d", v,
+			    ECG_CONFIG_FD_MAX);
+			return -1;
+		}
+		r->fd = (int)n;
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* after = NAME[, NAME]...: names split at commas and blanks, checked once all tasks are read. */
+static void
+parse_after(struct loader *L, unsigned line, const char *v, struct ecg_task_spec *t)
+{
+	const char *p = v, *q;
+	char **names;
+
+	while (*p != '\0' && !L->failed) {
+		while (*p == ',' || *p == ' ' || *p == '\t' || *p == '\n')
+			p++;
+		if (*p == '\0')
+			break;
+		for (q = p; *q != '\0' && *q != ',' && *q != ' ' && *q != '\t' && *q != '\n'; q++)
+			;
+		names = realloc(t->after_names, (t->nafter_names + 1) * sizeof(*names));
+		if (names == NULL) {
+			failf(L, line, "out of memory");
+			return;
+		}
+		t->after_names = names;
+		names[t->nafter_names] = strndup(p, (size_t)(q - p));
+		if (names[t->nafter_names] == NULL) {
+			failf(L, line, "out of memory");
+			return;
+		}
+		t->nafter_names++;
+		p = q;
+	}
+	if (!L->failed && t->nafter_names == 0)
+		failf(L, line, "after '%s': name the tasks this one starts after", v);
+}
+
 /* The value of the open key is complete: check it and store it. */
 static void
 finish_key(struct loader *L)
@@ -443,6 +598,24 @@ finish_key(struct loader *L)
 		else
 			failf(L, line, "cancel_on '%s': use failure, exit or never", v);
 		break;
+	case K_READY:
+		parse_ready(L, line, v, &t->ready);
+		break;
+	case K_READY_TIMEOUT:
+		if (ecg_value_duration(v, &t->ready_timeout_ms, &why) < 0)
+			failf(L, line, "ready_timeout '%s': %s", v, why);
+		break;
+	case K_AFTER:
+		parse_after(L, line, v, t);
+		break;
+	case K_SIDECAR:
+		if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0)
+			t->sidecar = 1;
+		else if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0)
+			t->sidecar = 0;
+		else
+			failf(L, line, "sidecar '%s': use yes or no", v);
+		break;
 	case K_NAME:
 		if (!valid_name(v))
 			failf(L, line, "bad group name '%s' (1 to %d characters of A-Z a-z 0-9 _ . -)",
@@ -486,9 +659,14 @@ begin_key(struct loader *L, const char *name, const char *value)
 			    t == &L->g->defaults ? GROUP_SECTION : t->name);
 		return;
 	}
-	if (keys[k].group_only && L->section != -1) {
+	if (keys[k].where == GROUP_ONLY && L->section != -1) {
 		failf(L, L->lx.line, "'%s' is a [group] key, not a task key (task [%s])",
 		    name, t->name);
+		return;
+	}
+	if (keys[k].where == TASK_ONLY && L->section == -1) {
+		failf(L, L->lx.line, "'%s' is a task key, not a [group] key: each task says it",
+		    name);
 		return;
 	}
 	if (!keys[k].repeatable && has(t, (enum key)k)) {
@@ -617,6 +795,22 @@ apply_defaults(struct loader *L, struct ecg_task_spec *t)
 		    DEFAULT_STOP_TIMEOUT_MS;
 	if (!has(t, K_CANCEL_ON))
 		t->cancel_on = has(d, K_CANCEL_ON) ? d->cancel_on : ECG_CANCEL_ON_FAILURE;
+	else if (t->sidecar)
+		failf(L, t->key_line[K_CANCEL_ON], "task [%s] is a sidecar: its end never stops "
+		    "the group, so it takes no cancel_on", t->name);
+	/* A sidecar serves the others: its end never counts. */
+	if (t->sidecar)
+		t->cancel_on = ECG_CANCEL_ON_NEVER;
+	if (!has(t, K_READY) && has(d, K_READY))
+		parse_ready(L, d->key_line[K_READY], d->ready.check, &t->ready);
+	if (has(t, K_READY_TIMEOUT))
+		;
+	else if (has(d, K_READY_TIMEOUT))
+		t->ready_timeout_ms = d->ready_timeout_ms;
+	else
+		/* A one-shot task takes as long as it takes. */
+		t->ready_timeout_ms = t->ready.kind == ECG_READY_STARTED ||
+		    t->ready.kind == ECG_READY_EXITED ? 0 : ECG_CONFIG_READY_TIMEOUT_MS;
 	/* The group's variables first, so that the task's own win. */
 	t->env = NULL;
 	t->nenv = 0;
@@ -683,6 +877,128 @@ file_dir(const char *path)
 	return real;
 }
 
+static long
+task_index(const struct ecg_group_spec *g, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < g->ntasks; i++)
+		if (strcmp(g->tasks[i].name, name) == 0)
+			return (long)i;
+	return -1;
+}
+
+/* Each task's after names become indices, once; a task after itself is an error. */
+static void
+resolve_after(struct loader *L, struct ecg_task_spec *t)
+{
+	struct ecg_group_spec *g = L->g;
+	unsigned line = t->key_line[K_AFTER];
+	size_t j, k;
+	long idx;
+
+	if (t->nafter_names == 0)
+		return;
+	t->after = malloc(t->nafter_names * sizeof(*t->after));
+	if (t->after == NULL) {
+		failf(L, line, "out of memory");
+		return;
+	}
+	for (j = 0; j < t->nafter_names && !L->failed; j++) {
+		const char *name = t->after_names[j];
+		idx = task_index(g, name);
+		if (idx < 0) {
+			struct ecg_suggest sg;
+			ecg_suggest_init(&sg, name);
+			for (k = 0; k < g->ntasks; k++)
+				if (&g->tasks[k] != t)
+					ecg_suggest_offer(&sg, g->tasks[k].name);
+			if (sg.best != NULL)
+				failf(L, line, "task [%s] is after '%s', which is no task of the group "
+				    "(did you mean '%s'?)", t->name, name, sg.best);
+			else
+				failf(L, line, "task [%s] is after '%s', which is no task of the group",
+				    t->name, name);
+			return;
+		}
+		if (&g->tasks[idx] == t) {
+			failf(L, line, "task [%s] cannot start after itself", t->name);
+			return;
+		}
+		for (k = 0; k < t->nafter && t->after[k] != (size_t)idx; k++)
+			;
+		if (k == t->nafter)
+			t->after[t->nafter++] = (size_t)idx;
+	}
+}
+
+/* Arrays of every task's after lists, for deps.  NULL if out of memory. */
+static size_t **
+after_lists(const struct ecg_group_spec *g, size_t **nafter)
+{
+	size_t **after = malloc((g->ntasks ? g->ntasks : 1) * sizeof(*after)), i;
+
+	*nafter = malloc((g->ntasks ? g->ntasks : 1) * sizeof(**nafter));
+	if (after == NULL || *nafter == NULL) {
+		free(after);
+		free(*nafter);
+		*nafter = NULL;
+		return NULL;
+	}
+	for (i = 0; i < g->ntasks; i++) {
+		after[i] = g->tasks[i].after;
+		(*nafter)[i] = g->tasks[i].nafter;
+	}
+	return after;
+}
+
+/* Tasks after one another in a circle would wait for one another forever. */
+static void
+refuse_cycles(struct loader *L)
+{
+	struct ecg_group_spec *g = L->g;
+	size_t **after, *nafter, *cycle, off, i;
+	char msg[1024];
+	long k;
+
+	after = after_lists(g, &nafter);
+	cycle = malloc((g->ntasks ? g->ntasks : 1) * sizeof(*cycle));
+	if (after == NULL || cycle == NULL) {
+		failf(L, 1, "out of memory");
+		goto out;
+	}
+	k = ecg_deps_cycle(g->ntasks, after, nafter, cycle);
+	if (k < 0)
+		failf(L, 1, "out of memory");
+	if (k <= 0)
+		goto out;
+	off = (size_t)snprintf(msg, sizeof(msg), "%s is after %s", g->tasks[cycle[0]].name,
+	    g->tasks[cycle[1 % k]].name);
+	for (i = 1; i < (size_t)k && off < sizeof(msg); i++)
+		off += (size_t)snprintf(msg + off, sizeof(msg) - off, ", which is after %s",
+		    g->tasks[cycle[(i + 1) % (size_t)k]].name);
+	failf(L, g->tasks[cycle[0]].key_line[K_AFTER], "tasks after one another in a cycle: %s",
+	    msg);
+out:
+	free(after);
+	free(nafter);
+	free(cycle);
+}
+
+static int
+only_sidecars(const struct ecg_group_spec *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->ntasks; i++)
+		if (!g->tasks[i].sidecar)
+			return 0;
+	return g->ntasks > 0;
+}
+
+#define ONLY_SIDECARS "every task is a sidecar: there is nothing for them to serve " \
+	"(a group needs a task that is not one)"
+
 int
 ecg_config_load(struct ecg_group_spec *g, const char *path, char *err, size_t errlen)
 {
@@ -721,6 +1037,12 @@ ecg_config_load(struct ecg_group_spec *g, const char *path, char *err, size_t er
 		if (!L.failed && g->tasks[i].command == NULL)
 			failf(&L, g->tasks[i].line, "task [%s] has no command", g->tasks[i].name);
 	}
+	for (i = 0; i < g->ntasks && !L.failed; i++)
+		resolve_after(&L, &g->tasks[i]);
+	if (!L.failed)
+		refuse_cycles(&L);
+	if (!L.failed && only_sidecars(g))
+		failf(&L, g->tasks[0].key_line[K_SIDECAR], ONLY_SIDECARS);
 	g->stop_signal = has(&g->defaults, K_STOP_SIGNAL) ? g->defaults.stop_signal : SIGTERM;
 	g->stop_timeout_ms = has(&g->defaults, K_STOP_TIMEOUT) ? g->defaults.stop_timeout_ms :
 	    DEFAULT_STOP_TIMEOUT_MS;
@@ -746,6 +1068,11 @@ free_task(struct ecg_task_spec *t)
 	for (i = 0; i < t->nenv; i++)
 		free(t->env[i]);
 	free(t->env);
+	free_ready(&t->ready);
+	for (i = 0; i < t->nafter_names; i++)
+		free(t->after_names[i]);
+	free(t->after_names);
+	free(t->after);
 }
 
 void
@@ -768,8 +1095,9 @@ int
 ecg_config_select(struct ecg_group_spec *g, char *const *names, size_t n, char *err,
     size_t errlen)
 {
-	size_t i, j, kept = 0;
+	size_t i, j, kept = 0, *renum = NULL, **after = NULL, *nafter = NULL;
 	char *keep;
+	int rc = -1;
 
 	if (n == 0)
 		return 0;
@@ -788,23 +1116,53 @@ ecg_config_select(struct ecg_group_spec *g, char *const *names, size_t n, char *
 		return -1;
 	}
 	keep = calloc(g->ntasks, 1);
-	if (keep == NULL) {
+	renum = malloc(g->ntasks * sizeof(*renum));
+	after = after_lists(g, &nafter);
+	if (keep == NULL || renum == NULL || after == NULL) {
 		snprintf(err, errlen, "out of memory");
-		return -1;
+		goto out;
 	}
 	for (j = 0; j < n; j++)
 		for (i = 0; i < g->ntasks; i++)
 			if (strcmp(names[j], g->tasks[i].name) == 0)
 				keep[i] = 1;
+	/* What the named tasks are after runs too, or they would wait forever. */
+	if (ecg_deps_closure(g->ntasks, after, nafter, keep) < 0) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < g->ntasks; i++)
+		if (keep[i] && !g->tasks[i].sidecar)
+			break;
+	if (i == g->ntasks) {
+		snprintf(err, errlen, "%s", "the tasks named are sidecars: there is nothing for them "
+		    "to serve (name a task that is not one)");
+		goto out;
+	}
 	for (i = 0; i < g->ntasks; i++) {
-		if (keep[i])
+		if (keep[i]) {
+			renum[i] = kept;
 			g->tasks[kept++] = g->tasks[i];
-		else
+		} else
 			free_task(&g->tasks[i]);
 	}
 	g->ntasks = kept;
+	for (i = 0; i < g->ntasks; i++)
+		for (j = 0; j < g->tasks[i].nafter; j++)
+			g->tasks[i].after[j] = renum[g->tasks[i].after[j]];
+	rc = 0;
+out:
 	free(keep);
-	return 0;
+	free(renum);
+	free(after);
+	free(nafter);
+	return rc;
+}
+
+const char *
+ecg_config_ready_text(const struct ecg_task_spec *t)
+{
+	return t->ready.check != NULL ? t->ready.check : "started";
 }
 
 const char *
@@ -840,18 +1198,24 @@ void
 ecg_config_print(const struct ecg_group_spec *g, FILE *out)
 {
 	char buf[64], cwd[PATH_MAX];
-	size_t i, j;
+	size_t i, j, **after, *nafter, *order;
 
 	if (getcwd(cwd, sizeof(cwd)) == NULL)
 		snprintf(cwd, sizeof(cwd), ".");
-	fprintf(out, "; %s, resolved: %zu task%s\n[group]\n", g->file, g->ntasks,
-	    g->ntasks == 1 ? "" : "s");
+	after = after_lists(g, &nafter);
+	order = malloc((g->ntasks ? g->ntasks : 1) * sizeof(*order));
+	/* Loaded groups have no cycle; without memory, the file's order. */
+	if (after == NULL || order == NULL || ecg_deps_order(g->ntasks, after, nafter, order) < 0)
+		for (i = 0; order != NULL && i < g->ntasks; i++)
+			order[i] = i;
+	fprintf(out, "; %s, resolved: %zu task%s, in the order they start\n[group]\n", g->file,
+	    g->ntasks, g->ntasks == 1 ? "" : "s");
 	print_value(out, "name", g->name);
 	print_value(out, "shell", g->shell);
 	ecg_value_format_size(g->buffer, buf, sizeof(buf));
 	print_value(out, "buffer", buf);
 	for (i = 0; i < g->ntasks; i++) {
-		const struct ecg_task_spec *t = &g->tasks[i];
+		const struct ecg_task_spec *t = &g->tasks[order != NULL ? order[i] : i];
 		fprintf(out, "\n[%s]\n", t->name);
 		print_value(out, "command", t->command);
 		print_value(out, "cwd", t->cwd_path ? t->cwd_path : cwd);
@@ -860,6 +1224,21 @@ ecg_config_print(const struct ecg_group_spec *g, FILE *out)
 		print_value(out, "stop_signal", ecg_value_signame(t->stop_signal, buf, sizeof(buf)));
 		ecg_value_format_duration(t->stop_timeout_ms, buf, sizeof(buf));
 		print_value(out, "stop_timeout", buf);
-		print_value(out, "cancel_on", ecg_config_cancel_on_name(t->cancel_on));
+		if (!t->sidecar)
+			print_value(out, "cancel_on", ecg_config_cancel_on_name(t->cancel_on));
+		if (t->nafter > 0) {
+			fprintf(out, "after = ");
+			for (j = 0; j < t->nafter; j++)
+				fprintf(out, "%s%s", j > 0 ? ", " : "", g->tasks[t->after[j]].name);
+			fputc('\n', out);
+		}
+		print_value(out, "ready", ecg_config_ready_text(t));
+		ecg_value_format_duration(t->ready_timeout_ms, buf, sizeof(buf));
+		print_value(out, "ready_timeout", buf);
+		if (t->sidecar)
+			print_value(out, "sidecar", "yes");
 	}
+	free(after);
+	free(nafter);
+	free(order);
 }

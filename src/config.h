@@ -10,6 +10,7 @@
 #ifndef ECG_CONFIG_H
 #define ECG_CONFIG_H
 
+#include <regex.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -17,11 +18,37 @@
 #define ECG_CONFIG_VALUE_MAX 131071	/* execve's limit for one string */
 #define ECG_CONFIG_FILE_MAX 16777216	/* 16 MiB */
 #define ECG_CONFIG_KEYS 16		/* room for this many keys (config.c checks) */
+#define ECG_CONFIG_READY_TIMEOUT_MS 60000	/* ready_timeout's default for polled checks */
+#define ECG_CONFIG_FD_MAX 1023		/* the highest descriptor ready = fd may name */
 
 enum ecg_cancel_on {
 	ECG_CANCEL_ON_FAILURE,	/* a failure cancels the group */
 	ECG_CANCEL_ON_EXIT,	/* any end cancels the group */
 	ECG_CANCEL_ON_NEVER,	/* its end never cancels the group */
+};
+
+/* When a task counts as ready (ready = CHECK). */
+enum ecg_ready_kind {
+	ECG_READY_STARTED,	/* its program was executed */
+	ECG_READY_EXITED,	/* it exited with status 0 */
+	ECG_READY_LINE,		/* a line of its output matches an ERE */
+	ECG_READY_TCP,		/* a TCP connection succeeds */
+	ECG_READY_HTTP,		/* an http:// GET answers 200 to 399 */
+	ECG_READY_COMMAND,	/* a probe command exits 0 */
+	ECG_READY_FD,		/* it writes a newline to descriptor N (s6) */
+	ECG_READY_NOTIFY,	/* it sends READY=1 to its NOTIFY_SOCKET (systemd) */
+};
+
+struct ecg_netprobe_target;
+
+struct ecg_ready_spec {
+	enum ecg_ready_kind kind;
+	char *check;		/* as written, e.g. "tcp 127.0.0.1:6379"; NULL: "started" */
+	const char *arg;	/* in check: what follows the kind's word */
+	int fd;			/* fd N */
+	regex_t re;		/* line ERE */
+	int compiled;		/* re holds a compiled expression */
+	struct ecg_netprobe_target *net;	/* tcp, http */
 };
 
 /* One task's settings, or the [group] defaults. */
@@ -38,7 +65,11 @@ struct ecg_task_spec {
 	int stop_signal;
 	long stop_timeout_ms;
 	enum ecg_cancel_on cancel_on;
-	size_t *after;		/* indices of the tasks it starts after */
+	struct ecg_ready_spec ready;
+	long ready_timeout_ms;	/* 0: no limit */
+	char **after_names;	/* as written */
+	size_t nafter_names;
+	size_t *after;		/* indices of the tasks it starts after, no repeats */
 	size_t nafter;
 	int sidecar;		/* serves the others: stopped when they have ended */
 };
@@ -60,13 +91,22 @@ struct ecg_group_spec {
 int ecg_config_load(struct ecg_group_spec *g, const char *path, char *err, size_t errlen);
 void ecg_config_free(struct ecg_group_spec *g);
 
-/* Keeps only the named tasks, in the file's order.  -1 with err if unknown. */
+/*
+ * Keeps only the named tasks and the tasks they are after, transitively,
+ * in the file's order.  -1 with err if a name is unknown or only sidecars
+ * would be left.
+ */
 int ecg_config_select(struct ecg_group_spec *g, char *const *names, size_t n,
     char *err, size_t errlen);
 
-/* Writes the resolved group as INI that loads back to the same group. */
+/*
+ * Writes the resolved group as INI that loads back to the same group,
+ * its tasks in the order they start.
+ */
 void ecg_config_print(const struct ecg_group_spec *g, FILE *out);
 
 const char *ecg_config_cancel_on_name(enum ecg_cancel_on c);
+/* The check's text: "started" when none was given. */
+const char *ecg_config_ready_text(const struct ecg_task_spec *t);
 
 #endif
