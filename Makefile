@@ -56,7 +56,7 @@ $(error LINK must be static or dynamic, not '$(LINK)')
 endif
 
 MODULES = ring context errgroup channel value inilex deps netprobe notify config spawn command escapees sentinel output \
-	event taskstate proc taskio task sched signals sweep supervisor
+	event taskstate proc taskio ready task sched signals sweep supervisor
 OBJS = $(MODULES:%=$(B)/src/%.o)
 UNITS = ring context errgroup channel config value command output alloc escapees taskstate deps netprobe notify
 UNIT_BINS = $(UNITS:%=$(B)/tests/unit/test_%)
@@ -69,7 +69,7 @@ FAULT_BINS = $(B)/tests/fault/inject
 BUILD_DEPS = make gcc libc6-dev pkg-config libev-dev libinih-dev
 # Real programs the tests run: redis-server (ready = tcp, ready = notify) and
 # python3 (an HTTP server, and parsing what ecg-run writes).
-TEST_DEPS = bats redis-server python3
+TEST_DEPS = bats
 
 # What the bats suite is told: which build to test, and how to make more of it.
 SUITE_ENV = ECG_BUILD=$(abspath $(B)) ECG_VARIANT=$(VARIANT)

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "notify.h"
 #include "supervisor.h"
 
 #ifndef ECG_VERSION
@@ -37,21 +39,50 @@ static const char usage_text[] =
     "      --color=WHEN    colour the prefixes: auto (default), always, never\n"
     "  -T, --timestamps    put the local time (hh:mm:ss.mmm) before every line\n"
     "      --no-prefix     task output without the \"NAME | \" prefix\n"
+    "      --ready-fd N    write a newline to descriptor N once the group is ready\n"
     "  -h, --help          show this help and exit\n"
     "  -V, --version       show the version and exit\n"
     "  TASK...             run only these tasks\n"
     "\n"
     "Exit status: the first failing task's status (128+S if killed by signal S),\n"
     "0 if none failed, 127 if a task could not start (126: its program cannot be\n"
-    "executed), 125 for ecg-run's own errors, 130/143/131 after SIGINT/SIGTERM/\n"
-    "SIGQUIT (even while stopping for another cause), 141 if output was closed.\n"
+    "executed), 124 if a task was not ready in time, 125 for ecg-run's own errors,\n"
+    "130/143/131 after SIGINT/SIGTERM/SIGQUIT (even while stopping for another\n"
+    "cause), 141 if output was closed.\n"
     "See ecg-run(1) and ecg-run.ini(5).\n";
 
 struct front {
 	int quiet;
 	int verbose;
+	int ready_fd;			/* --ready-fd, -1 when none (or done) */
+	const char *notify_socket;	/* ecg-run's own NOTIFY_SOCKET, or NULL */
 	struct ecg_supervisor *sv;	/* set while the group runs */
 };
+
+/*
+ * Whoever started ecg-run learns when the group is ready: a service
+ * manager through NOTIFY_SOCKET (READY=1, and STOPPING=1 once it stops),
+ * a script through --ready-fd (a newline, then the descriptor is closed;
+ * closed without one if the group never gets ready).
+ */
+static void
+report_upward(struct front *f, const struct ecg_event *ev)
+{
+	ssize_t n;
+
+	if (ev->type == ECG_EV_GROUP_READY) {
+		ecg_notify_send(f->notify_socket, "READY=1");
+		if (f->ready_fd >= 0) {
+			do
+				n = write(f->ready_fd, "\n", 1);
+			while (n < 0 && errno == EINTR);
+			close(f->ready_fd);
+			f->ready_fd = -1;
+		}
+	} else if (ev->type == ECG_EV_STOPPING) {
+		ecg_notify_send(f->notify_socket, "STOPPING=1");
+	}
+}
 
 /* "ecg-run: MESSAGE" on stderr, before the output pump exists or after it is gone. */
 static void
@@ -116,6 +147,7 @@ on_event(void *arg, const struct ecg_event *ev)
 	enum ecg_event_level level = ecg_event_level(ev);
 	char line[1024];
 
+	report_upward(f, ev);
 	if ((level == ECG_LEVEL_INFO && f->quiet) || (level == ECG_LEVEL_VERBOSE && !f->verbose))
 		return;
 	ecg_event_format(ev, f->verbose, line, sizeof(line));
@@ -226,6 +258,7 @@ main(int argc, char **argv)
 		{ "colour", required_argument, NULL, 'C' },
 		{ "timestamps", no_argument, NULL, 'T' },
 		{ "no-prefix", no_argument, NULL, 'P' },
+		{ "ready-fd", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -242,6 +275,7 @@ main(int argc, char **argv)
 
 	memset(&opts, 0, sizeof(opts));
 	memset(&front, 0, sizeof(front));
+	front.ready_fd = -1;
 	opts.out.prefix = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":c:nqvThV", longopts, NULL)) != -1) {
@@ -274,6 +308,21 @@ main(int argc, char **argv)
 		case 'P':
 			opts.out.prefix = 0;
 			break;
+		case 'R': {
+			char *end;
+			long fd;
+			errno = 0;
+			fd = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || end == optarg || fd < 3 || fd > INT_MAX)
+				return usage_error("--ready-fd takes a descriptor number of 3 or more, "
+				    "not '%s'", optarg);
+			if (fcntl((int)fd, F_GETFD) < 0)
+				return usage_error("--ready-fd %ld: descriptor %ld is not open", fd, fd);
+			/* Ours alone: a task holding it would keep the reader waiting. */
+			fcntl((int)fd, F_SETFD, FD_CLOEXEC);
+			front.ready_fd = (int)fd;
+			break;
+		}
 		case 'h':
 			fputs(usage_text, stdout);
 			return fflush(stdout) == 0 ? 0 : EXIT_OWN;
@@ -343,8 +392,13 @@ main(int argc, char **argv)
 		ecg_config_free(&spec);
 		return EXIT_OWN;
 	}
+	front.notify_socket = getenv("NOTIFY_SOCKET");
 	front.sv = &sv;
 	status = ecg_supervisor_run(&sv);
+	/* Never ready: the reader sees end of file without a newline. */
+	if (front.ready_fd >= 0)
+		close(front.ready_fd);
+	front.ready_fd = -1;
 	report_undelivered(&sv);
 	/* note() reads front.sv: from here on, messages go straight to stderr. */
 	// cppcheck-suppress redundantAssignment

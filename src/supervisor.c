@@ -225,7 +225,7 @@ group_ready(void *arg)
 	size_t i;
 
 	for (i = 0; i < sv->ntasks; i++)
-		if (sv->tasks[i].spec->nafter > 0)
+		if (sv->tasks[i].spec->nafter > 0 || sv->tasks[i].check != NULL)
 			ev.n++;
 	ev.ms = (long)((ev_now(sv->loop) - sv->started) * 1000.0 + 0.5);
 	sv->host.event(sv->host.event_arg, &ev);
@@ -335,6 +335,17 @@ ecg_supervisor_init(struct ecg_supervisor *sv, struct ev_loop *loop,
 	sv->out.on_fail = output_failed;
 	sv->out.fail_arg = sv;
 	set_host(sv, opts);
+	for (i = 0; i < spec->ntasks; i++)
+		if (spec->tasks[i].ready.kind == ECG_READY_NOTIFY) {
+			rc = ecg_notify_dir_make(&sv->notify_dir);
+			if (rc < 0) {
+				snprintf(err, errlen, "cannot make a directory for notify sockets: %s",
+				    strerror(-rc));
+				return rc;
+			}
+			sv->host.notify_dir = &sv->notify_dir;
+			break;
+		}
 	sv->tasks = calloc(spec->ntasks, sizeof(*sv->tasks));
 	if (sv->tasks == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -404,6 +415,8 @@ ecg_supervisor_destroy(struct ecg_supervisor *sv)
 	for (i = 0; i < sv->ntasks; i++)
 		ecg_task_destroy(&sv->tasks[i]);
 	free(sv->tasks);
+	/* Empty now: each socket went with its task. */
+	ecg_notify_dir_remove(&sv->notify_dir);
 	if (sv->out.loop != NULL)
 		ecg_output_destroy(&sv->out);
 	if (sv->host.devnull >= 0)

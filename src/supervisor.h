@@ -56,6 +56,7 @@ struct ecg_supervisor {
 	struct ecg_signals signals;
 	struct ecg_sched sched;
 	struct ecg_sweep sweep;
+	struct ecg_notify_dir notify_dir;	/* made if a task has ready = notify */
 	ev_timer deadline;		/* armed when the group is cancelled */
 	struct ecg_context_waiter group_cancel;
 	double started;			/* ev_now when the run began */

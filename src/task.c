@@ -30,6 +30,12 @@ ecg_task_pid(const struct ecg_task *t)
 	return t->proc.pid;
 }
 
+const char *
+ecg_task_check(const struct ecg_task *t)
+{
+	return ecg_config_ready_text(t->spec);
+}
+
 int
 ecg_task_main_running(const struct ecg_task *t)
 {
@@ -115,16 +121,26 @@ shell_pwd(const struct ecg_task *t, char *buf, size_t len)
 		snprintf(buf, len, "PWD=%s", realpath(dir, real) != NULL ? real : dir);
 }
 
+/* What ecg-run's own service manager meant for ecg-run alone. */
+static int
+not_inherited(const char *var)
+{
+	return same_name(var, "NOTIFY_SOCKET=") || same_name(var, "WATCHDOG_USEC=") ||
+	    same_name(var, "WATCHDOG_PID=");
+}
+
 /*
- * The environment ecg-run was started with, then the task's env lines
- * (which replace inherited variables of the same name), then the three
- * ECG_RUN_ variables (and PWD, for a plain command run without the shell):
+ * The environment ecg-run was started with (less NOTIFY_SOCKET and the
+ * watchdog's variables: a task that passed READY=1 on would speak for
+ * ecg-run), then the task's env lines (which replace inherited variables
+ * of the same name), then the three ECG_RUN_ variables (and PWD, for a
+ * plain command run without the shell; NOTIFY_SOCKET, for ready = notify):
  * one block, built just before the task starts and freed right after, so
  * idle tasks do not keep it.  Strings are borrowed, except the last ones,
  * which live at the block's end.  NULL if out of memory.
  */
 static char **
-build_env(const struct ecg_task *t)
+build_env(const struct ecg_task *t, const char *socket)
 {
 	const struct ecg_task_spec *spec = t->spec;
 	const char *group = t->host->group_name;
@@ -135,23 +151,25 @@ build_env(const struct ecg_task *t)
 		n++;
 	if (t->words != NULL)
 		shell_pwd(t, pwd, sizeof(pwd));
-	slots = n + spec->nenv + 5;
+	slots = n + spec->nenv + 6;
 	names = sizeof("ECG_RUN_TASK=") + strlen(spec->name) + sizeof("ECG_RUN_GROUP=") +
-	    strlen(group) + sizeof("ECG_RUN_ID=") + strlen(t->host->run_id) + strlen(pwd) + 1;
+	    strlen(group) + sizeof("ECG_RUN_ID=") + strlen(t->host->run_id) + strlen(pwd) + 1 +
+	    (socket != NULL ? sizeof("NOTIFY_SOCKET=") + strlen(socket) : 0);
 	envp = malloc(slots * sizeof(*envp) + names);
 	if (envp == NULL)
 		return NULL;
 	for (i = 0; i < n; i++) {
 		int replaced = same_name(environ[i], "ECG_RUN_TASK=") ||
 		    same_name(environ[i], "ECG_RUN_GROUP=") || same_name(environ[i], "ECG_RUN_ID=") ||
-		    (pwd[0] != '\0' && same_name(environ[i], "PWD="));
+		    (pwd[0] != '\0' && same_name(environ[i], "PWD=")) || not_inherited(environ[i]);
 		for (j = 0; j < spec->nenv && !replaced; j++)
 			replaced = same_name(environ[i], spec->env[j]);
 		if (!replaced)
 			envp[k++] = environ[i];
 	}
 	for (j = 0; j < spec->nenv; j++)
-		if (pwd[0] == '\0' || !same_name(spec->env[j], "PWD="))
+		if ((pwd[0] == '\0' || !same_name(spec->env[j], "PWD=")) &&
+		    (socket == NULL || !same_name(spec->env[j], "NOTIFY_SOCKET=")))
 			envp[k++] = spec->env[j];
 	str = (char *)(envp + slots);
 	envp[k++] = str;
@@ -162,7 +180,11 @@ build_env(const struct ecg_task *t)
 	str = stpcpy(stpcpy(str, "ECG_RUN_ID="), t->host->run_id) + 1;
 	if (pwd[0] != '\0') {
 		envp[k++] = str;
-		memcpy(str, pwd, strlen(pwd) + 1);
+		str = stpcpy(str, pwd) + 1;
+	}
+	if (socket != NULL) {
+		envp[k++] = str;
+		stpcpy(stpcpy(str, "NOTIFY_SOCKET="), socket);
 	}
 	envp[k] = NULL;
 	return envp;
@@ -229,6 +251,8 @@ check_gone(struct ecg_task *t)
 	if (t->state != ECG_TASK_EXITED)
 		return;
 	if (t->proc.pid > 0 && !t->proc.finished)
+		return;
+	if (t->check != NULL && !ecg_ready_idle(t->check))
 		return;
 	if (!ecg_taskio_closed(&t->io)) {
 		ecg_taskio_linger(&t->io);
@@ -307,6 +331,61 @@ static const struct ecg_taskio_hooks io_hooks = {
 	.held = io_held,
 };
 
+static void not_ready(struct ecg_task *t, const char *error);
+
+static void
+check_passed(struct ecg_ready *r, void *arg)
+{
+	(void)r;
+	step(arg, ECG_IN_READY);
+}
+
+static void
+check_failed(struct ecg_ready *r, const char *error, void *arg)
+{
+	(void)r;
+	not_ready(arg, error);
+}
+
+static void
+check_status(struct ecg_ready *r, const char *text, void *arg)
+{
+	struct ecg_event ev = { .type = ECG_EV_STATUS, .text = text };
+
+	(void)r;
+	emit(arg, &ev);
+}
+
+static void
+check_idle(struct ecg_ready *r, void *arg)
+{
+	(void)r;
+	check_gone(arg);
+}
+
+static char **
+check_env(void *arg)
+{
+	return build_env(arg, NULL);
+}
+
+static const struct ecg_ready_hooks check_hooks = {
+	.passed = check_passed,
+	.failed = check_failed,
+	.status = check_status,
+	.idle = check_idle,
+	.env = check_env,
+};
+
+static void
+tap_line(struct ecg_taskio *io, const char *line, size_t len, void *arg)
+{
+	struct ecg_task *t = arg;
+
+	(void)io;
+	ecg_ready_line(t->check, line, len);
+}
+
 int
 ecg_task_init(struct ecg_task *t, struct ecg_task_host *host,
     const struct ecg_task_spec *spec, size_t index, int color)
@@ -330,6 +409,17 @@ ecg_task_init(struct ecg_task *t, struct ecg_task_host *host,
 	    &io_hooks, t);
 	if (host->direct && plain_program(t) < 0)
 		return -ENOMEM;
+	if (spec->ready.kind != ECG_READY_STARTED) {
+		struct ecg_ready_probe_env pe = {
+			.shell = host->shell, .shell_name = t->argv[0], .cwd = spec->cwd_path,
+			.devnull = host->devnull, .nofile = host->nofile,
+			.stop_signal = spec->stop_signal, .stop_timeout_ms = spec->stop_timeout_ms,
+		};
+		t->check = malloc(sizeof(*t->check));
+		if (t->check == NULL)
+			return -ENOMEM;
+		ecg_ready_init(t->check, host->loop, spec, &pe, &check_hooks, t);
+	}
 	return 0;
 }
 
@@ -338,6 +428,10 @@ ecg_task_destroy(struct ecg_task *t)
 {
 	ecg_proc_destroy(&t->proc);
 	ecg_taskio_destroy(&t->io);
+	if (t->check != NULL)
+		ecg_ready_destroy(t->check);
+	free(t->check);
+	t->check = NULL;
 	free(t->words);
 	free(t->script_argv);
 	t->words = NULL;
@@ -372,10 +466,20 @@ spawn(struct ecg_task *t)
 	struct ecg_task_host *h = t->host;
 	struct ecg_spawn sp;
 	struct ecg_spawn_failure f;
-	int wr[2], rc;
-	char **envp;
+	const char *socket = NULL;
+	int wr[2], rc, extra = -1;
+	char **envp, sockname[32];
 
-	envp = build_env(t);
+	/* Sockets are named by index: a name could be too long for an address. */
+	snprintf(sockname, sizeof(sockname), "%zu.sock", t->index);
+	if (t->check != NULL && (rc = ecg_ready_prepare(t->check, h->notify_dir, sockname,
+	    &extra, &socket)) < 0) {
+		ecg_taskio_close(&t->io);
+		start_failed(t, t->spec->ready.kind == ECG_READY_NOTIFY ? "notify socket" :
+		    "readiness pipe", NULL, -rc);
+		return -1;
+	}
+	envp = build_env(t, socket);
 	if (envp == NULL) {
 		ecg_taskio_close(&t->io);
 		start_failed(t, "environment", NULL, ENOMEM);
@@ -396,6 +500,10 @@ spawn(struct ecg_task *t)
 	sp.stdout_fd = wr[0];
 	sp.stderr_fd = wr[1];
 	sp.nofile = h->nofile;
+	if (extra >= 0) {
+		sp.extra_fd = extra;
+		sp.extra_to = t->spec->ready.fd;
+	}
 	if (t->script_argv != NULL) {
 		sp.script_shell = h->shell;
 		sp.script_argv = t->script_argv;
@@ -404,6 +512,8 @@ spawn(struct ecg_task *t)
 	free(envp);
 	close(wr[0]);
 	close(wr[1]);
+	if (t->check != NULL)
+		ecg_ready_spawned(t->check);
 	if (rc < 0) {
 		ecg_taskio_close(&t->io);
 		start_failed(t, f.step, NULL, -rc);
@@ -423,74 +533,118 @@ spawn(struct ecg_task *t)
 /*
  * The main member of the errgroup ends with the task's result.  It counts
  * only if the group was not cancelled before: a task that dies because it
- * was stopped never becomes the cause.
+ * was stopped never becomes the cause.  failed is the cause a failure
+ * gives (ECG_EV_CAUSE_FAILED, or ECG_EV_CAUSE_NOT_READY), quiet what is
+ * said when it does not count (or ECG_EV_COUNT: nothing).
  */
 static void
-count_end(struct ecg_task *t)
+count_end(struct ecg_task *t, enum ecg_event_type failed, enum ecg_event_type quiet)
 {
 	struct ecg_task_host *h = t->host;
 	struct ecg_context *ctx = h->eg->ctx;
 	int counts = !ecg_context_done(ctx);
-	struct ecg_event ev = { .code = t->code };
+	struct ecg_event ev = { .code = t->code, .check = ecg_task_check(t),
+		.ms = (long)((ev_now(h->loop) - t->started_at) * 1000.0 + 0.5) };
 
+	if (t->end == ECG_END_NOT_READY && t->spec->ready_timeout_ms > 0 &&
+	    t->spec->ready.kind != ECG_READY_FD)
+		ev.ms = t->spec->ready_timeout_ms;
+	if (t->check != NULL)
+		ev.text = t->check->error;
 	ecg_errgroup_go(h->eg);
 	if (counts && t->spec->cancel_on == ECG_CANCEL_ON_EXIT) {
-		ev.type = ECG_EV_CAUSE_EXIT;
+		ev.type = failed == ECG_EV_CAUSE_NOT_READY ? failed : ECG_EV_CAUSE_EXIT;
 		emit(t, &ev);
 		ecg_context_cancel(ctx, t->code);
 		ecg_errgroup_done(h->eg, 0);
 	} else if (counts && t->spec->cancel_on == ECG_CANCEL_ON_FAILURE && t->code != 0) {
-		ev.type = ECG_EV_CAUSE_FAILED;
+		ev.type = failed;
 		emit(t, &ev);
 		ecg_errgroup_done(h->eg, t->code);
 	} else {
+		if (quiet != ECG_EV_COUNT) {
+			ev.type = quiet;
+			emit(t, &ev);
+		}
 		ecg_errgroup_done(h->eg, 0);
 	}
 	if (h->ended != NULL)
 		h->ended(t, h->arg);
 }
 
-/* Its main process was reaped (or none could be made): how did it end? */
+/*
+ * Its readiness check failed for good (timed out, or the task said it
+ * never will be): it is stopped like any task and ends with 124, as
+ * timeout(1) does.
+ */
 static void
-exited(struct ecg_task *t)
+not_ready(struct ecg_task *t, const char *error)
 {
-	struct ecg_event ev = { 0 };
-	int ws = t->wstatus;
-
-	if (t->end != ECG_END_NONE)
-		return;		/* already over as far as the group is concerned */
-	if (t->start_code != 0) {
-		t->end = ECG_END_START_FAILED;
-		t->code = t->start_code;
-	} else if (WIFEXITED(ws)) {
-		t->end = ECG_END_EXITED;
-		t->code = WEXITSTATUS(ws);
-		ev.type = ECG_EV_EXITED;
-		ev.code = t->code;
-		emit(t, &ev);
-	} else {
-		t->end = ECG_END_KILLED;
-		t->code = 128 + WTERMSIG(ws);
-		ev.type = ECG_EV_KILLED;
-		ev.sig = WTERMSIG(ws);
-		ev.core = WCOREDUMP(ws) ? 1 : 0;
-		emit(t, &ev);
-	}
-	count_end(t);
+	(void)error;
+	if (t->state != ECG_TASK_RUNNING || t->end != ECG_END_NONE)
+		return;
+	t->end = ECG_END_NOT_READY;
+	t->code = 124;
+	ecg_taskio_tap(&t->io, NULL, NULL);
+	count_end(t, ECG_EV_CAUSE_NOT_READY, ECG_EV_NOT_READY);
+	step(t, ECG_IN_NOT_READY);
 }
 
 static void
 became_ready(struct ecg_task *t)
 {
 	struct ecg_task_host *h = t->host;
-	struct ecg_event ev = { .type = ECG_EV_READY, .check = "started" };
+	struct ecg_event ev = { .type = ECG_EV_READY, .check = ecg_task_check(t) };
 
+	if (t->check != NULL)
+		ecg_ready_stop(t->check);
+	ecg_taskio_tap(&t->io, NULL, NULL);
 	t->ready = 1;
 	t->ready_at = ev_now(h->loop);
 	ev.ms = (long)((t->ready_at - t->started_at) * 1000.0 + 0.5);
 	emit(t, &ev);
 	if (h->ready != NULL)
 		h->ready(t, h->arg);
+}
+
+/*
+ * Its main process was reaped (or none could be made): how did it end?
+ * A task whose end was decided already (it failed its readiness check and
+ * was stopped for it) is still said to have exited; its end stays.
+ */
+static void
+exited(struct ecg_task *t)
+{
+	struct ecg_event ev = { 0 };
+	int ws = t->wstatus, decided = t->end != ECG_END_NONE;
+	enum ecg_task_end end;
+	int code;
+
+	if (t->start_code != 0) {
+		end = ECG_END_START_FAILED;
+		code = t->start_code;
+	} else if (WIFEXITED(ws)) {
+		end = ECG_END_EXITED;
+		code = WEXITSTATUS(ws);
+		ev.type = ECG_EV_EXITED;
+		ev.code = code;
+		emit(t, &ev);
+	} else {
+		end = ECG_END_KILLED;
+		code = 128 + WTERMSIG(ws);
+		ev.type = ECG_EV_KILLED;
+		ev.sig = WTERMSIG(ws);
+		ev.core = WCOREDUMP(ws) ? 1 : 0;
+		emit(t, &ev);
+	}
+	if (decided)
+		return;
+	t->end = end;
+	t->code = code;
+	/* A one-shot task is ready by exiting with 0, before its end is counted. */
+	if (t->spec->ready.kind == ECG_READY_EXITED && t->end == ECG_END_EXITED && t->code == 0)
+		became_ready(t);
+	count_end(t, ECG_EV_CAUSE_FAILED, ECG_EV_COUNT);
 }
 
 static void
@@ -509,7 +663,7 @@ enter_done(struct ecg_task *t, enum ecg_task_state from, enum ecg_task_input in)
 				/* Given up on: it was killed, and never the cause. */
 				t->end = ECG_END_KILLED;
 				t->code = 128 + SIGKILL;
-				count_end(t);
+				count_end(t, ECG_EV_CAUSE_FAILED, ECG_EV_COUNT);
 			}
 		}
 		/* The second member: what was left of the task. */
@@ -547,16 +701,28 @@ step(struct ecg_task *t, enum ecg_task_input in)
 	case ECG_TASK_RUNNING: {
 		struct ecg_event ev = { .type = ECG_EV_STARTED, .pid = (long)t->proc.pid };
 		emit(t, &ev);
-		step(t, ECG_IN_READY);
+		if (t->check == NULL) {
+			step(t, ECG_IN_READY);
+			break;
+		}
+		if (t->spec->ready.kind == ECG_READY_LINE)
+			ecg_taskio_tap(&t->io, tap_line, t);
+		ecg_ready_begin(t->check, t->proc.pid);
 		break;
 	}
 	case ECG_TASK_READY:
 		became_ready(t);
 		break;
 	case ECG_TASK_STOPPING:
+		if (t->check != NULL)
+			ecg_ready_stop(t->check);
+		ecg_taskio_tap(&t->io, NULL, NULL);
 		ecg_proc_stop(&t->proc);
 		break;
 	case ECG_TASK_EXITED:
+		if (t->check != NULL)
+			ecg_ready_stop(t->check);
+		ecg_taskio_tap(&t->io, NULL, NULL);
 		exited(t);
 		check_gone(t);
 		break;

@@ -25,7 +25,9 @@
 #include "errgroup.h"
 #include "event.h"
 #include "output.h"
+#include "notify.h"
 #include "proc.h"
+#include "ready.h"
 #include "taskio.h"
 #include "taskstate.h"
 
@@ -52,6 +54,7 @@ struct ecg_task_host {
 	int devnull;			/* every task's stdin */
 	int direct;			/* plain commands may skip the shell */
 	const struct rlimit *nofile;	/* the descriptor limit tasks get */
+	const struct ecg_notify_dir *notify_dir;	/* for ready = notify sockets */
 	ecg_event_fn event;		/* receives the tasks' events */
 	void *event_arg;
 	/* What the scheduler and the supervisor hear (any may be NULL). */
@@ -81,6 +84,7 @@ struct ecg_task {
 	double ready_at;		/* and when it became ready */
 	struct ecg_proc proc;
 	struct ecg_taskio io;
+	struct ecg_ready *check;	/* its readiness check, unless ready = started */
 	char *argv[4];			/* SHELL -c COMMAND */
 	char **words;			/* or, for a plain command, its words */
 	char *program;			/* and the program they name (see command.h), */
@@ -106,6 +110,8 @@ void ecg_task_abandon(struct ecg_task *t);
 const char *ecg_task_name(const struct ecg_task *t);
 /* Its process group id, or -1 if it never had one. */
 pid_t ecg_task_pid(const struct ecg_task *t);
+/* Its readiness check as written ("started" by default). */
+const char *ecg_task_check(const struct ecg_task *t);
 /* Whether its main process may still run. */
 int ecg_task_main_running(const struct ecg_task *t);
 /* Whether something of it may still be running (its main process or group). */
