@@ -899,7 +899,7 @@ resolve_after(struct loader *L, struct ecg_task_spec *t)
 
 	if (t->nafter_names == 0)
 		return;
-	t->after = malloc(t->nafter_names * sizeof(*t->after));
+	t->after = calloc(t->nafter_names, sizeof(*t->after));
 	if (t->after == NULL) {
 		failf(L, line, "out of memory");
 		return;
@@ -1203,7 +1203,7 @@ ecg_config_print(const struct ecg_group_spec *g, FILE *out)
 	if (getcwd(cwd, sizeof(cwd)) == NULL)
 		snprintf(cwd, sizeof(cwd), ".");
 	after = after_lists(g, &nafter);
-	order = malloc((g->ntasks ? g->ntasks : 1) * sizeof(*order));
+	order = calloc(g->ntasks ? g->ntasks : 1, sizeof(*order));
 	/* Loaded groups have no cycle; without memory, the file's order. */
 	if (after == NULL || order == NULL || ecg_deps_order(g->ntasks, after, nafter, order) < 0)
 		for (i = 0; order != NULL && i < g->ntasks; i++)

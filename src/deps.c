@@ -16,8 +16,8 @@ long
 ecg_deps_cycle(size_t n, size_t *const *after, const size_t *nafter, size_t *cycle)
 {
 	unsigned char *colour = calloc(n ? n : 1, 1);
-	size_t *stack = malloc((n ? n : 1) * sizeof(*stack));
-	size_t *pos = malloc((n ? n : 1) * sizeof(*pos));
+	size_t *stack = calloc(n ? n : 1, sizeof(*stack));
+	size_t *pos = calloc(n ? n : 1, sizeof(*pos));
 	size_t root, top, i, k;
 	long found = 0;
 
@@ -137,7 +137,7 @@ ecg_deps_reverse(size_t n, size_t *const *after, const size_t *nafter, size_t **
 	for (i = 0; i < n; i++)
 		edges += nafter[i];
 	counts = calloc(n ? n : 1, sizeof(*counts));
-	lists = malloc((n ? n : 1) * sizeof(*lists) + (edges ? edges : 1) * sizeof(**lists));
+	lists = calloc(1, (n ? n : 1) * sizeof(*lists) + (edges ? edges : 1) * sizeof(**lists));
 	if (counts == NULL || lists == NULL) {
 		free(counts);
 		free(lists);
@@ -168,7 +168,7 @@ ecg_deps_chain(size_t n, size_t *const *dependents, const size_t *ndependents,
     const long *weight)
 {
 	long *chain = malloc((n ? n : 1) * sizeof(*chain)), best = 0;
-	size_t *order = malloc((n ? n : 1) * sizeof(*order));
+	size_t *order = calloc(n ? n : 1, sizeof(*order));
 	size_t i, j;
 
 	if (chain == NULL || order == NULL) {

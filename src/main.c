@@ -309,13 +309,14 @@ main(int argc, char **argv)
 			opts.out.prefix = 0;
 			break;
 		case 'R': {
+			const char *arg = optarg != NULL ? optarg : "";
 			char *end;
 			long fd;
 			errno = 0;
-			fd = strtol(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || end == optarg || fd < 3 || fd > INT_MAX)
+			fd = strtol(arg, &end, 10);
+			if (errno != 0 || *end != '\0' || end == arg || fd < 3 || fd > INT_MAX)
 				return usage_error("--ready-fd takes a descriptor number of 3 or more, "
-				    "not '%s'", optarg);
+				    "not '%s'", arg);
 			if (fcntl((int)fd, F_GETFD) < 0)
 				return usage_error("--ready-fd %ld: descriptor %ld is not open", fd, fd);
 			/* Ours alone: a task holding it would keep the reader waiting. */

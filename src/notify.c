@@ -181,7 +181,7 @@ readable_cb(struct ev_loop *loop, ev_io *w, int revents)
 	struct ucred cred;
 	const char *status;
 	ssize_t got;
-	int i, ready, has_cred;
+	int i, ready, has_cred, has_nul;
 
 	for (i = 0; i < BATCH_MAX; i++) {
 		iov.iov_base = buf;
@@ -199,9 +199,11 @@ readable_cb(struct ev_loop *loop, ev_io *w, int revents)
 			return;		/* EAGAIN: drained; anything else: the next wakeup retries */
 		}
 		has_cred = take_control(&msg, &cred);
+		/* recvmsg filled got bytes of buf. */
+		// cppcheck-suppress uninitvar
+		has_nul = memchr(buf, '\0', (size_t)got) != NULL;
 		/* Truncated or holding a NUL, a datagram cannot be read as its sender meant it. */
-		if (!has_cred || !sender_allowed(n, &cred) || (msg.msg_flags & MSG_TRUNC) ||
-		    memchr(buf, '\0', (size_t)got) != NULL) {
+		if (!has_cred || !sender_allowed(n, &cred) || (msg.msg_flags & MSG_TRUNC) || has_nul) {
 			n->ignored++;
 			continue;
 		}

@@ -346,7 +346,7 @@ ecg_supervisor_init(struct ecg_supervisor *sv, struct ev_loop *loop,
 			sv->host.notify_dir = &sv->notify_dir;
 			break;
 		}
-	sv->tasks = calloc(spec->ntasks, sizeof(*sv->tasks));
+	sv->tasks = calloc(spec->ntasks ? spec->ntasks : 1, sizeof(*sv->tasks));
 	if (sv->tasks == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;

@@ -98,7 +98,7 @@ size_t
 ecg_sweep_task(struct ecg_sweep *sw, struct ecg_task *t, int sig)
 {
 	long idx = (long)(t - sw->tasks);
-	size_t i, alive = 0;
+	size_t i, n = 0;
 
 	/* Right after the main process ended, its orphans have just come to us. */
 	scan(sw, t->proc.reaped && !t->proc.escapees_seen);
@@ -107,11 +107,11 @@ ecg_sweep_task(struct ecg_sweep *sw, struct ecg_task *t, int sig)
 	for (i = 0; i < sw->escapees.n; i++) {
 		if (sw->escapees.list[i].task != idx || !ecg_escapee_alive(&sw->escapees.list[i]))
 			continue;
-		alive++;
+		n++;
 		if (sig != 0)
 			ecg_escapee_signal(&sw->escapees.list[i], sig);
 	}
-	return alive;
+	return n;
 }
 
 static size_t
