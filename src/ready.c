@@ -131,7 +131,6 @@ stop_checks(struct ecg_ready *r)
 	if (r->spec->ready.net != NULL)
 		ecg_netprobe_cancel(&r->net);
 	close_io(r->loop, &r->fd_io, &r->fd_read);
-	ecg_notify_close(&r->notify);
 }
 
 static void
@@ -366,8 +365,12 @@ notify_cb(struct ecg_notify *n, int ready, const char *status, pid_t pid, void *
 
 	(void)n;
 	(void)pid;
-	if (!r->active)
+	/* After ready, a STATUS= is still worth showing; READY=1 changes nothing. */
+	if (!r->active) {
+		if (status != NULL && r->hooks->status != NULL)
+			r->hooks->status(r, status, r->arg);
 		return;
+	}
 	if (status != NULL) {
 		snprintf(r->error, sizeof(r->error), "its last status: %s", status);
 		if (r->hooks->status != NULL)
@@ -441,6 +444,13 @@ ecg_ready_stop(struct ecg_ready *r)
 	/* A probe still running is stopped like a task; idle says when it is gone. */
 	if (ecg_proc_running(&r->probe) || (r->probe.pid > 0 && !r->probe.finished))
 		ecg_proc_stop(&r->probe);
+}
+
+void
+ecg_ready_end(struct ecg_ready *r)
+{
+	ecg_ready_stop(r);
+	ecg_notify_close(&r->notify);
 }
 
 int

@@ -102,8 +102,14 @@ void ecg_ready_spawned(struct ecg_ready *r);
 void ecg_ready_begin(struct ecg_ready *r, pid_t pid);
 /* A line of the task's output (line ERE). */
 void ecg_ready_line(struct ecg_ready *r, const char *line, size_t len);
-/* Stops checking (the task is ready, stopping, or over): no more hooks but idle. */
+/*
+ * Stops checking (the task is ready, or stopping): no more hooks but idle
+ * and status.  A notify socket stays: the task may still send to it
+ * (STOPPING=1), and a sender finding it gone would complain.
+ */
 void ecg_ready_stop(struct ecg_ready *r);
+/* The task's main process is over: its notify socket goes too. */
+void ecg_ready_end(struct ecg_ready *r);
 /* Whether no probe process of ours is left. */
 int ecg_ready_idle(const struct ecg_ready *r);
 

@@ -721,7 +721,7 @@ step(struct ecg_task *t, enum ecg_task_input in)
 		break;
 	case ECG_TASK_EXITED:
 		if (t->check != NULL)
-			ecg_ready_stop(t->check);
+			ecg_ready_end(t->check);
 		ecg_taskio_tap(&t->io, NULL, NULL);
 		exited(t);
 		check_gone(t);
