@@ -594,3 +594,23 @@ wait_bg() {
 	[ "$(cat got)" = $'READY=1\nSTOPPING=1' ]
 	grep -q "svc | inherited: none none" out.txt
 }
+
+@test "conf/e2e.ini: redis, an app after it, a test after the app: ecg-run exits with the test's status, nothing left" {
+	command -v redis-server >/dev/null || skip "redis-server not installed"
+	command -v python3 >/dev/null || skip "python3 not installed"
+	E2E_REDIS_PORT=$(free_port) E2E_APP_PORT=$(free_port) run --separate-stderr ecg -c "$ECG_TOP/conf/e2e.ini"
+	echo "$output" | grep -v "^redis" >&3
+	echo "$stderr" >&3
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"test  | got: hit 1, hit 2, hit 3"* ]]
+	[[ "$stderr" == *"test: ended (cancel_on = exit), stopping the group"* ]]
+	# reverse order: the app is stopped before redis
+	[[ "$stderr" == *"app: killed by signal 15"*"redis: exited with status 0"* ]]
+	no_marked_left
+	# the test's failure is the group's status
+	sed 's/ok = seen == /ok = not seen == /' "$ECG_TOP/conf/e2e.ini" >bad.ini
+	E2E_REDIS_PORT=$(free_port) E2E_APP_PORT=$(free_port) run --separate-stderr ecg -c bad.ini
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"test  | e2e FAILED"* ]]
+	no_marked_left
+}
