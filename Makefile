@@ -199,13 +199,13 @@ lint:
 # crash fails the target and leaves its input in build/fuzz/crash-* (turn
 # each into a regression test).
 FUZZ_SECONDS ?= 60
-FUZZ_SRCS = src/config.c src/inilex.c src/value.c src/spawn.c
+FUZZ_SRCS = src/config.c src/inilex.c src/value.c src/spawn.c src/deps.c src/netprobe.c
 FUZZ = build/fuzz
 fuzz: test-deps
 	@sh tests/deps.sh clang
 	@mkdir -p $(FUZZ)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc $(INIH_CFLAGS) \
-		-o $(FUZZ)/fuzz_config tests/fuzz/fuzz_config.c $(FUZZ_SRCS) $(INIH_LIBS)
+		-o $(FUZZ)/fuzz_config tests/fuzz/fuzz_config.c $(FUZZ_SRCS) $(INIH_LIBS) -lev
 	rm -rf $(FUZZ)/run-corpus && mkdir -p $(FUZZ)/run-corpus
 	cp conf/*.ini tests/fuzz/corpus/* $(FUZZ)/run-corpus/
 	$(FUZZ)/fuzz_config -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
