@@ -106,3 +106,25 @@ write_ini() {
 lines_of() {
 	printf '%s\n' "$output" | grep -a "^$1 *| " || true
 }
+
+# start_bg ARGS...: ecg-run in the background, its output in out.txt and
+# err.txt, its pid in ECG_PID.
+start_bg() {
+	$ECG_RUN_WRAP "$ECG_BIN" "$@" >out.txt 2>err.txt &
+	ECG_PID=$!
+}
+
+# Waits (at most 60 s) for ecg-run started by start_bg to end; sets STATUS.
+wait_bg() {
+	local i
+	for ((i = 0; i < 1200; i++)); do
+		kill -0 "$ECG_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	if kill -0 "$ECG_PID" 2>/dev/null; then
+		kill -9 "$ECG_PID"
+		echo "# ecg-run did not end" >&3
+	fi
+	STATUS=0
+	wait "$ECG_PID" || STATUS=$?
+}

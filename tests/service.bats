@@ -11,31 +11,11 @@ free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-start_bg() {
-	$ECG_RUN_WRAP "$ECG_BIN" "$@" >out.txt 2>err.txt &
-	ECG_PID=$!
-}
-
 # ecg-run --ready-fd 7 -c g.ini in the background, 7 writing to ./fifo:
 # opened in the background, since opening a FIFO waits for its reader.
 start_bg_fifo() {
 	$ECG_RUN_WRAP "$ECG_BIN" --ready-fd 7 -c g.ini 7>fifo >out.txt 2>err.txt &
 	ECG_PID=$!
-}
-
-# Waits (bounded) for ecg-run to end; sets STATUS.
-wait_bg() {
-	local i
-	for ((i = 0; i < 1200; i++)); do
-		kill -0 "$ECG_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	if kill -0 "$ECG_PID" 2>/dev/null; then
-		kill -9 "$ECG_PID"
-		echo "# ecg-run did not end" >&3
-	fi
-	STATUS=0
-	wait "$ECG_PID" || STATUS=$?
 }
 
 @test "after + ready = line: the dependent starts only once the line was printed, and the line is still printed" {
@@ -372,6 +352,8 @@ wait_bg() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"client | PONG"* ]]
 	[[ "$stderr" == *"redis: ready (notify) after "* ]]
+	# its STATUS= texts, with -v
+	[[ "$stderr" == *"ecg-run: redis: status: "* ]]
 	no_marked_left
 }
 

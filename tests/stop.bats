@@ -3,27 +3,6 @@
 
 load helper
 
-# Starts ecg-run in the background with its output in out.txt / err.txt.
-start_bg() {
-	$ECG_RUN_WRAP "$ECG_BIN" "$@" >out.txt 2>err.txt &
-	ECG_PID=$!
-}
-
-# Waits (bounded) for ecg-run to end; sets STATUS.
-wait_bg() {
-	local i
-	for ((i = 0; i < 600; i++)); do
-		kill -0 "$ECG_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	if kill -0 "$ECG_PID" 2>/dev/null; then
-		kill -9 "$ECG_PID"
-		echo "# ecg-run did not end" >&3
-	fi
-	STATUS=0
-	wait "$ECG_PID" || STATUS=$?
-}
-
 started() {
 	[ "$(grep -c ': started' err.txt)" -ge "$1" ]
 }
