@@ -239,14 +239,18 @@ write_tmo_ini() {
 @test "SIGHUPs that keep coming while ecg-run exits do not change its status" {
 	# found by the stress matrix: a SIGHUP just after the signal watchers
 	# stopped met its default action and ended ecg-run with 129
-	printf '[a]\ncommand = trap "" HUP; touch ready; exec sleep 30\n[b]\ncommand = trap "" HUP; sleep 0.3; exit 7\n' >g.ini
+	# both tasks ignore HUP before the storm starts (a HUP before b's trap
+	# would be b's own death by it, 129), and b ends once it is under way
+	printf '[a]\ncommand = trap "" HUP; touch ready; exec sleep 30\n[b]\ncommand = trap "" HUP; touch ready.b; until [ -e storming ]; do sleep 0.01; done; sleep 0.05; exit 7\n' >g.ini
 	for i in 1 2 3 4 5; do
-		rm -f ready
+		rm -f ready ready.b storming
 		"$ECG_BIN" -q -c g.ini >/dev/null 2>&1 &
 		pid=$!
 		wait_for 20 test -e ready	# its signal handling is set up
+		wait_for 20 test -e ready.b
 		(while kill -HUP "$pid" 2>/dev/null; do :; done) &
 		storm=$!
+		touch storming
 		status=0
 		wait "$pid" || status=$?
 		kill "$storm" 2>/dev/null || true
