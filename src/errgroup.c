@@ -30,6 +30,10 @@ ecg_errgroup_init(struct ecg_errgroup *g, struct ecg_context *ctx)
 {
 	g->ctx = ctx;
 	g->live = 0;
+	g->limit = 0;
+	g->slots = 0;
+	g->on_slot = NULL;
+	g->slot_arg = NULL;
 	g->on_wait = NULL;
 	g->arg = NULL;
 	ev_prepare_init(&g->finish, finish_cb);
@@ -80,4 +84,45 @@ unsigned
 ecg_errgroup_live(const struct ecg_errgroup *g)
 {
 	return g->live;
+}
+
+void
+ecg_errgroup_set_limit(struct ecg_errgroup *g, unsigned limit)
+{
+	g->limit = limit;
+}
+
+int
+ecg_errgroup_try_go(struct ecg_errgroup *g)
+{
+	if (g->limit > 0 && g->slots >= g->limit)
+		return -EAGAIN;
+	g->slots++;
+	ecg_errgroup_go(g);
+	return 0;
+}
+
+int
+ecg_errgroup_release(struct ecg_errgroup *g, int err)
+{
+	if (g->slots == 0 || g->live == 0)
+		return -EINVAL;
+	g->slots--;
+	ecg_errgroup_done(g, err);
+	if (g->on_slot != NULL)
+		g->on_slot(g, g->slot_arg);
+	return 0;
+}
+
+void
+ecg_errgroup_on_slot(struct ecg_errgroup *g, ecg_errgroup_cb cb, void *arg)
+{
+	g->on_slot = cb;
+	g->slot_arg = arg;
+}
+
+unsigned
+ecg_errgroup_slots(const struct ecg_errgroup *g)
+{
+	return g->slots;
 }

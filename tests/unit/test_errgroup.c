@@ -1,4 +1,5 @@
 #include <errno.h>
+
 #include "errgroup.h"
 #include "tap.h"
 
@@ -12,12 +13,23 @@ on_wait(struct ecg_errgroup *g, void *arg)
 	waited++;
 }
 
+static int freed;
+
+static void
+on_slot(struct ecg_errgroup *g, void *arg)
+{
+	(void)g;
+	(void)arg;
+	freed++;
+}
+
 int
 main(void)
 {
 	struct ev_loop *loop = ev_default_loop(0);
 	struct ecg_context root, ctx;
 	struct ecg_errgroup g;
+	int n;
 
 	ecg_context_init(&ctx, loop, NULL);
 	ecg_errgroup_init(&g, &ctx);
@@ -78,6 +90,31 @@ main(void)
 	ok(ecg_errgroup_done(&g, 0) == 0, "a done for a live member is taken");
 	ok(ecg_errgroup_done(&g, 5) == -EINVAL && ecg_errgroup_live(&g) == 0 &&
 	    !ecg_context_done(&ctx), "a done with no live member is refused and changes nothing");
+	ecg_errgroup_destroy(&g);
+	ecg_context_destroy(&ctx);
+
+	/* The limit: slots for try_go members; plain members hold none. */
+	ecg_context_init(&ctx, loop, NULL);
+	ecg_errgroup_init(&g, &ctx);
+	ecg_errgroup_set_limit(&g, 2);
+	ecg_errgroup_on_slot(&g, on_slot, NULL);
+	ecg_errgroup_go(&g);
+	ok(ecg_errgroup_try_go(&g) == 0 && ecg_errgroup_try_go(&g) == 0,
+	    "two slot members fit a limit of 2, whatever plain members there are");
+	ok(ecg_errgroup_try_go(&g) == -EAGAIN && ecg_errgroup_live(&g) == 3 &&
+	    ecg_errgroup_slots(&g) == 2, "a third is refused and not counted in");
+	freed = 0;
+	ok(ecg_errgroup_release(&g, 0) == 0 && freed == 1 && ecg_errgroup_slots(&g) == 1,
+	    "a release frees its slot and says so");
+	ok(ecg_errgroup_try_go(&g) == 0, "and the slot can be taken again");
+	ok(ecg_errgroup_release(&g, 7) == 0 && ecg_context_cause(&ctx) == 7,
+	    "a release with an error cancels like a done");
+	ok(ecg_errgroup_release(&g, 0) == 0 && ecg_errgroup_release(&g, 0) == -EINVAL &&
+	    freed == 3, "a release with no slot held is refused");
+	ecg_errgroup_set_limit(&g, 0);
+	for (n = 0; n < 100 && ecg_errgroup_try_go(&g) == 0; n++)
+		;
+	ok(n == 100, "no limit: every try_go is taken");
 	ecg_errgroup_destroy(&g);
 	ecg_context_destroy(&ctx);
 	ev_loop_destroy(loop);
