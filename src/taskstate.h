@@ -10,7 +10,9 @@
  *      │                  │                                    │
  *      │                  └──exit──► EXITED ◄───── exit ───────┘
  *      ▼                               │
- *     DONE ◄──────────── gone ─────────┘        (abandon: any live state ► DONE)
+ *     DONE ◄──────────── gone ─────────┤        (abandon: any live state ► DONE)
+ *      ▲                               │ restart
+ *      └──── stop ───── RESTARTING ◄───┘  ── start ──► STARTING
  *
  * WAITING: not started; its dependencies are not all ready yet.
  * STARTING: forked, not yet known to run its program (exec may fail: the
@@ -20,6 +22,8 @@
  * STOPPING: the stop signal was sent to its process group.
  * EXITED: its main process was reaped; members of its process group, or
  *   its pipes, may still be there.
+ * RESTARTING: its run ended and its process group is gone; it waits out
+ *   its restart delay (and keeps its slot) before it starts again.
  * DONE: nothing of it is left.
  *
  * ecg_taskstate_next is a pure function: the task's one place that moves
@@ -35,6 +39,7 @@ enum ecg_task_state {
 	ECG_TASK_READY,
 	ECG_TASK_STOPPING,
 	ECG_TASK_EXITED,
+	ECG_TASK_RESTARTING,
 	ECG_TASK_DONE,
 	ECG_TASK_NSTATES
 };
@@ -49,6 +54,7 @@ enum ecg_task_input {
 	ECG_IN_EXIT,		/* its main process ended (or none could be made) */
 	ECG_IN_GONE,		/* its process group and pipes are gone */
 	ECG_IN_ABANDON,		/* the deadline: stop waiting for it */
+	ECG_IN_RESTART,		/* its run is over and gone, and it runs again */
 	ECG_IN_COUNT
 };
 

@@ -1,6 +1,7 @@
 /*
  * taskstate: the table allows exactly the transitions a task can make,
- * every state is reachable from WAITING, and DONE from every state.
+ * every state is reachable from WAITING, and DONE from every state; a
+ * restart goes through RESTARTING, and a stop there ends the task.
  */
 #include <string.h>
 
@@ -36,6 +37,10 @@ static const struct move allowed[] = {
 	{ ECG_TASK_EXITED, ECG_IN_STOP, ECG_TASK_EXITED },
 	{ ECG_TASK_EXITED, ECG_IN_GONE, ECG_TASK_DONE },
 	{ ECG_TASK_EXITED, ECG_IN_ABANDON, ECG_TASK_DONE },
+	{ ECG_TASK_EXITED, ECG_IN_RESTART, ECG_TASK_RESTARTING },
+	{ ECG_TASK_RESTARTING, ECG_IN_START, ECG_TASK_STARTING },
+	{ ECG_TASK_RESTARTING, ECG_IN_STOP, ECG_TASK_DONE },
+	{ ECG_TASK_RESTARTING, ECG_IN_ABANDON, ECG_TASK_DONE },
 };
 #define NALLOWED (sizeof(allowed) / sizeof(allowed[0]))
 
@@ -109,7 +114,8 @@ main(void)
 	ok(wrong == 0, "no way back to waiting, and running only from starting");
 	ok(ecg_taskstate_live(ECG_TASK_STARTING) && ecg_taskstate_live(ECG_TASK_READY) &&
 	    ecg_taskstate_live(ECG_TASK_STOPPING) && !ecg_taskstate_live(ECG_TASK_WAITING) &&
-	    !ecg_taskstate_live(ECG_TASK_EXITED) && !ecg_taskstate_live(ECG_TASK_DONE),
+	    !ecg_taskstate_live(ECG_TASK_EXITED) && !ecg_taskstate_live(ECG_TASK_DONE) &&
+	    !ecg_taskstate_live(ECG_TASK_RESTARTING),
 	    "live means the main process may run");
 	ok(strcmp(ecg_taskstate_name(ECG_TASK_STOPPING), "stopping") == 0 &&
 	    strcmp(ecg_taskstate_input_name(ECG_IN_NOT_READY), "not ready") == 0, "names");
