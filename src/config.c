@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,7 +23,8 @@
 enum key {
 	K_COMMAND, K_CWD, K_ENV, K_STOP_SIGNAL, K_STOP_TIMEOUT, K_CANCEL_ON,
 	K_READY, K_READY_TIMEOUT, K_AFTER, K_SIDECAR,
-	K_NAME, K_SHELL, K_BUFFER, K_COUNT
+	K_RESTART, K_MAX_RESTARTS, K_RESTART_DELAY, K_RESTART_DELAY_MAX, K_TIMEOUT, K_FORWARD,
+	K_NAME, K_SHELL, K_BUFFER, K_MAX_PARALLEL, K_DEADLINE, K_COUNT
 };
 
 enum { ANYWHERE, GROUP_ONLY, TASK_ONLY };
@@ -42,9 +44,17 @@ static const struct {
 	[K_READY_TIMEOUT] = { "ready_timeout", ANYWHERE, 0 },
 	[K_AFTER] = { "after", TASK_ONLY, 0 },
 	[K_SIDECAR] = { "sidecar", TASK_ONLY, 0 },
+	[K_RESTART] = { "restart", ANYWHERE, 0 },
+	[K_MAX_RESTARTS] = { "max_restarts", ANYWHERE, 0 },
+	[K_RESTART_DELAY] = { "restart_delay", ANYWHERE, 0 },
+	[K_RESTART_DELAY_MAX] = { "restart_delay_max", ANYWHERE, 0 },
+	[K_TIMEOUT] = { "timeout", ANYWHERE, 0 },
+	[K_FORWARD] = { "forward", ANYWHERE, 0 },
 	[K_NAME] = { "name", GROUP_ONLY, 0 },
 	[K_SHELL] = { "shell", GROUP_ONLY, 0 },
 	[K_BUFFER] = { "buffer", GROUP_ONLY, 0 },
+	[K_MAX_PARALLEL] = { "max_parallel", GROUP_ONLY, 0 },
+	[K_DEADLINE] = { "deadline", GROUP_ONLY, 0 },
 };
 
 _Static_assert(K_COUNT <= ECG_CONFIG_KEYS, "ECG_CONFIG_KEYS must have room for every key");
@@ -54,6 +64,9 @@ _Static_assert(K_COUNT <= sizeof(unsigned) * CHAR_BIT, "a key's bit must fit in 
 #define DEFAULT_SHELL "/bin/sh"
 #define DEFAULT_BUFFER ((size_t)64 * 1024)
 #define DEFAULT_STOP_TIMEOUT_MS 10000
+#define DEFAULT_MAX_RESTARTS 3
+#define DEFAULT_RESTART_DELAY_MS 1000
+#define DEFAULT_RESTART_DELAY_MAX_MS 30000
 
 /* Whether a key was given in a section. */
 static int
@@ -503,6 +516,84 @@ parse_ready(struct loader *L, unsigned line, const char *v, struct ecg_ready_spe
 	return 0;
 }
 
+static const struct {
+	const char *name;
+	int sig;
+	unsigned bit;
+} forwardable[] = {
+	{ "HUP", SIGHUP, ECG_FORWARD_HUP },
+	{ "USR1", SIGUSR1, ECG_FORWARD_USR1 },
+	{ "USR2", SIGUSR2, ECG_FORWARD_USR2 },
+	{ "WINCH", SIGWINCH, ECG_FORWARD_WINCH },
+};
+#define NFORWARDABLE (sizeof(forwardable) / sizeof(forwardable[0]))
+
+unsigned
+ecg_config_forward_bit(int sig)
+{
+	size_t i;
+
+	for (i = 0; i < NFORWARDABLE; i++)
+		if (forwardable[i].sig == sig)
+			return forwardable[i].bit;
+	return 0;
+}
+
+void
+ecg_config_forward_text(unsigned forward, char *buf, size_t len)
+{
+	size_t i, off = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < NFORWARDABLE && off < len; i++)
+		if (forward & forwardable[i].bit)
+			off += (size_t)snprintf(buf + off, len - off, "%s%s", off > 0 ? " " : "",
+			    forwardable[i].name);
+	if (off == 0)
+		snprintf(buf, len, "none");
+}
+
+/* forward = SIGNALS: from HUP, USR1, USR2, WINCH (SIG prefix and case free), or none. */
+static void
+parse_forward(struct loader *L, unsigned line, const char *v, unsigned *out)
+{
+	const char *p = v, *q;
+	unsigned bits = 0;
+	char word[16];
+	size_t i, n;
+
+	if (strcmp(v, "none") == 0) {
+		*out = 0;
+		return;
+	}
+	while (*p != '\0') {
+		while (*p == ',' || *p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			break;
+		for (q = p; *q != '\0' && *q != ',' && *q != ' ' && *q != '\t'; q++)
+			;
+		n = (size_t)(q - p);
+		if (n >= sizeof(word))
+			n = sizeof(word) - 1;
+		memcpy(word, p, n);
+		word[n] = '\0';
+		for (i = 0; i < NFORWARDABLE; i++)
+			if (strcasecmp(word, forwardable[i].name) == 0 ||
+			    (strncasecmp(word, "SIG", 3) == 0 &&
+			    strcasecmp(word + 3, forwardable[i].name) == 0))
+				break;
+		if (i == NFORWARDABLE) {
+			failf(L, line, "forward '%s': '%s' cannot be forwarded (use HUP, USR1, USR2, "
+			    "WINCH, or none)", v, word);
+			return;
+		}
+		bits |= forwardable[i].bit;
+		p = q;
+	}
+	*out = bits;
+}
+
 /* after = NAME[, NAME]...: names split at commas and blanks, checked once all tasks are read. */
 static void
 parse_after(struct loader *L, unsigned line, const char *v, struct ecg_task_spec *t)
@@ -615,6 +706,43 @@ finish_key(struct loader *L)
 			t->sidecar = 0;
 		else
 			failf(L, line, "sidecar '%s': use yes or no", v);
+		break;
+	case K_RESTART:
+		if (strcmp(v, "no") == 0)
+			t->restart = ECG_RESTART_NO;
+		else if (strcmp(v, "on-failure") == 0)
+			t->restart = ECG_RESTART_ON_FAILURE;
+		else if (strcmp(v, "always") == 0)
+			t->restart = ECG_RESTART_ALWAYS;
+		else
+			failf(L, line, "restart '%s': use no, on-failure or always", v);
+		break;
+	case K_MAX_RESTARTS:
+		if (ecg_value_count(v, ECG_CONFIG_COUNT_MAX, &t->max_restarts, &why) < 0)
+			failf(L, line, "max_restarts '%s': %s", v, why);
+		break;
+	case K_RESTART_DELAY:
+		if (ecg_value_duration(v, &t->restart_delay_ms, &why) < 0)
+			failf(L, line, "restart_delay '%s': %s", v, why);
+		break;
+	case K_RESTART_DELAY_MAX:
+		if (ecg_value_duration(v, &t->restart_delay_max_ms, &why) < 0)
+			failf(L, line, "restart_delay_max '%s': %s", v, why);
+		break;
+	case K_TIMEOUT:
+		if (ecg_value_duration(v, &t->timeout_ms, &why) < 0)
+			failf(L, line, "timeout '%s': %s", v, why);
+		break;
+	case K_FORWARD:
+		parse_forward(L, line, v, &t->forward);
+		break;
+	case K_MAX_PARALLEL:
+		if (ecg_value_count(v, ECG_CONFIG_COUNT_MAX, &g->max_parallel, &why) < 0)
+			failf(L, line, "max_parallel '%s': %s", v, why);
+		break;
+	case K_DEADLINE:
+		if (ecg_value_duration(v, &g->deadline_ms, &why) < 0)
+			failf(L, line, "deadline '%s': %s", v, why);
 		break;
 	case K_NAME:
 		if (!valid_name(v))
@@ -801,6 +929,20 @@ apply_defaults(struct loader *L, struct ecg_task_spec *t)
 	/* A sidecar serves the others: its end never counts. */
 	if (t->sidecar)
 		t->cancel_on = ECG_CANCEL_ON_NEVER;
+	if (!has(t, K_RESTART))
+		t->restart = has(d, K_RESTART) ? d->restart : ECG_RESTART_NO;
+	if (!has(t, K_MAX_RESTARTS))
+		t->max_restarts = has(d, K_MAX_RESTARTS) ? d->max_restarts : DEFAULT_MAX_RESTARTS;
+	if (!has(t, K_RESTART_DELAY))
+		t->restart_delay_ms = has(d, K_RESTART_DELAY) ? d->restart_delay_ms :
+		    DEFAULT_RESTART_DELAY_MS;
+	if (!has(t, K_RESTART_DELAY_MAX))
+		t->restart_delay_max_ms = has(d, K_RESTART_DELAY_MAX) ? d->restart_delay_max_ms :
+		    DEFAULT_RESTART_DELAY_MAX_MS;
+	if (!has(t, K_TIMEOUT))
+		t->timeout_ms = has(d, K_TIMEOUT) ? d->timeout_ms : 0;
+	if (!has(t, K_FORWARD))
+		t->forward = has(d, K_FORWARD) ? d->forward : ECG_FORWARD_DEFAULT;
 	if (!has(t, K_READY) && has(d, K_READY))
 		parse_ready(L, d->key_line[K_READY], d->ready.check, &t->ready);
 	if (has(t, K_READY_TIMEOUT))
@@ -1166,6 +1308,19 @@ ecg_config_ready_text(const struct ecg_task_spec *t)
 }
 
 const char *
+ecg_config_restart_name(enum ecg_restart r)
+{
+	switch (r) {
+	case ECG_RESTART_ON_FAILURE:
+		return "on-failure";
+	case ECG_RESTART_ALWAYS:
+		return "always";
+	default:
+		return "no";
+	}
+}
+
+const char *
 ecg_config_cancel_on_name(enum ecg_cancel_on c)
 {
 	switch (c) {
@@ -1214,6 +1369,10 @@ ecg_config_print(const struct ecg_group_spec *g, FILE *out)
 	print_value(out, "shell", g->shell);
 	ecg_value_format_size(g->buffer, buf, sizeof(buf));
 	print_value(out, "buffer", buf);
+	snprintf(buf, sizeof(buf), "%ld", g->max_parallel);
+	print_value(out, "max_parallel", buf);
+	ecg_value_format_duration(g->deadline_ms, buf, sizeof(buf));
+	print_value(out, "deadline", buf);
 	for (i = 0; i < g->ntasks; i++) {
 		const struct ecg_task_spec *t = &g->tasks[order != NULL ? order[i] : i];
 		fprintf(out, "\n[%s]\n", t->name);
@@ -1237,6 +1396,17 @@ ecg_config_print(const struct ecg_group_spec *g, FILE *out)
 		print_value(out, "ready_timeout", buf);
 		if (t->sidecar)
 			print_value(out, "sidecar", "yes");
+		print_value(out, "restart", ecg_config_restart_name(t->restart));
+		snprintf(buf, sizeof(buf), "%ld", t->max_restarts);
+		print_value(out, "max_restarts", buf);
+		ecg_value_format_duration(t->restart_delay_ms, buf, sizeof(buf));
+		print_value(out, "restart_delay", buf);
+		ecg_value_format_duration(t->restart_delay_max_ms, buf, sizeof(buf));
+		print_value(out, "restart_delay_max", buf);
+		ecg_value_format_duration(t->timeout_ms, buf, sizeof(buf));
+		print_value(out, "timeout", buf);
+		ecg_config_forward_text(t->forward, buf, sizeof(buf));
+		print_value(out, "forward", buf);
 	}
 	free(after);
 	free(nafter);

@@ -17,7 +17,8 @@
 #define ECG_CONFIG_NAME_MAX 64
 #define ECG_CONFIG_VALUE_MAX 131071	/* execve's limit for one string */
 #define ECG_CONFIG_FILE_MAX 16777216	/* 16 MiB */
-#define ECG_CONFIG_KEYS 16		/* room for this many keys (config.c checks) */
+#define ECG_CONFIG_KEYS 32		/* room for this many keys (config.c checks) */
+#define ECG_CONFIG_COUNT_MAX 1000000	/* max_restarts, max_parallel */
 #define ECG_CONFIG_READY_TIMEOUT_MS 60000	/* ready_timeout's default for polled checks */
 #define ECG_CONFIG_FD_MAX 1023		/* the highest descriptor ready = fd may name */
 
@@ -26,6 +27,19 @@ enum ecg_cancel_on {
 	ECG_CANCEL_ON_EXIT,	/* any end cancels the group */
 	ECG_CANCEL_ON_NEVER,	/* its end never cancels the group */
 };
+
+enum ecg_restart {
+	ECG_RESTART_NO,
+	ECG_RESTART_ON_FAILURE,	/* a failure, a readiness failure, a timeout */
+	ECG_RESTART_ALWAYS,	/* any end */
+};
+
+/* The signals a task may be forwarded (forward = ...), as bits. */
+#define ECG_FORWARD_HUP 1u
+#define ECG_FORWARD_USR1 2u
+#define ECG_FORWARD_USR2 4u
+#define ECG_FORWARD_WINCH 8u
+#define ECG_FORWARD_DEFAULT (ECG_FORWARD_HUP | ECG_FORWARD_USR1 | ECG_FORWARD_USR2)
 
 /* When a task counts as ready (ready = CHECK). */
 enum ecg_ready_kind {
@@ -72,6 +86,12 @@ struct ecg_task_spec {
 	size_t *after;		/* indices of the tasks it starts after, no repeats */
 	size_t nafter;
 	int sidecar;		/* serves the others: stopped when they have ended */
+	enum ecg_restart restart;
+	long max_restarts;	/* in a row, before its end counts */
+	long restart_delay_ms;	/* the first; doubled after each restart */
+	long restart_delay_max_ms;
+	long timeout_ms;	/* each run's; 0: none */
+	unsigned forward;	/* ECG_FORWARD_ bits */
 };
 
 struct ecg_group_spec {
@@ -82,6 +102,8 @@ struct ecg_group_spec {
 	size_t buffer;		/* channel capacity per stream per task */
 	int stop_signal;	/* the group's default, for processes of no known task */
 	long stop_timeout_ms;
+	long max_parallel;	/* tasks running at once; 0: no limit */
+	long deadline_ms;	/* for the whole group; 0: none */
 	struct ecg_task_spec defaults;	/* the [group] section */
 	struct ecg_task_spec *tasks;
 	size_t ntasks;
@@ -106,6 +128,11 @@ int ecg_config_select(struct ecg_group_spec *g, char *const *names, size_t n,
 void ecg_config_print(const struct ecg_group_spec *g, FILE *out);
 
 const char *ecg_config_cancel_on_name(enum ecg_cancel_on c);
+const char *ecg_config_restart_name(enum ecg_restart r);
+/* "HUP USR1 USR2", or "none", into buf. */
+void ecg_config_forward_text(unsigned forward, char *buf, size_t len);
+/* The ECG_FORWARD_ bit of sig, or 0. */
+unsigned ecg_config_forward_bit(int sig);
 /* The check's text: "started" when none was given. */
 const char *ecg_config_ready_text(const struct ecg_task_spec *t);
 

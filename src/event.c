@@ -25,6 +25,8 @@ ecg_event_level(const struct ecg_event *ev)
 		return ECG_LEVEL_VERBOSE;
 	case ECG_EV_CAUSE_EXIT:
 	case ECG_EV_CAUSE_FAILED:
+	case ECG_EV_CAUSE_TIMEOUT:
+	case ECG_EV_CAUSE_DEADLINE:
 	case ECG_EV_CAUSE_NOT_READY:
 	case ECG_EV_CAUSE_DEPENDENCY:
 	case ECG_EV_CAUSE_SIGNAL:
@@ -38,6 +40,8 @@ ecg_event_level(const struct ecg_event *ev)
 	case ECG_EV_NO_SUBREAPER:
 	case ECG_EV_NO_SENTINEL:
 	case ECG_EV_NOT_READY:
+	case ECG_EV_TIMED_OUT:
+	case ECG_EV_NO_SLOT:
 		return ECG_LEVEL_ERROR;
 	default:
 		return ECG_LEVEL_INFO;
@@ -48,6 +52,26 @@ static const char *
 plural(size_t n, const char *one, const char *many)
 {
 	return n == 1 ? one : many;
+}
+
+/* How a run ended, as the start of a message (for restarts). */
+static void
+format_end(const struct ecg_event *e, const char *sig, const char *dur, char *b, size_t len)
+{
+	const char *what = e->what != NULL ? e->what : "";
+
+	if (strcmp(what, "exited") == 0)
+		snprintf(b, len, "exited with status %d", e->code);
+	else if (strcmp(what, "killed") == 0)
+		snprintf(b, len, "killed by signal %d (SIG%s)", e->sig, sig);
+	else if (strcmp(what, "not ready") == 0 && e->text != NULL && e->text[0] != '\0')
+		snprintf(b, len, "not ready after %s (%s: %s)", dur, e->check, e->text);
+	else if (strcmp(what, "not ready") == 0)
+		snprintf(b, len, "not ready after %s (%s)", dur, e->check);
+	else if (strcmp(what, "timed out") == 0)
+		snprintf(b, len, "timed out after %s", dur);
+	else
+		snprintf(b, len, "could not start (status %d)", e->code);
 }
 
 static void
@@ -119,6 +143,30 @@ format_body(const struct ecg_event *e, int verbose, char *b, size_t len)
 	case ECG_EV_GIVEN_UP:
 		snprintf(b, len, "still running at the deadline after SIGKILL, giving up on it");
 		break;
+	case ECG_EV_RESTARTING: {
+		char end[512], delay[32];
+		format_end(e, sig, dur, end, sizeof(end));
+		ecg_value_format_duration(e->delay, delay, sizeof(delay));
+		snprintf(b, len, "%s, restarting in %s (restart %zu of %ld)", end, delay, e->n,
+		    e->limit);
+		break;
+	}
+	case ECG_EV_NOT_RESTARTED:
+		snprintf(b, len, "not restarted: the group is stopping");
+		break;
+	case ECG_EV_TIMED_OUT:
+		snprintf(b, len, "timed out after %s", dur);
+		break;
+	case ECG_EV_CAUSE_TIMEOUT:
+		snprintf(b, len, "timed out after %s, stopping the group", dur);
+		break;
+	case ECG_EV_CAUSE_DEADLINE:
+		snprintf(b, len, "deadline of %s passed, stopping the group", dur);
+		break;
+	case ECG_EV_NO_SLOT:
+		snprintf(b, len, "no free slot: max_parallel = %zu is held by %s, which %s is after",
+		    e->n, e->text, e->name);
+		break;
 	case ECG_EV_CAUSE_EXIT:
 		snprintf(b, len, "ended (cancel_on = exit), stopping the group");
 		break;
@@ -146,7 +194,7 @@ format_body(const struct ecg_event *e, int verbose, char *b, size_t len)
 		snprintf(b, len, "received SIG%s again at once: the same request", sig);
 		break;
 	case ECG_EV_SIGNAL_FORWARD:
-		snprintf(b, len, "received SIG%s, forwarding it to every task", sig);
+		snprintf(b, len, "received SIG%s, forwarding it to the tasks that take it", sig);
 		break;
 	case ECG_EV_SIGNAL_KILL_ALL:
 		snprintf(b, len, "received SIG%s while stopping, killing every task", sig);

@@ -30,11 +30,17 @@ enum ecg_event_type {
 	ECG_EV_OUTPUT_HELD,	/* its output is held open by a stranger */
 	ECG_EV_READ_ERROR,	/* stream, err */
 	ECG_EV_GIVEN_UP,	/* still there at the deadline */
+	ECG_EV_RESTARTING,	/* what (its end), code, sig, ms, check, text; delay, n of limit */
+	ECG_EV_NOT_RESTARTED,	/* the group stopped while it waited to restart */
+	ECG_EV_TIMED_OUT,	/* ms: its timeout (its end does not count) */
+	ECG_EV_NO_SLOT,		/* n: max_parallel; text: the tasks it is after that hold them */
 	/* why the group is stopping: the cause */
 	ECG_EV_CAUSE_EXIT,	/* task: ended with cancel_on = exit */
 	ECG_EV_CAUSE_FAILED,	/* task: code */
 	ECG_EV_CAUSE_NOT_READY,	/* task: see ECG_EV_NOT_READY; code 124 */
 	ECG_EV_CAUSE_DEPENDENCY,	/* task waits for other, which ended before it was ready */
+	ECG_EV_CAUSE_TIMEOUT,	/* task: ms, its timeout; code 124 */
+	ECG_EV_CAUSE_DEADLINE,	/* ms: the group's deadline; code 124 */
 	ECG_EV_CAUSE_SIGNAL,	/* sig */
 	ECG_EV_CAUSE_OUTPUT,	/* stream, err, n: tasks still running */
 	/* about the group */
@@ -78,6 +84,8 @@ struct ecg_event {
 	int stream;			/* 1 stdout, 2 stderr */
 	long ms;
 	size_t n;
+	long limit;			/* of n: max_restarts */
+	long delay;			/* ms before a restart */
 };
 
 /* Receives every event of a run. */

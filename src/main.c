@@ -21,6 +21,7 @@
 #include "config.h"
 #include "notify.h"
 #include "supervisor.h"
+#include "value.h"
 
 #ifndef ECG_VERSION
 #define ECG_VERSION "1.0.0"
@@ -40,13 +41,16 @@ static const char usage_text[] =
     "  -T, --timestamps    put the local time (hh:mm:ss.mmm) before every line\n"
     "      --no-prefix     task output without the \"NAME | \" prefix\n"
     "      --ready-fd N    write a newline to descriptor N once the group is ready\n"
+    "  -j, --max-parallel N  run at most N tasks at once (0: no limit)\n"
+    "      --deadline DURATION  stop the group after DURATION, status 124\n"
     "  -h, --help          show this help and exit\n"
     "  -V, --version       show the version and exit\n"
     "  TASK...             run only these tasks\n"
     "\n"
     "Exit status: the first failing task's status (128+S if killed by signal S),\n"
     "0 if none failed, 127 if a task could not start (126: its program cannot be\n"
-    "executed), 124 if a task was not ready in time, 125 for ecg-run's own errors,\n"
+    "executed), 124 if a task was not ready or timed out, or the deadline passed,\n"
+    "125 for ecg-run's own errors,\n"
     "130/143/131 after SIGINT/SIGTERM/SIGQUIT (even while stopping for another\n"
     "cause), 141 if output was closed.\n"
     "See ecg-run(1) and ecg-run.ini(5).\n";
@@ -259,6 +263,8 @@ main(int argc, char **argv)
 		{ "timestamps", no_argument, NULL, 'T' },
 		{ "no-prefix", no_argument, NULL, 'P' },
 		{ "ready-fd", required_argument, NULL, 'R' },
+		{ "max-parallel", required_argument, NULL, 'j' },
+		{ "deadline", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -268,7 +274,8 @@ main(int argc, char **argv)
 	struct ecg_supervisor sv;
 	struct front front;
 	struct sigaction sa;
-	const char *config = NULL, *color = "auto", *no_color;
+	const char *config = NULL, *color = "auto", *no_color, *why;
+	long max_parallel = -1, deadline_ms = -1;
 	char err[1024];
 	int c, check = 0, status, rc;
 	size_t i;
@@ -278,7 +285,7 @@ main(int argc, char **argv)
 	front.ready_fd = -1;
 	opts.out.prefix = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":c:nqvThV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":c:nqvThVj:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			if (config != NULL)
@@ -307,6 +314,15 @@ main(int argc, char **argv)
 			break;
 		case 'P':
 			opts.out.prefix = 0;
+			break;
+		case 'j':
+			if (ecg_value_count(optarg != NULL ? optarg : "", ECG_CONFIG_COUNT_MAX,
+			    &max_parallel, &why) < 0)
+				return usage_error("--max-parallel '%s': %s", optarg, why);
+			break;
+		case 'D':
+			if (ecg_value_duration(optarg != NULL ? optarg : "", &deadline_ms, &why) < 0)
+				return usage_error("--deadline '%s': %s", optarg, why);
 			break;
 		case 'R': {
 			const char *arg = optarg != NULL ? optarg : "";
@@ -353,6 +369,11 @@ main(int argc, char **argv)
 		ecg_config_free(&spec);
 		return EXIT_OWN;
 	}
+	/* The command line wins over the file. */
+	if (max_parallel >= 0)
+		spec.max_parallel = max_parallel;
+	if (deadline_ms >= 0)
+		spec.deadline_ms = deadline_ms;
 	if (check) {
 		ecg_config_print(&spec, stdout);
 		ecg_config_free(&spec);

@@ -28,7 +28,9 @@ ecg_sched_init(struct ecg_sched *s, struct ecg_task *tasks, size_t n, struct ecg
 	nafter = malloc((n ? n : 1) * sizeof(*nafter));
 	s->waits = calloc(n ? n : 1, sizeof(*s->waits));
 	s->running_dependents = calloc(n ? n : 1, sizeof(*s->running_dependents));
-	if (after == NULL || nafter == NULL || s->waits == NULL || s->running_dependents == NULL) {
+	s->no_slot_said = calloc(n ? n : 1, 1);
+	if (after == NULL || nafter == NULL || s->waits == NULL || s->running_dependents == NULL ||
+	    s->no_slot_said == NULL) {
 		free(after);
 		free(nafter);
 		return -ENOMEM;
@@ -58,20 +60,92 @@ ecg_sched_destroy(struct ecg_sched *s)
 	free(s->ndependents);
 	free(s->waits);
 	free(s->running_dependents);
+	free(s->no_slot_said);
+	s->no_slot_said = NULL;
 	s->dependents = NULL;
 	s->ndependents = NULL;
 	s->waits = NULL;
 	s->running_dependents = NULL;
 }
 
+/*
+ * Every slot is held, and only by tasks t is after: unless one of them
+ * ends, t never gets one.  Said once; t keeps waiting.
+ */
 static void
+no_slot(struct ecg_sched *s, struct ecg_task *t)
+{
+	char list[512];
+	size_t i, j, off = 0, held = 0, k = 0;
+
+	if (s->no_slot_said[t->index])
+		return;
+	for (i = 0; i < s->n; i++) {
+		enum ecg_task_state st = s->tasks[i].state;
+		if (st == ECG_TASK_WAITING || st == ECG_TASK_DONE)
+			continue;
+		for (j = 0; j < t->spec->nafter && t->spec->after[j] != i; j++)
+			;
+		if (j == t->spec->nafter)
+			return;		/* a slot of a task t is not after: it will free */
+		held++;
+	}
+	list[0] = '\0';
+	for (i = 0; i < s->n && off < sizeof(list); i++) {
+		enum ecg_task_state st = s->tasks[i].state;
+		if (st == ECG_TASK_WAITING || st == ECG_TASK_DONE)
+			continue;
+		k++;
+		off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s",
+		    k == 1 ? "" : k == held ? " and " : ", ", ecg_task_name(&s->tasks[i]));
+	}
+	s->no_slot_said[t->index] = 1;
+	{
+		struct ecg_event ev = { .type = ECG_EV_NO_SLOT, .task = t,
+			.name = ecg_task_name(t), .text = list, .n = (size_t)s->limit };
+		s->event(s->event_arg, &ev);
+	}
+}
+
+/* Starts t if a slot is free: 1 if it started, 0 if it must wait for one. */
+static int
 start(struct ecg_sched *s, struct ecg_task *t)
 {
 	size_t j;
 
+	if (ecg_task_start(t) < 0) {
+		no_slot(s, t);
+		return 0;
+	}
 	for (j = 0; j < t->spec->nafter; j++)
 		s->running_dependents[t->spec->after[j]]++;
-	ecg_task_start(t);
+	return 1;
+}
+
+/*
+ * Those whose dependencies are ready, in the order of the file, while
+ * slots are free.  A task that starts may be ready at once and free more
+ * tasks: that asks for another pass instead of a nested one, so a long
+ * chain costs no stack.
+ */
+void
+ecg_sched_slot_free(struct ecg_sched *s)
+{
+	size_t i;
+
+	if (s->scanning) {
+		s->rescan = 1;
+		return;
+	}
+	s->scanning = 1;
+	do {
+		s->rescan = 0;
+		for (i = 0; i < s->n && !ecg_context_done(s->ctx); i++)
+			if (s->tasks[i].state == ECG_TASK_WAITING && s->waits[i] == 0 &&
+			    !start(s, &s->tasks[i]))
+				break;
+	} while (s->rescan && !ecg_context_done(s->ctx));
+	s->scanning = 0;
 }
 
 /* "a and b", "a, b and c": the tasks t still waits for. */
@@ -104,11 +178,9 @@ ecg_sched_run(struct ecg_sched *s)
 	char list[512];
 	size_t i;
 
-	for (i = 0; i < s->n && !ecg_context_done(s->ctx); i++) {
+	for (i = 0; i < s->n; i++) {
 		struct ecg_task *t = &s->tasks[i];
-		if (s->waits[i] == 0) {
-			start(s, t);
-		} else {
+		if (s->waits[i] > 0) {
 			struct ecg_event ev = { .type = ECG_EV_WAITING, .task = t,
 				.name = ecg_task_name(t), .text = list };
 			waiting_list(s, t, list, sizeof(list));
@@ -116,6 +188,7 @@ ecg_sched_run(struct ecg_sched *s)
 		}
 	}
 	/* A signal may have come before the run: nothing starts then. */
+	ecg_sched_slot_free(s);
 }
 
 /* One more task counts as ready for the group (ready, or exited with 0). */
@@ -137,14 +210,13 @@ ecg_sched_task_ready(struct ecg_sched *s, struct ecg_task *t)
 	size_t j, k;
 
 	count_ready(s);
-	/* Its dependents, in the order of the file. */
 	for (j = 0; j < s->ndependents[t->index]; j++) {
 		k = s->dependents[t->index][j];
-		if (s->waits[k] == 0 || --s->waits[k] > 0)
-			continue;
-		if (!ecg_context_done(s->ctx) && s->tasks[k].state == ECG_TASK_WAITING)
-			start(s, &s->tasks[k]);
+		if (s->waits[k] > 0)
+			s->waits[k]--;
 	}
+	/* Its dependents whose wait is over take free slots with the others, in order. */
+	ecg_sched_slot_free(s);
 }
 
 void
@@ -152,7 +224,7 @@ ecg_sched_task_ended(struct ecg_sched *s, struct ecg_task *t)
 {
 	size_t j;
 
-	if (t->ready)
+	if (t->ever_ready)
 		return;
 	/* Whoever still waits for it would wait forever. */
 	for (j = 0; j < s->ndependents[t->index]; j++) {
@@ -212,10 +284,12 @@ cancelled(struct ecg_context *ctx, void *arg)
 	size_t i;
 
 	(void)ctx;
-	/* Those still waiting never start. */
+	/* Those still waiting (for their dependencies or a slot) never start; none restarts. */
 	for (i = 0; i < s->n; i++)
 		if (s->tasks[i].state == ECG_TASK_WAITING)
 			ecg_task_skip(&s->tasks[i]);
+		else if (s->tasks[i].state == ECG_TASK_RESTARTING)
+			ecg_task_stop(&s->tasks[i]);
 	for (i = 0; i < s->n; i++)
 		if (s->tasks[i].state != ECG_TASK_DONE)
 			maybe_stop(s, &s->tasks[i]);

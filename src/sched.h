@@ -2,7 +2,10 @@
  * sched: when each task of the group starts and when it is stopped.
  *
  * A task starts once every task it is after is ready (tasks with nothing
- * to wait for start at once, in the order of the file).  Waiting is a
+ * to wait for start at once, in the order of the file) and a slot of the
+ * errgroup's limit (max_parallel) is free; waiting for dependencies holds
+ * no slot, and tasks ready to start take free slots in the order of the
+ * file.  Waiting is a
  * state, not a blocked call: cancellation releases every waiting task at
  * once, and it never starts.  A task that ends, or fails its readiness
  * check, while another still waits for it cancels the group: nothing
@@ -35,6 +38,10 @@ struct ecg_sched {
 	size_t *ndependents;
 	size_t *waits;			/* per task: tasks it is after, not ready yet */
 	size_t *running_dependents;	/* per task: tasks after it, started, not done */
+	char *no_slot_said;		/* per task: its unmeetable wait for a slot was told */
+	long limit;			/* max_parallel, for messages */
+	int scanning;			/* ecg_sched_slot_free is running */
+	int rescan;			/* and should look again */
 	size_t others_left;		/* tasks that are not sidecars, not done */
 	size_t not_ready;		/* tasks neither ready nor exited 0 */
 	int announced;			/* the group was said to be ready */
@@ -51,6 +58,9 @@ void ecg_sched_destroy(struct ecg_sched *s);
 
 /* Starts what can start; says which tasks wait, and for what. */
 void ecg_sched_run(struct ecg_sched *s);
+
+/* A slot of the errgroup's limit is free: waiting tasks take it in order. */
+void ecg_sched_slot_free(struct ecg_sched *s);
 
 /* The tasks' news (task host hooks call these). */
 void ecg_sched_task_ready(struct ecg_sched *s, struct ecg_task *t);

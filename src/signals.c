@@ -6,11 +6,13 @@
 #include <time.h>
 
 /*
- * HUP, USR1 and USR2 are forwarded.  The others would end ecg-run by
+ * HUP, USR1, USR2 and WINCH are forwarded (to the tasks whose forward
+ * says so; WINCH is ignored by default, and so by ecg-run if none takes it).
+ * The others would end ecg-run by
  * default: each stops the group instead, and is raised again at the end.
  */
 static const int handled[] = {
-	SIGHUP, SIGUSR1, SIGUSR2, SIGINT, SIGTERM, SIGQUIT,
+	SIGHUP, SIGUSR1, SIGUSR2, SIGWINCH, SIGINT, SIGTERM, SIGQUIT,
 	SIGALRM, SIGVTALRM, SIGPROF, SIGXCPU, SIGPWR, SIGSTKFLT,
 };
 _Static_assert(sizeof(handled) / sizeof(handled[0]) == ECG_SIGNALS_COUNT,
@@ -97,7 +99,7 @@ signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	/* The first interrupt decides how ecg-run ends, whatever the cause was. */
 	if (interrupt(sig) && s->interrupt == 0)
 		s->interrupt = sig;
-	if (sig == SIGHUP || sig == SIGUSR1 || sig == SIGUSR2) {
+	if (sig == SIGHUP || sig == SIGUSR1 || sig == SIGUSR2 || sig == SIGWINCH) {
 		tell(s, ECG_EV_SIGNAL_FORWARD, sig);
 		s->hooks->forward(sig, s->arg);
 		return;

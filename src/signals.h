@@ -1,7 +1,8 @@
 /*
  * signals: what ecg-run does with the signals it gets.
  *
- * HUP, USR1 and USR2 are forwarded to every task.  INT, TERM, QUIT and
+ * HUP, USR1, USR2 and WINCH are forwarded, to each task whose forward
+ * key names them.  INT, TERM, QUIT and
  * the other signals that would end ecg-run by default cancel the group
  * instead (the first one is the cause); INT, TERM or QUIT again while the
  * group is stopping kills every task at once.  A copy of a signal that
@@ -17,7 +18,7 @@
 #include "event.h"
 
 /* How many signals ecg-run handles (signals.c lists them). */
-#define ECG_SIGNALS_COUNT 12
+#define ECG_SIGNALS_COUNT 13
 #define ECG_SIGNALS_SAME_REQUEST 0.25
 
 struct ecg_signals_hooks {

@@ -65,6 +65,7 @@ group_cancelled(struct ecg_context *ctx, void *arg)
 			bound += sv->tasks[i].spec->stop_timeout_ms;
 	}
 	sv->host.event(sv->host.event_arg, &ev);
+	ev_timer_stop(sv->loop, &sv->group_deadline);
 	ev_timer_set(&sv->deadline, (double)bound / 1000.0 + ECG_SUPERVISOR_GRACE, 0);
 	ev_timer_start(sv->loop, &sv->deadline);
 }
@@ -73,10 +74,12 @@ static void
 forward(int sig, void *arg)
 {
 	struct ecg_supervisor *sv = arg;
+	unsigned bit = ecg_config_forward_bit(sig);
 	size_t i;
 
 	for (i = 0; i < sv->ntasks; i++)
-		ecg_task_signal(&sv->tasks[i], sig);
+		if (sv->tasks[i].spec->forward & bit)
+			ecg_task_signal(&sv->tasks[i], sig);
 }
 
 static void
@@ -232,6 +235,35 @@ group_ready(void *arg)
 }
 
 static void
+slot_free(struct ecg_errgroup *g, void *arg)
+{
+	struct ecg_supervisor *sv = arg;
+
+	(void)g;
+	ecg_sched_slot_free(&sv->sched);
+}
+
+/*
+ * The group's deadline (context.WithTimeout): it cancels like a failure,
+ * with 124 as timeout(1) gives.  ev_timer runs on the monotonic clock:
+ * setting the system time moves nothing.
+ */
+static void
+group_deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct ecg_supervisor *sv = w->data;
+	struct ecg_event ev = { .type = ECG_EV_CAUSE_DEADLINE, .code = 124,
+		.ms = sv->spec->deadline_ms };
+
+	(void)loop;
+	(void)revents;
+	if (ecg_context_done(&sv->group))
+		return;
+	sv->host.event(sv->host.event_arg, &ev);
+	ecg_context_cancel(&sv->group, 124);
+}
+
+static void
 all_done(struct ecg_errgroup *g, void *arg)
 {
 	struct ecg_supervisor *sv = arg;
@@ -370,6 +402,11 @@ ecg_supervisor_init(struct ecg_supervisor *sv, struct ev_loop *loop,
 	sv->sweep.arg = sv;
 	sv->sched.ready = group_ready;
 	sv->sched.ready_arg = sv;
+	sv->sched.limit = spec->max_parallel;
+	ecg_errgroup_set_limit(&sv->eg, (unsigned)spec->max_parallel);
+	ecg_errgroup_on_slot(&sv->eg, slot_free, sv);
+	ev_timer_init(&sv->group_deadline, group_deadline_cb, 0, 0);
+	sv->group_deadline.data = sv;
 	ecg_context_on_cancel(&sv->group, &sv->group_cancel, group_cancelled, sv);
 	ecg_signals_start(&sv->signals);
 	/*
@@ -389,6 +426,10 @@ ecg_supervisor_run(struct ecg_supervisor *sv)
 
 	sv->live = sv->ntasks;
 	sv->started = ev_now(sv->loop);
+	if (sv->spec->deadline_ms > 0) {
+		ev_timer_set(&sv->group_deadline, (double)sv->spec->deadline_ms / 1000.0, 0);
+		ev_timer_start(sv->loop, &sv->group_deadline);
+	}
 	ecg_sched_run(&sv->sched);
 	/* Nothing new starts once the group is cancelled (a signal may come early). */
 	if (ecg_context_done(&sv->group))
@@ -409,6 +450,7 @@ ecg_supervisor_destroy(struct ecg_supervisor *sv)
 	ecg_sentinel_release(&sv->sentinel);
 	ecg_sentinel_destroy(&sv->sentinel);
 	ev_timer_stop(sv->loop, &sv->deadline);
+	ev_timer_stop(sv->loop, &sv->group_deadline);
 	ecg_sweep_destroy(&sv->sweep);
 	ecg_sched_destroy(&sv->sched);
 	ecg_context_forget(&sv->group, &sv->group_cancel);

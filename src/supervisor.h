@@ -58,6 +58,7 @@ struct ecg_supervisor {
 	struct ecg_sweep sweep;
 	struct ecg_notify_dir notify_dir;	/* made if a task has ready = notify */
 	ev_timer deadline;		/* armed when the group is cancelled */
+	ev_timer group_deadline;	/* the group's deadline = ..., if any */
 	struct ecg_context_waiter group_cancel;
 	double started;			/* ev_now when the run began */
 	int abandoned;			/* the deadline passed */

@@ -17,6 +17,8 @@
 extern char **environ;
 
 static void step(struct ecg_task *t, enum ecg_task_input in);
+static void run_timer_cb(struct ev_loop *loop, ev_timer *w, int revents);
+static void delay_timer_cb(struct ev_loop *loop, ev_timer *w, int revents);
 
 const char *
 ecg_task_name(const struct ecg_task *t)
@@ -28,6 +30,25 @@ pid_t
 ecg_task_pid(const struct ecg_task *t)
 {
 	return t->proc.pid;
+}
+
+const char *
+ecg_task_end_name(enum ecg_task_end end)
+{
+	switch (end) {
+	case ECG_END_EXITED:
+		return "exited";
+	case ECG_END_KILLED:
+		return "killed";
+	case ECG_END_START_FAILED:
+		return "could not start";
+	case ECG_END_NOT_READY:
+		return "not ready";
+	case ECG_END_TIMEOUT:
+		return "timed out";
+	default:
+		return "running";
+	}
 }
 
 const char *
@@ -258,7 +279,7 @@ check_gone(struct ecg_task *t)
 		ecg_taskio_linger(&t->io);
 		return;
 	}
-	step(t, ECG_IN_GONE);
+	step(t, t->restarting ? ECG_IN_RESTART : ECG_IN_GONE);
 }
 
 static void
@@ -407,6 +428,11 @@ ecg_task_init(struct ecg_task *t, struct ecg_task_host *host,
 	    &proc_hooks, t);
 	ecg_taskio_init(&t->io, host->loop, host->out, spec->name, color, host->buffer,
 	    &io_hooks, t);
+	ev_timer_init(&t->run_timer, run_timer_cb, 0, 0);
+	t->run_timer.data = t;
+	ev_timer_init(&t->delay_timer, delay_timer_cb, 0, 0);
+	t->delay_timer.data = t;
+	t->delay_ms = spec->restart_delay_ms;
 	if (host->direct && plain_program(t) < 0)
 		return -ENOMEM;
 	if (spec->ready.kind != ECG_READY_STARTED) {
@@ -426,6 +452,8 @@ ecg_task_init(struct ecg_task *t, struct ecg_task_host *host,
 void
 ecg_task_destroy(struct ecg_task *t)
 {
+	ev_timer_stop(t->host->loop, &t->run_timer);
+	ev_timer_stop(t->host->loop, &t->delay_timer);
 	ecg_proc_destroy(&t->proc);
 	ecg_taskio_destroy(&t->io);
 	if (t->check != NULL)
@@ -537,23 +565,78 @@ spawn(struct ecg_task *t)
  * gives (ECG_EV_CAUSE_FAILED, or ECG_EV_CAUSE_NOT_READY), quiet what is
  * said when it does not count (or ECG_EV_COUNT: nothing).
  */
+/*
+ * Whether this end is absorbed by a restart: not once the group is
+ * stopping, only for the ends the policy names, and only while the budget
+ * lasts.  A run that stayed ready for ECG_TASK_STABLE_S gives the budget
+ * and the first delay back.
+ */
+static int
+restarts(struct ecg_task *t)
+{
+	const struct ecg_task_spec *spec = t->spec;
+
+	if (ecg_context_done(t->host->eg->ctx) || spec->restart == ECG_RESTART_NO)
+		return 0;
+	if (spec->restart == ECG_RESTART_ON_FAILURE && t->code == 0)
+		return 0;
+	if (t->ready && ev_now(t->host->loop) - t->ready_at >= ECG_TASK_STABLE_S) {
+		t->restarts = 0;
+		t->delay_ms = spec->restart_delay_ms;
+	}
+	return t->restarts < spec->max_restarts;
+}
+
+/* The end of a run as an event: its kind says how it ended. */
 static void
+end_event(const struct ecg_task *t, struct ecg_event *ev)
+{
+	ev->code = t->code;
+	ev->check = ecg_task_check(t);
+	ev->what = ecg_task_end_name(t->end);
+	ev->ms = (long)((ev_now(t->host->loop) - t->started_at) * 1000.0 + 0.5);
+	if (t->end == ECG_END_NOT_READY && t->spec->ready_timeout_ms > 0 &&
+	    t->spec->ready.kind != ECG_READY_FD)
+		ev->ms = t->spec->ready_timeout_ms;
+	if (t->end == ECG_END_TIMEOUT)
+		ev->ms = t->spec->timeout_ms;
+	if (t->end == ECG_END_KILLED)
+		ev->sig = t->code - 128;
+	if (t->check != NULL)
+		ev->text = t->check->error;
+}
+
+/*
+ * The main member of the errgroup ends with the run's result.  A restart
+ * absorbs it (said with the delay and the restart's number).  Otherwise it
+ * counts only if the group was not cancelled before: a task that dies
+ * because it was stopped never becomes the cause.  failed is the cause a
+ * failure gives, quiet what is said when it does not count (ECG_EV_COUNT:
+ * nothing).  Returns 1 if the task will run again.
+ */
+static int
 count_end(struct ecg_task *t, enum ecg_event_type failed, enum ecg_event_type quiet)
 {
 	struct ecg_task_host *h = t->host;
 	struct ecg_context *ctx = h->eg->ctx;
 	int counts = !ecg_context_done(ctx);
-	struct ecg_event ev = { .code = t->code, .check = ecg_task_check(t),
-		.ms = (long)((ev_now(h->loop) - t->started_at) * 1000.0 + 0.5) };
+	struct ecg_event ev = { 0 };
 
-	if (t->end == ECG_END_NOT_READY && t->spec->ready_timeout_ms > 0 &&
-	    t->spec->ready.kind != ECG_READY_FD)
-		ev.ms = t->spec->ready_timeout_ms;
-	if (t->check != NULL)
-		ev.text = t->check->error;
+	end_event(t, &ev);
 	ecg_errgroup_go(h->eg);
+	if (restarts(t)) {
+		t->restarts++;
+		t->restarting = 1;
+		ev.type = ECG_EV_RESTARTING;
+		ev.n = (size_t)t->restarts;
+		ev.limit = t->spec->max_restarts;
+		ev.delay = t->delay_ms;
+		emit(t, &ev);
+		ecg_errgroup_done(h->eg, 0);
+		return 1;
+	}
 	if (counts && t->spec->cancel_on == ECG_CANCEL_ON_EXIT) {
-		ev.type = failed == ECG_EV_CAUSE_NOT_READY ? failed : ECG_EV_CAUSE_EXIT;
+		ev.type = failed != ECG_EV_CAUSE_FAILED ? failed : ECG_EV_CAUSE_EXIT;
 		emit(t, &ev);
 		ecg_context_cancel(ctx, t->code);
 		ecg_errgroup_done(h->eg, 0);
@@ -570,6 +653,38 @@ count_end(struct ecg_task *t, enum ecg_event_type failed, enum ecg_event_type qu
 	}
 	if (h->ended != NULL)
 		h->ended(t, h->arg);
+	return 0;
+}
+
+/*
+ * Its run ran past its timeout: it is stopped like any task and ends as a
+ * failure with 124, as timeout(1) says it.
+ */
+static void
+run_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct ecg_task *t = w->data;
+
+	(void)loop;
+	(void)revents;
+	if (!ecg_taskstate_live(t->state) || t->end != ECG_END_NONE)
+		return;
+	t->end = ECG_END_TIMEOUT;
+	t->code = 124;
+	ecg_taskio_tap(&t->io, NULL, NULL);
+	count_end(t, ECG_EV_CAUSE_TIMEOUT, ECG_EV_TIMED_OUT);
+	step(t, ECG_IN_STOP);
+}
+
+static void
+delay_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct ecg_task *t = w->data;
+
+	(void)loop;
+	(void)revents;
+	/* The group may be stopping, its news not yet delivered: nothing restarts then. */
+	step(t, ecg_context_done(t->host->eg->ctx) ? ECG_IN_STOP : ECG_IN_START);
 }
 
 /*
@@ -603,8 +718,12 @@ became_ready(struct ecg_task *t)
 	t->ready_at = ev_now(h->loop);
 	ev.ms = (long)((t->ready_at - t->started_at) * 1000.0 + 0.5);
 	emit(t, &ev);
-	if (h->ready != NULL)
+	/* Tasks after it start at its first readiness; a restart's changes nothing. */
+	if (!t->ever_ready && h->ready != NULL) {
+		t->ever_ready = 1;
 		h->ready(t, h->arg);
+	}
+	t->ever_ready = 1;
 }
 
 /*
@@ -628,23 +747,56 @@ exited(struct ecg_task *t)
 		code = WEXITSTATUS(ws);
 		ev.type = ECG_EV_EXITED;
 		ev.code = code;
-		emit(t, &ev);
 	} else {
 		end = ECG_END_KILLED;
 		code = 128 + WTERMSIG(ws);
 		ev.type = ECG_EV_KILLED;
 		ev.sig = WTERMSIG(ws);
 		ev.core = WCOREDUMP(ws) ? 1 : 0;
-		emit(t, &ev);
 	}
-	if (decided)
+	if (decided) {
+		if (end != ECG_END_START_FAILED)
+			emit(t, &ev);
 		return;
+	}
 	t->end = end;
 	t->code = code;
 	/* A one-shot task is ready by exiting with 0, before its end is counted. */
 	if (t->spec->ready.kind == ECG_READY_EXITED && t->end == ECG_END_EXITED && t->code == 0)
 		became_ready(t);
+	/* An end a restart absorbs is said once, with the restart. */
+	if (end != ECG_END_START_FAILED && !(restarts(t)))
+		emit(t, &ev);
 	count_end(t, ECG_EV_CAUSE_FAILED, ECG_EV_COUNT);
+}
+
+/* Its run is over and gone: the next run after the delay, doubled for the one after. */
+static void
+enter_restarting(struct ecg_task *t)
+{
+	long max = t->spec->restart_delay_max_ms;
+
+	t->restarting = 0;
+	ecg_taskio_break(&t->io);
+	ev_timer_set(&t->delay_timer, (double)t->delay_ms / 1000.0, 0);
+	ev_timer_start(t->host->loop, &t->delay_timer);
+	t->delay_ms = t->delay_ms > max / 2 ? max : t->delay_ms * 2;
+	if (t->delay_ms > max)
+		t->delay_ms = max;
+}
+
+/* A new run: what the last one left is cleared. */
+static void
+new_run(struct ecg_task *t)
+{
+	t->end = ECG_END_NONE;
+	t->code = 0;
+	t->wstatus = 0;
+	t->start_code = 0;
+	t->ready = 0;
+	ecg_proc_destroy(&t->proc);
+	ecg_proc_init(&t->proc, t->host->loop, t->spec->stop_signal, t->spec->stop_timeout_ms,
+	    &proc_hooks, t);
 }
 
 static void
@@ -652,24 +804,28 @@ enter_done(struct ecg_task *t, enum ecg_task_state from, enum ecg_task_input in)
 {
 	struct ecg_task_host *h = t->host;
 
-	if (in == ECG_IN_SKIP) {
-		ecg_taskio_close(&t->io);
+	ev_timer_stop(h->loop, &t->run_timer);
+	ev_timer_stop(h->loop, &t->delay_timer);
+	if (in == ECG_IN_SKIP)
 		emit_type(t, ECG_EV_NOT_STARTED);
-	} else {
-		if (in == ECG_IN_ABANDON) {
-			ecg_proc_abandon(&t->proc);
-			ecg_taskio_close(&t->io);
-			if (from != ECG_TASK_WAITING && t->end == ECG_END_NONE) {
-				/* Given up on: it was killed, and never the cause. */
-				t->end = ECG_END_KILLED;
-				t->code = 128 + SIGKILL;
-				count_end(t, ECG_EV_CAUSE_FAILED, ECG_EV_COUNT);
-			}
+	else if (from == ECG_TASK_RESTARTING && in == ECG_IN_STOP)
+		emit_type(t, ECG_EV_NOT_RESTARTED);
+	if (in == ECG_IN_ABANDON) {
+		ecg_proc_abandon(&t->proc);
+		if (t->check != NULL)
+			ecg_ready_end(t->check);
+		if (from != ECG_TASK_WAITING && from != ECG_TASK_RESTARTING &&
+		    t->end == ECG_END_NONE) {
+			/* Given up on: it was killed, and never the cause. */
+			t->end = ECG_END_KILLED;
+			t->code = 128 + SIGKILL;
+			count_end(t, ECG_EV_CAUSE_FAILED, ECG_EV_COUNT);
 		}
-		/* The second member: what was left of the task. */
-		if (from != ECG_TASK_WAITING)
-			ecg_errgroup_done(h->eg, 0);
 	}
+	ecg_taskio_end(&t->io);
+	/* The task as a whole, and its slot. */
+	if (from != ECG_TASK_WAITING)
+		ecg_errgroup_release(h->eg, 0);
 	if (h->done != NULL)
 		h->done(t, h->arg);
 }
@@ -690,8 +846,13 @@ step(struct ecg_task *t, enum ecg_task_input in)
 	t->state = (enum ecg_task_state)next;
 	switch (t->state) {
 	case ECG_TASK_STARTING:
-		ecg_errgroup_go(t->host->eg);
+		if (from == ECG_TASK_RESTARTING)
+			new_run(t);
 		t->started_at = ev_now(t->host->loop);
+		if (t->spec->timeout_ms > 0) {
+			ev_timer_set(&t->run_timer, (double)t->spec->timeout_ms / 1000.0, 0);
+			ev_timer_start(t->host->loop, &t->run_timer);
+		}
 		rc = spawn(t);
 		if (rc > 0)
 			step(t, ECG_IN_EXEC);
@@ -719,7 +880,11 @@ step(struct ecg_task *t, enum ecg_task_input in)
 		ecg_taskio_tap(&t->io, NULL, NULL);
 		ecg_proc_stop(&t->proc);
 		break;
+	case ECG_TASK_RESTARTING:
+		enter_restarting(t);
+		break;
 	case ECG_TASK_EXITED:
+		ev_timer_stop(t->host->loop, &t->run_timer);
 		if (t->check != NULL)
 			ecg_ready_end(t->check);
 		ecg_taskio_tap(&t->io, NULL, NULL);
@@ -734,10 +899,15 @@ step(struct ecg_task *t, enum ecg_task_input in)
 	}
 }
 
-void
+int
 ecg_task_start(struct ecg_task *t)
 {
+	if (t->state != ECG_TASK_WAITING)
+		return 0;
+	if (ecg_errgroup_try_go(t->host->eg) < 0)
+		return -EAGAIN;
 	step(t, ECG_IN_START);
+	return 0;
 }
 
 void

@@ -7,9 +7,11 @@
  * stop, its process group and pipes are gone) goes through it.  What it
  * runs is a proc (proc.h); its output goes through taskio (taskio.h).
  *
- * A task is two errgroup members: its main process (done when it ends,
- * or fails its readiness check, with its failure if that counts) and what
- * is left of it (done when the task is DONE).  It never watches the
+ * A task is two errgroup members: each run's main process (done when it
+ * ends, fails its readiness check or times out, with its failure if that
+ * counts and no restart absorbs it) and the task as a whole, which holds
+ * a slot of the errgroup's limit from its start until it is DONE (its
+ * restarts included).  It never watches the
  * group's context itself: the scheduler decides when it starts and when
  * it is stopped.
  */
@@ -38,6 +40,7 @@ enum ecg_task_end {
 	ECG_END_KILLED,		/* by a signal: code is 128 + it */
 	ECG_END_START_FAILED,	/* could not become its command: 126 or 127 */
 	ECG_END_NOT_READY,	/* its readiness check failed: 124 */
+	ECG_END_TIMEOUT,	/* it ran past its timeout: 124 */
 };
 
 struct ecg_task;
@@ -79,12 +82,18 @@ struct ecg_task {
 	int code;			/* the status its end gives, as a shell shows it */
 	int wstatus;			/* of its main process, once reaped */
 	int start_code;			/* 126 or 127 once a start failed, else 0 */
-	int ready;			/* its check passed (latched) */
+	int ready;			/* this run's check passed */
+	int ever_ready;			/* some run's check passed (latched) */
+	int restarts;			/* restarts in a row so far */
+	long delay_ms;			/* before the next restart */
+	int restarting;			/* decided when its run ended: it runs again */
 	double started_at;		/* ev_now when it was started */
 	double ready_at;		/* and when it became ready */
 	struct ecg_proc proc;
 	struct ecg_taskio io;
 	struct ecg_ready *check;	/* its readiness check, unless ready = started */
+	ev_timer run_timer;		/* its timeout, each run */
+	ev_timer delay_timer;		/* its restart delay */
 	char *argv[4];			/* SHELL -c COMMAND */
 	char **words;			/* or, for a plain command, its words */
 	char *program;			/* and the program they name (see command.h), */
@@ -97,7 +106,8 @@ int ecg_task_init(struct ecg_task *t, struct ecg_task_host *host,
 void ecg_task_destroy(struct ecg_task *t);
 
 /* The scheduler's inputs. */
-void ecg_task_start(struct ecg_task *t);	/* WAITING: start it */
+/* WAITING: start it, with a slot of the errgroup: 0, or -EAGAIN if none is free. */
+int ecg_task_start(struct ecg_task *t);
 void ecg_task_skip(struct ecg_task *t);		/* WAITING: it will never start */
 void ecg_task_stop(struct ecg_task *t);		/* stop it, if it runs */
 /* Sends sig to the process group, if it may still have members. */
@@ -110,6 +120,11 @@ void ecg_task_abandon(struct ecg_task *t);
 const char *ecg_task_name(const struct ecg_task *t);
 /* Its process group id, or -1 if it never had one. */
 pid_t ecg_task_pid(const struct ecg_task *t);
+/* A run ready this long (seconds) gives its task its whole restart budget back. */
+#define ECG_TASK_STABLE_S 10.0
+
+/* "exited", "killed", "could not start", "not ready", "timed out". */
+const char *ecg_task_end_name(enum ecg_task_end end);
 /* Its readiness check as written ("started" by default). */
 const char *ecg_task_check(const struct ecg_task *t);
 /* Whether its main process may still run. */

@@ -106,7 +106,11 @@ ecg_taskio_closed(const struct ecg_taskio *io)
 	return io->pipes[0].fd < 0 && io->pipes[1].fd < 0;
 }
 
-/* A pipe reached its end (or failed): its channel ends too. */
+/*
+ * A pipe reached its end (or failed).  Its channel stays open: the task
+ * may run again (a restart), and its lines go on in the same stream; the
+ * channels end with the task (ecg_taskio_end).
+ */
 static void
 end_pipe(struct ecg_taskio_pipe *p)
 {
@@ -115,7 +119,6 @@ end_pipe(struct ecg_taskio_pipe *p)
 	if (p->fd < 0)
 		return;
 	close_fd(p);
-	ecg_channel_close(&p->src.ch);
 	if (ecg_taskio_closed(io)) {
 		ev_timer_stop(io->loop, &io->grace);
 		if (io->hooks->closed != NULL)
@@ -128,14 +131,34 @@ ecg_taskio_close(struct ecg_taskio *io)
 {
 	int i;
 
-	if (ecg_taskio_closed(io)) {
-		/* Never opened, or already over: the channels end all the same. */
-		ecg_channel_close(&io->pipes[0].src.ch);
-		ecg_channel_close(&io->pipes[1].src.ch);
-		return;
-	}
 	for (i = 0; i < 2; i++)
 		end_pipe(&io->pipes[i]);
+}
+
+void
+ecg_taskio_end(struct ecg_taskio *io)
+{
+	int i;
+
+	ev_timer_stop(io->loop, &io->grace);
+	for (i = 0; i < 2; i++) {
+		close_fd(&io->pipes[i]);
+		ecg_channel_close(&io->pipes[i].src.ch);
+	}
+}
+
+void
+ecg_taskio_break(struct ecg_taskio *io)
+{
+	int i;
+
+	/* A run's last line without a newline is not joined to the next run's first. */
+	for (i = 0; i < 2; i++)
+		if (io->pipes[i].last != '\0' && io->pipes[i].last != '\n') {
+			io->pipes[i].last = '\n';
+			if (ecg_channel_write(&io->pipes[i].src.ch, "\n", 1) < 1)
+				io->pipes[i].src.dropped++;
+		}
 }
 
 static void
@@ -215,6 +238,7 @@ read_once(struct ecg_taskio_pipe *p)
 		size_t cap = ecg_channel_capacity(ch);
 		r = read(p->fd, sink, cap < sizeof(sink) ? cap : sizeof(sink));
 		if (r > 0) {
+			p->last = sink[r - 1];
 			tap_bytes(p, sink, (size_t)r);
 			if ((w = ecg_channel_write(ch, sink, (size_t)r)) < r)
 				p->src.dropped += (uint64_t)(r - (w > 0 ? w : 0));
@@ -229,12 +253,15 @@ read_once(struct ecg_taskio_pipe *p)
 	if (n < 0) {
 		r = read(p->fd, sink, sizeof(sink));
 		if (r > 0) {
+			p->last = sink[r - 1];
 			tap_bytes(p, sink, (size_t)r);
 			p->src.dropped += (uint64_t)r;
 		}
 	} else {
 		r = readv(p->fd, iov, n);
 		if (r > 0) {
+			p->last = (size_t)r <= iov[0].iov_len ? ((char *)iov[0].iov_base)[r - 1] :
+			    ((char *)iov[1].iov_base)[(size_t)r - iov[0].iov_len - 1];
 			tap_iov(p, iov, n, (size_t)r);
 			ecg_channel_commit(ch, (size_t)r);
 		}

@@ -40,6 +40,7 @@ struct ecg_taskio_pipe {
 	int fd;				/* our read end, -1 once closed */
 	ev_io readable;
 	struct ecg_source src;		/* its channel to the output */
+	char last;			/* the last byte read, '\0' before any */
 	char *tap_line;			/* the tap's line so far, or NULL */
 	size_t tap_len;
 };
@@ -70,8 +71,12 @@ void ecg_taskio_drain(struct ecg_taskio *io);
  * stranger, and is closed after a grace (unless its bytes are only slow).
  */
 void ecg_taskio_linger(struct ecg_taskio *io);
-/* Closes both pipes now and ends both channels (also if never opened). */
+/* Closes both pipes now (the channels stay: see ecg_taskio_end). */
 void ecg_taskio_close(struct ecg_taskio *io);
+/* The task is over: both channels end (and the pipes close, if open). */
+void ecg_taskio_end(struct ecg_taskio *io);
+/* Between two runs: a last line without a newline gets one. */
+void ecg_taskio_break(struct ecg_taskio *io);
 /* Whether both pipes are closed. */
 int ecg_taskio_closed(const struct ecg_taskio *io);
 

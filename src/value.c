@@ -39,6 +39,9 @@ parse_decimal(const char *s, double *out)
 	return s;
 }
 
+/* The reason of a count too large names the limit (one thread: one buffer). */
+static char count_why[64];
+
 int
 ecg_value_duration(const char *s, long *ms, const char **why)
 {
@@ -75,10 +78,41 @@ ecg_value_duration(const char *s, long *ms, const char **why)
 void
 ecg_value_format_duration(long ms, char *buf, size_t len)
 {
-	if (ms % 1000 != 0)
+	/* Minutes and hours from two of them on: "90s" reads better than "1.5m". */
+	if (ms >= 2 * 3600000L && ms % 3600000L == 0)
+		snprintf(buf, len, "%ldh", ms / 3600000L);
+	else if (ms >= 2 * 60000L && ms % 60000L == 0)
+		snprintf(buf, len, "%ldm", ms / 60000L);
+	else if (ms % 1000 != 0)
 		snprintf(buf, len, "%ldms", ms);
 	else
 		snprintf(buf, len, "%lds", ms / 1000);
+}
+
+int
+ecg_value_count(const char *s, long max, long *n, const char **why)
+{
+	long v = 0;
+	const char *p = s;
+
+	if (*p < '0' || *p > '9') {
+		*why = "not a whole number";
+		return -EINVAL;
+	}
+	for (; *p >= '0' && *p <= '9'; p++) {
+		v = v * 10 + (*p - '0');
+		if (v > max) {
+			snprintf(count_why, sizeof(count_why), "too large (at most %ld)", max);
+			*why = count_why;
+			return -EINVAL;
+		}
+	}
+	if (*p != '\0') {
+		*why = "not a whole number";
+		return -EINVAL;
+	}
+	*n = v;
+	return 0;
 }
 
 int

@@ -10,8 +10,14 @@
 /* Durations: "250ms", "10s", "1.5s", "2m", "1h"; a bare number is seconds. */
 #define ECG_DURATION_MAX_MS (7L * 24 * 3600 * 1000)
 int ecg_value_duration(const char *s, long *ms, const char **why);
-/* Formats a duration so that ecg_value_duration reads it back. */
+/*
+ * Formats a duration so that ecg_value_duration reads it back: in hours
+ * or minutes from 2 of them on when they are whole, else s or ms.
+ */
 void ecg_value_format_duration(long ms, char *buf, size_t len);
+
+/* A whole number from 0 to max. */
+int ecg_value_count(const char *s, long max, long *n, const char **why);
 
 /* Sizes: "4096", "64K", "64KiB", "1M", "1MiB" (powers of 1024). */
 int ecg_value_size(const char *s, size_t *bytes, const char **why);
