@@ -22,13 +22,15 @@ lines() {
 	"$BENCH/benchlines" gen 1 5000 60 4096 >t1
 	[ "$(wc -c <t0)" -eq 500000 ]
 	run "$BENCH/benchlines" check 1 5000 t0
-	[ "$status" -eq 0 ] && [ "$output" = "ok 5000 lines (0 others)" ]
+	[ "$status" -eq 0 ]
+	[ "$output" = "ok 5000 lines (0 others)" ]
 	run "$BENCH/benchlines" check -l 60 2 5000 t1
 	[ "$status" -eq 1 ]	# task 0 is missing
 	[[ "$output" == *"lost 5000"* ]]
 	lines
 	run "$BENCH/benchlines" check -P 2 1000 out.txt
-	[ "$status" -eq 0 ] && [ "$output" = "ok 2000 lines (0 others)" ]
+	[ "$status" -eq 0 ]
+	[ "$output" = "ok 2000 lines (0 others)" ]
 }
 
 @test "benchlines: lost, repeated, swapped, torn and altered lines are all caught" {
@@ -50,20 +52,24 @@ lines() {
 	# a message of the supervisor's own is counted, not an error
 	sed '10a ecg-run: a: started' out.txt >msg.txt
 	run "$BENCH/benchlines" check -P 2 1000 msg.txt
-	[ "$status" -eq 0 ] && [ "$output" = "ok 2000 lines (1 others)" ]
+	[ "$status" -eq 0 ]
+	[ "$output" = "ok 2000 lines (1 others)" ]
 }
 
 @test "benchlines: -P wants one prefix per task, and a different one for each" {
 	lines
 	sed '300s/^a | /a  | /' out.txt >p1.txt
 	run "$BENCH/benchlines" check -P 2 1000 p1.txt
-	[ "$status" -eq 1 ] && [[ "$output" == *"prefix 1"* ]]
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"prefix 1"* ]]
 	sed 's/^b | /a | /' out.txt >p2.txt
 	run "$BENCH/benchlines" check -P 2 1000 p2.txt
-	[ "$status" -eq 1 ] && [[ "$output" == *"prefixes not distinct"* ]]
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"prefixes not distinct"* ]]
 	sed 's/^[ab] | //' out.txt >p3.txt
 	run "$BENCH/benchlines" check -p 2 1000 p3.txt
-	[ "$status" -eq 1 ] && [[ "$output" == *"prefix 2000"* ]]
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"prefix 2000"* ]]
 }
 
 @test "measure: exit status, time limit and the time from a failure to the exit" {

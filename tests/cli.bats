@@ -80,7 +80,9 @@ load helper
 	INI
 	run --separate-stderr ecg --check -c g.ini
 	[ "$status" -eq 0 ]
-	[ ! -e ran-db ] && [ ! -e ran-web ] && [ ! -e sub/ran-web ]
+	[ ! -e ran-db ]
+	[ ! -e ran-web ]
+	[ ! -e sub/ran-web ]
 	[[ "$output" == *"name = shop"* ]]
 	[[ "$output" == *"[db]"*"stop_signal = INT"*"stop_timeout = 5s"*"cancel_on = failure"* ]]
 	[[ "$output" == *"command = touch ran-web ; echo two"* ]]
@@ -156,7 +158,8 @@ load helper
 	run --separate-stderr ecg -c a.ini -c b.ini
 	[ "$status" -eq 125 ]
 	[ "${stderr_lines[0]}" = "ecg-run: -c given twice ('a.ini' and 'b.ini'): one file per run" ]
-	[ ! -e ran-a ] && [ ! -e ran-b ]
+	[ ! -e ran-a ]
+	[ ! -e ran-b ]
 }
 
 @test "--check output loads back whatever the file is called; the name is made valid" {

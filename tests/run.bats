@@ -120,7 +120,8 @@ load helper
 	# ECG_RUN_ID: one for every task of a run, another for the next run
 	printf '[p]\ncommand = echo "$ECG_RUN_ID"\n[q]\ncommand = echo "$ECG_RUN_ID"\n' >id.ini
 	ECG_RUN_ID=stale run ecg -q --no-prefix -c id.ini
-	[ "${#lines[@]}" -eq 2 ] && [ "${lines[0]}" = "${lines[1]}" ]
+	[ "${#lines[@]}" -eq 2 ]
+	[ "${lines[0]}" = "${lines[1]}" ]
 	[[ "${lines[0]}" =~ ^[0-9]+\.[0-9a-f]+$ ]]
 	local first=${lines[0]}
 	run ecg -q --no-prefix -c id.ini

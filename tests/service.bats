@@ -208,7 +208,9 @@ start_bg_fifo() {
 	run --separate-stderr ecg -c g.ini
 	echo "$stderr" >&3
 	[ "$status" -eq 5 ]
-	[ -e db.stop ] && [ -e app.end ] && [ -e cache.stop ]
+	[ -e db.stop ]
+	[ -e app.end ]
+	[ -e cache.stop ]
 	# db's stop came after app had ended; app and cache were stopped at once, together
 	[ "$(cat db.stop)" -gt "$(cat app.end)" ]
 	[ "$(cat cache.stop)" -lt "$(cat app.end)" ]
