@@ -311,3 +311,16 @@ stamps_ms() {
 	[ "$status" -eq 125 ]
 	[[ "$stderr" == "ecg-run: --deadline '5y': unknown duration unit"* ]]
 }
+
+@test "conf/batch.ini: 16 jobs, never more than 4 running, in the order of the file" {
+	run --separate-stderr ecg -c "$ECG_TOP/conf/batch.ini"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c ': done$' <<<"$output")" -eq 16 ]
+	# a slot frees after the exit is said: started minus exited never passes 4
+	local most
+	most=$(awk '/: started$/ { n++ } /: exited with/ { n-- } n > m { m = n } END { print m }' <<<"$stderr")
+	echo "# at most $most running" >&3
+	[ "$most" -le 4 ]
+	[ "$most" -ge 2 ]
+	[ "$(grep -m 4 ': started$' <<<"$stderr" | tr '\n' ' ')" = "ecg-run: job01: started ecg-run: job02: started ecg-run: job03: started ecg-run: job04: started " ]
+}
