@@ -212,6 +212,16 @@ task_done(struct ecg_task *t, void *arg)
 		all_tasks_over(sv);
 }
 
+/* The sentinel must not keep a process group id that the kernel may give again. */
+static void
+task_run_over(struct ecg_task *t, void *arg)
+{
+	struct ecg_supervisor *sv = arg;
+
+	if (ecg_task_pid(t) > 0)
+		ecg_sentinel_group(&sv->sentinel, ecg_task_pid(t), 0);
+}
+
 static size_t
 task_escaped(struct ecg_task *t, int sig, void *arg)
 {
@@ -313,6 +323,7 @@ set_host(struct ecg_supervisor *sv, const struct ecg_supervisor_opts *opts)
 	sv->host.ready = task_ready;
 	sv->host.ended = task_ended;
 	sv->host.done = task_done;
+	sv->host.run_over = task_run_over;
 	sv->host.escaped = task_escaped;
 	sv->host.arg = sv;
 }

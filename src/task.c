@@ -777,6 +777,8 @@ enter_restarting(struct ecg_task *t)
 	long max = t->spec->restart_delay_max_ms;
 
 	t->restarting = 0;
+	if (t->host->run_over != NULL)
+		t->host->run_over(t, t->host->arg);
 	ecg_taskio_break(&t->io);
 	ev_timer_set(&t->delay_timer, (double)t->delay_ms / 1000.0, 0);
 	ev_timer_start(t->host->loop, &t->delay_timer);

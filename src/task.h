@@ -65,6 +65,8 @@ struct ecg_task_host {
 	void (*ready)(struct ecg_task *t, void *arg);
 	void (*ended)(struct ecg_task *t, void *arg);	/* main process over (or not ready) */
 	void (*done)(struct ecg_task *t, void *arg);
+	/* A run's process group is gone and the task will run again. */
+	void (*run_over)(struct ecg_task *t, void *arg);
 	/*
 	 * The task's processes outside its process group: sends them sig
 	 * (unless 0) and returns how many are alive.

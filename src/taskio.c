@@ -260,8 +260,10 @@ read_once(struct ecg_taskio_pipe *p)
 	} else {
 		r = readv(p->fd, iov, n);
 		if (r > 0) {
-			p->last = (size_t)r <= iov[0].iov_len ? ((char *)iov[0].iov_base)[r - 1] :
-			    ((char *)iov[1].iov_base)[(size_t)r - iov[0].iov_len - 1];
+			const char *end = (size_t)r <= iov[0].iov_len ?
+			    (const char *)iov[0].iov_base + r :
+			    (const char *)iov[1].iov_base + ((size_t)r - iov[0].iov_len);
+			p->last = end[-1];
 			tap_iov(p, iov, n, (size_t)r);
 			ecg_channel_commit(ch, (size_t)r);
 		}
