@@ -626,6 +626,25 @@ parse_after(struct loader *L, unsigned line, const char *v, struct ecg_task_spec
 		failf(L, line, "after '%s': name the tasks this one starts after", v);
 }
 
+/* A duration or count value of key: stored, or the reason given as "KEY 'V': why". */
+static void
+set_duration(struct loader *L, unsigned line, int key, const char *v, long *out)
+{
+	const char *why = NULL;
+
+	if (ecg_value_duration(v, out, &why) < 0)
+		failf(L, line, "%s '%s': %s", keys[key].name, v, why);
+}
+
+static void
+set_count(struct loader *L, unsigned line, int key, const char *v, long *out)
+{
+	const char *why = NULL;
+
+	if (ecg_value_count(v, ECG_CONFIG_COUNT_MAX, out, &why) < 0)
+		failf(L, line, "%s '%s': %s", keys[key].name, v, why);
+}
+
 /* The value of the open key is complete: check it and store it. */
 static void
 finish_key(struct loader *L)
@@ -676,8 +695,7 @@ finish_key(struct loader *L)
 			failf(L, line, "stop_signal '%s': %s", v, why);
 		break;
 	case K_STOP_TIMEOUT:
-		if (ecg_value_duration(v, &t->stop_timeout_ms, &why) < 0)
-			failf(L, line, "stop_timeout '%s': %s", v, why);
+		set_duration(L, line, key, v, &t->stop_timeout_ms);
 		break;
 	case K_CANCEL_ON:
 		if (strcmp(v, "failure") == 0)
@@ -693,8 +711,7 @@ finish_key(struct loader *L)
 		parse_ready(L, line, v, &t->ready);
 		break;
 	case K_READY_TIMEOUT:
-		if (ecg_value_duration(v, &t->ready_timeout_ms, &why) < 0)
-			failf(L, line, "ready_timeout '%s': %s", v, why);
+		set_duration(L, line, key, v, &t->ready_timeout_ms);
 		break;
 	case K_AFTER:
 		parse_after(L, line, v, t);
@@ -718,31 +735,25 @@ finish_key(struct loader *L)
 			failf(L, line, "restart '%s': use no, on-failure or always", v);
 		break;
 	case K_MAX_RESTARTS:
-		if (ecg_value_count(v, ECG_CONFIG_COUNT_MAX, &t->max_restarts, &why) < 0)
-			failf(L, line, "max_restarts '%s': %s", v, why);
+		set_count(L, line, key, v, &t->max_restarts);
 		break;
 	case K_RESTART_DELAY:
-		if (ecg_value_duration(v, &t->restart_delay_ms, &why) < 0)
-			failf(L, line, "restart_delay '%s': %s", v, why);
+		set_duration(L, line, key, v, &t->restart_delay_ms);
 		break;
 	case K_RESTART_DELAY_MAX:
-		if (ecg_value_duration(v, &t->restart_delay_max_ms, &why) < 0)
-			failf(L, line, "restart_delay_max '%s': %s", v, why);
+		set_duration(L, line, key, v, &t->restart_delay_max_ms);
 		break;
 	case K_TIMEOUT:
-		if (ecg_value_duration(v, &t->timeout_ms, &why) < 0)
-			failf(L, line, "timeout '%s': %s", v, why);
+		set_duration(L, line, key, v, &t->timeout_ms);
 		break;
 	case K_FORWARD:
 		parse_forward(L, line, v, &t->forward);
 		break;
 	case K_MAX_PARALLEL:
-		if (ecg_value_count(v, ECG_CONFIG_COUNT_MAX, &g->max_parallel, &why) < 0)
-			failf(L, line, "max_parallel '%s': %s", v, why);
+		set_count(L, line, key, v, &g->max_parallel);
 		break;
 	case K_DEADLINE:
-		if (ecg_value_duration(v, &g->deadline_ms, &why) < 0)
-			failf(L, line, "deadline '%s': %s", v, why);
+		set_duration(L, line, key, v, &g->deadline_ms);
 		break;
 	case K_NAME:
 		if (!valid_name(v))
