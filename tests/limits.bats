@@ -54,7 +54,7 @@ stamps_ms() {
 	max_restarts = 1
 	restart_delay = 20ms
 	INI
-	run --separate-stderr ecg -c g.ini
+	run -127 --separate-stderr ecg -c g.ini
 	echo "$stderr" >&3
 	[ "$status" -eq 127 ]
 	[[ "$stderr" == *"missing: could not start (status 127), restarting in 20ms (restart 1 of 1)"* ]]
