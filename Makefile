@@ -55,8 +55,8 @@ ifeq ($(filter static dynamic,$(LINK)),)
 $(error LINK must be static or dynamic, not '$(LINK)')
 endif
 
-MODULES = ring context errgroup channel value inilex deps netprobe notify config spawn command escapees sentinel output \
-	event taskstate proc taskio ready task sched signals sweep supervisor
+MODULES = ring context errgroup channel value inilex deps netprobe notify evlog config spawn command escapees sentinel output \
+	event evjson taskstate proc taskio ready task sched signals sweep supervisor
 OBJS = $(MODULES:%=$(B)/src/%.o)
 UNITS = ring context errgroup channel config value command output alloc escapees taskstate deps netprobe notify
 UNIT_BINS = $(UNITS:%=$(B)/tests/unit/test_%)

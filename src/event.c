@@ -15,6 +15,9 @@ ecg_event_level(const struct ecg_event *ev)
 		    ECG_LEVEL_VERBOSE : ECG_LEVEL_INFO;
 	case ECG_EV_GROUP_READY:
 		return ev->n > 0 ? ECG_LEVEL_INFO : ECG_LEVEL_VERBOSE;
+	case ECG_EV_GROUP_START:
+	case ECG_EV_GROUP_END:
+		return ECG_LEVEL_DATA;
 	case ECG_EV_SENT:
 	case ECG_EV_SENT_ESCAPEES:
 	case ECG_EV_OUTPUT_HELD:

@@ -44,6 +44,8 @@ enum ecg_event_type {
 	ECG_EV_CAUSE_SIGNAL,	/* sig */
 	ECG_EV_CAUSE_OUTPUT,	/* stream, err, n: tasks still running */
 	/* about the group */
+	ECG_EV_GROUP_START,	/* n: tasks (data only: no text) */
+	ECG_EV_GROUP_END,	/* code: ecg-run's status, ms: how long it ran (data only) */
 	ECG_EV_GROUP_READY,	/* ms: since the run started; n: tasks with a check of their own */
 	ECG_EV_STOPPING,	/* the group was cancelled: it is stopping */
 	ECG_EV_SIGNAL_AGAIN,	/* sig: a copy within the same-request window */
@@ -63,6 +65,7 @@ enum ecg_event_level {
 	ECG_LEVEL_VERBOSE,	/* pids, every signal sent */
 	ECG_LEVEL_CAUSE,	/* why the group is being cancelled */
 	ECG_LEVEL_ERROR,	/* something went wrong */
+	ECG_LEVEL_DATA,		/* for machine renderings only: never printed as text */
 };
 
 struct ecg_task;

@@ -19,6 +19,8 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "evjson.h"
+#include "evlog.h"
 #include "notify.h"
 #include "supervisor.h"
 #include "value.h"
@@ -41,6 +43,7 @@ static const char usage_text[] =
     "  -T, --timestamps    put the local time (hh:mm:ss.mmm) before every line\n"
     "      --no-prefix     task output without the \"NAME | \" prefix\n"
     "      --ready-fd N    write a newline to descriptor N once the group is ready\n"
+    "      --events PATH   append every event to PATH as JSON Lines\n"
     "  -j, --max-parallel N  run at most N tasks at once (0: no limit)\n"
     "      --deadline DURATION  stop the group after DURATION, status 124\n"
     "  -h, --help          show this help and exit\n"
@@ -60,6 +63,10 @@ struct front {
 	int verbose;
 	int ready_fd;			/* --ready-fd, -1 when none (or done) */
 	const char *notify_socket;	/* ecg-run's own NOTIFY_SOCKET, or NULL */
+	const char *events_path;	/* --events, or NULL */
+	struct ecg_evlog events;	/* where they go */
+	struct ecg_evjson json;
+	char *json_buf;			/* room for two lines */
 	struct ecg_supervisor *sv;	/* set while the group runs */
 };
 
@@ -150,8 +157,14 @@ on_event(void *arg, const struct ecg_event *ev)
 	struct ecg_output_mark mark;
 	enum ecg_event_level level = ecg_event_level(ev);
 	char line[1024];
+	size_t n;
 
+	if (f->json_buf != NULL &&
+	    (n = ecg_evjson_format(&f->json, ev, f->json_buf, 2 * f->json.line_max)) > 0)
+		ecg_evlog_put(&f->events, f->json_buf, n);
 	report_upward(f, ev);
+	if (level == ECG_LEVEL_DATA)
+		return;
 	if ((level == ECG_LEVEL_INFO && f->quiet) || (level == ECG_LEVEL_VERBOSE && !f->verbose))
 		return;
 	ecg_event_format(ev, f->verbose, line, sizeof(line));
@@ -163,6 +176,28 @@ on_event(void *arg, const struct ecg_event *ev)
 		ecg_supervisor_mark(f->sv, ev->task, &mark);
 	ecg_output_note(ecg_supervisor_output(f->sv), line, strlen(line),
 	    level == ECG_LEVEL_CAUSE || level == ECG_LEVEL_ERROR, ev->task != NULL ? &mark : NULL);
+}
+
+/*
+ * The last event, group_end, with the status ecg-run ends with (128 + S
+ * when it dies of signal S); then whatever the events file takes now.
+ * Events it could not take are counted, and said.
+ */
+static void
+end_events(struct front *f, int status, int sig)
+{
+	struct ecg_event ev = { .type = ECG_EV_GROUP_END, .code = sig != 0 ? 128 + sig : status };
+	struct timespec now;
+	size_t n;
+
+	if (f->json_buf == NULL)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ev.ms = (long)(now.tv_sec - f->json.mono0.tv_sec) * 1000 +
+	    (now.tv_nsec - f->json.mono0.tv_nsec) / 1000000;
+	n = ecg_evjson_format(&f->json, &ev, f->json_buf, 2 * f->json.line_max);
+	ecg_evlog_put(&f->events, f->json_buf, n);
+	ecg_evlog_flush(&f->events);
 }
 
 /* Descriptors 0-2 must be open, or pipes made later would take their place. */
@@ -265,6 +300,7 @@ main(int argc, char **argv)
 		{ "ready-fd", required_argument, NULL, 'R' },
 		{ "max-parallel", required_argument, NULL, 'j' },
 		{ "deadline", required_argument, NULL, 'D' },
+		{ "events", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -277,12 +313,13 @@ main(int argc, char **argv)
 	const char *config = NULL, *color = "auto", *no_color, *why;
 	long max_parallel = -1, deadline_ms = -1;
 	char err[1024];
-	int c, check = 0, status, rc;
+	int c, check = 0, status, rc, n;
 	size_t i;
 
 	memset(&opts, 0, sizeof(opts));
 	memset(&front, 0, sizeof(front));
 	front.ready_fd = -1;
+	front.events.fd = -1;
 	opts.out.prefix = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":c:nqvThVj:", longopts, NULL)) != -1) {
@@ -323,6 +360,12 @@ main(int argc, char **argv)
 		case 'D':
 			if (ecg_value_duration(optarg != NULL ? optarg : "", &deadline_ms, &why) < 0)
 				return usage_error("--deadline '%s': %s", optarg, why);
+			break;
+		case 'E':
+			if (optarg == NULL || strcmp(optarg, "-") == 0 || optarg[0] == '\0')
+				return usage_error("--events needs a file: standard output carries the "
+				    "tasks' output (use /dev/fd/N for a descriptor)");
+			front.events_path = optarg;
 			break;
 		case 'R': {
 			const char *arg = optarg != NULL ? optarg : "";
@@ -407,6 +450,22 @@ main(int argc, char **argv)
 		ecg_config_free(&spec);
 		return EXIT_OWN;
 	}
+	if (front.events_path != NULL) {
+		rc = ecg_evlog_open(&front.events, loop, front.events_path);
+		if (rc < 0) {
+			errx_own("--events %s: %s", front.events_path, strerror(-rc));
+			ecg_config_free(&spec);
+			return EXIT_OWN;
+		}
+		ecg_evjson_init(&front.json, &spec);
+		front.json_buf = malloc(2 * front.json.line_max);
+		if (front.json_buf == NULL) {
+			errx_own("--events: out of memory");
+			ecg_evlog_close(&front.events);
+			ecg_config_free(&spec);
+			return EXIT_OWN;
+		}
+	}
 	rc = ecg_supervisor_init(&sv, loop, &spec, &opts, err, sizeof(err));
 	if (rc < 0) {
 		errx_own("%s", err);
@@ -417,16 +476,26 @@ main(int argc, char **argv)
 	front.notify_socket = getenv("NOTIFY_SOCKET");
 	front.sv = &sv;
 	status = ecg_supervisor_run(&sv);
+	end_events(&front, status, ecg_supervisor_end_signal(&sv));
 	/* Never ready: the reader sees end of file without a newline. */
 	if (front.ready_fd >= 0)
 		close(front.ready_fd);
 	front.ready_fd = -1;
 	report_undelivered(&sv);
+	if (front.events.lost > 0) {
+		n = snprintf(err, sizeof(err), "ecg-run: %llu events could not be written to %s%s%s\n",
+		    (unsigned long long)front.events.lost, front.events_path,
+		    front.events.err != 0 ? ": " : " in time",
+		    front.events.err != 0 ? strerror(front.events.err) : "");
+		ecg_output_final(ecg_supervisor_output(&sv), err, (size_t)n);
+	}
 	/* note() reads front.sv: from here on, messages go straight to stderr. */
 	// cppcheck-suppress redundantAssignment
 	front.sv = NULL;
 	c = ecg_supervisor_end_signal(&sv);
 	ecg_supervisor_destroy(&sv);
+	ecg_evlog_close(&front.events);
+	free(front.json_buf);
 	ecg_config_free(&spec);
 	ev_loop_destroy(loop);
 	if (c != 0)

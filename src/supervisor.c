@@ -435,8 +435,11 @@ ecg_supervisor_run(struct ecg_supervisor *sv)
 {
 	size_t i;
 
+	struct ecg_event ev = { .type = ECG_EV_GROUP_START, .n = sv->ntasks };
+
 	sv->live = sv->ntasks;
 	sv->started = ev_now(sv->loop);
+	sv->host.event(sv->host.event_arg, &ev);
 	if (sv->spec->deadline_ms > 0) {
 		ev_timer_set(&sv->group_deadline, (double)sv->spec->deadline_ms / 1000.0, 0);
 		ev_timer_start(sv->loop, &sv->group_deadline);

@@ -592,6 +592,7 @@ static void
 end_event(const struct ecg_task *t, struct ecg_event *ev)
 {
 	ev->code = t->code;
+	ev->pid = (long)t->proc.pid;
 	ev->check = ecg_task_check(t);
 	ev->what = ecg_task_end_name(t->end);
 	ev->ms = (long)((ev_now(t->host->loop) - t->started_at) * 1000.0 + 0.5);
@@ -739,6 +740,8 @@ exited(struct ecg_task *t)
 	enum ecg_task_end end;
 	int code;
 
+	ev.pid = (long)t->proc.pid;
+	ev.ms = (long)((ev_now(t->host->loop) - t->started_at) * 1000.0 + 0.5);
 	if (t->start_code != 0) {
 		end = ECG_END_START_FAILED;
 		code = t->start_code;

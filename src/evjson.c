@@ -1,0 +1,391 @@
+#define _GNU_SOURCE
+#include "evjson.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "task.h"
+#include "value.h"
+
+void
+ecg_evjson_init(struct ecg_evjson *j, const struct ecg_group_spec *group)
+{
+	size_t i;
+
+	j->group = group;
+	clock_gettime(CLOCK_MONOTONIC, &j->mono0);
+	/* Names need no escaping (config allows A-Z a-z 0-9 _ . -): each costs its quotes and a comma. */
+	j->line_max = 1024 + 2 * ECG_EVJSON_TEXT_MAX * 3 + strlen(group->name);
+	for (i = 0; i < group->ntasks; i++)
+		j->line_max += strlen(group->tasks[i].name) + 3;
+}
+
+/* A line being built: what does not fit is cut, and the line still closes. */
+struct out {
+	char *buf;
+	size_t len, off;
+	size_t start;			/* of the current line */
+};
+
+static void
+raw(struct out *o, const char *s, size_t n)
+{
+	/* Room is kept for the closing "}\n" of the line (line_max makes it never short). */
+	if (o->off + n + 2 > o->len)
+		return;
+	memcpy(o->buf + o->off, s, n);
+	o->off += n;
+}
+
+static void
+rawz(struct out *o, const char *s)
+{
+	raw(o, s, strlen(s));
+}
+
+/* The length of the UTF-8 sequence at s (at most n bytes), or 0 if it is not one. */
+static size_t
+utf8_len(const unsigned char *s, size_t n)
+{
+	size_t k, i;
+	unsigned char lo = 0x80, hi = 0xBF;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xC2 && s[0] <= 0xDF)
+		k = 2;
+	else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
+		k = 3;
+		if (s[0] == 0xE0)
+			lo = 0xA0;
+		if (s[0] == 0xED)
+			hi = 0x9F;
+	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
+		k = 4;
+		if (s[0] == 0xF0)
+			lo = 0x90;
+		if (s[0] == 0xF4)
+			hi = 0x8F;
+	} else
+		return 0;
+	if (n < k || s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < k; i++)
+		if (s[i] < 0x80 || s[i] > 0xBF)
+			return 0;
+	return k;
+}
+
+/* A JSON string: escaped, and valid UTF-8 whatever the bytes (U+FFFD for the others). */
+static void
+str(struct out *o, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
+	size_t n = strlen((const char *)p), k;
+	char esc[8];
+
+	rawz(o, "\"");
+	/* Free text is cut, at a character, so that the line always closes. */
+	if (n > ECG_EVJSON_TEXT_MAX)
+		n = ECG_EVJSON_TEXT_MAX;
+	while (n > 0) {
+		if (*p == '"' || *p == '\\') {
+			esc[0] = '\\';
+			esc[1] = (char)*p;
+			raw(o, esc, 2);
+			k = 1;
+		} else if (*p < 0x20 || *p == 0x7F) {
+			snprintf(esc, sizeof(esc), "\\u%04x", *p);
+			rawz(o, esc);
+			k = 1;
+		} else if ((k = utf8_len(p, n)) == 0) {
+			rawz(o, "\xEF\xBF\xBD");
+			k = 1;
+		} else {
+			raw(o, (const char *)p, k);
+		}
+		p += k;
+		n -= k;
+	}
+	rawz(o, "\"");
+}
+
+static void
+key_str(struct out *o, const char *key, const char *v)
+{
+	rawz(o, ",\"");
+	rawz(o, key);
+	rawz(o, "\":");
+	str(o, v);
+}
+
+static void
+key_long(struct out *o, const char *key, long v)
+{
+	char num[32];
+
+	snprintf(num, sizeof(num), ",\"%s\":%ld", key, v);
+	rawz(o, num);
+}
+
+static void
+key_signal(struct out *o, const char *key, int sig)
+{
+	char buf[16], name[24];
+
+	snprintf(name, sizeof(name), "SIG%s", ecg_value_signame(sig, buf, sizeof(buf)));
+	key_str(o, key, name);
+}
+
+/* {"event":NAME,"time":...,"mono_ms":...[,"task":...] */
+static void
+begin(const struct ecg_evjson *j, struct out *o, const char *name, const struct ecg_event *ev)
+{
+	struct timespec now, mono;
+	struct tm tm;
+	char when[64];
+	long ms;
+
+	o->start = o->off;
+	clock_gettime(CLOCK_REALTIME, &now);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	gmtime_r(&now.tv_sec, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(when + strlen(when), sizeof(when) - strlen(when), ".%03ldZ",
+	    now.tv_nsec / 1000000);
+	ms = (long)(mono.tv_sec - j->mono0.tv_sec) * 1000 +
+	    (mono.tv_nsec - j->mono0.tv_nsec) / 1000000;
+	rawz(o, "{\"event\":");
+	str(o, name);
+	key_str(o, "time", when);
+	key_long(o, "mono_ms", ms);
+	if (ev->name != NULL && ev->type != ECG_EV_CAUSE_DEPENDENCY)
+		key_str(o, "task", ev->name);
+}
+
+static void
+end(struct out *o)
+{
+	/* raw() always kept room for this. */
+	if (o->off + 2 <= o->len) {
+		memcpy(o->buf + o->off, "}\n", 2);
+		o->off += 2;
+	}
+}
+
+/* How a run ended, as the fields of an exit event. */
+static void
+exit_fields(struct out *o, const struct ecg_event *ev)
+{
+	const char *what = ev->what != NULL ? ev->what : "exited";
+
+	if (ev->pid > 0)
+		key_long(o, "pid", ev->pid);
+	if (strcmp(what, "killed") == 0 || ev->type == ECG_EV_KILLED)
+		key_signal(o, "signal", ev->sig);
+	else
+		key_long(o, "code", ev->code);
+	if (strcmp(what, "exited") != 0 && strcmp(what, "killed") != 0)
+		key_str(o, "error", what);
+	key_long(o, "runtime_ms", ev->ms);
+}
+
+/* The cancel event: what caused it, and the exit status it implies. */
+static void
+cancel(const struct ecg_evjson *j, struct out *o, const struct ecg_event *ev, const char *cause,
+    int status)
+{
+	begin(j, o, "cancel", ev);
+	key_str(o, "cause", cause);
+	if (ev->type == ECG_EV_CAUSE_DEPENDENCY) {
+		key_str(o, "task", ev->other);
+		key_str(o, "dependency", ev->name);
+	}
+	if (ev->type == ECG_EV_CAUSE_SIGNAL)
+		key_signal(o, "signal", ev->sig);
+	if (ev->type == ECG_EV_CAUSE_OUTPUT)
+		key_str(o, "stream", ev->stream == 1 ? "stdout" : "stderr");
+	key_long(o, "status", status);
+	end(o);
+}
+
+static void
+timeout(const struct ecg_evjson *j, struct out *o, const struct ecg_event *ev, int ready)
+{
+	begin(j, o, "timeout", ev);
+	key_str(o, "kind", ready ? "ready" : "run");
+	if (ready) {
+		key_str(o, "check", ev->check);
+		key_str(o, "error", ev->text);
+	}
+	key_long(o, "after_ms", ev->ms);
+	end(o);
+}
+
+/* Every other event: its text, as ecg-run prints it, and how loud it is. */
+static void
+message(const struct ecg_evjson *j, struct out *o, const struct ecg_event *ev)
+{
+	static const char *const levels[] = { "info", "verbose", "cause", "error", "data" };
+	char text[1024];
+	const char *body;
+
+	ecg_event_format(ev, 1, text, sizeof(text));
+	body = strncmp(text, "ecg-run: ", 9) == 0 ? text + 9 : text;
+	if (ev->name != NULL && strncmp(body, ev->name, strlen(ev->name)) == 0 &&
+	    strncmp(body + strlen(ev->name), ": ", 2) == 0)
+		body += strlen(ev->name) + 2;
+	begin(j, o, "message", ev);
+	key_str(o, "level", levels[ecg_event_level(ev)]);
+	key_str(o, "text", body);
+	end(o);
+}
+
+size_t
+ecg_evjson_format(const struct ecg_evjson *j, const struct ecg_event *ev, char *buf, size_t len)
+{
+	const struct ecg_task *t = ev->task;
+	struct out o = { buf, len < 2 * j->line_max ? len : 2 * j->line_max, 0, 0 };
+	size_t i;
+
+	switch (ev->type) {
+	case ECG_EV_GROUP_START:
+		begin(j, &o, "group_start", ev);
+		key_long(&o, "v", ECG_EVJSON_VERSION);
+		key_str(&o, "group", j->group->name);
+		rawz(&o, ",\"tasks\":[");
+		for (i = 0; i < j->group->ntasks; i++) {
+			if (i > 0)
+				rawz(&o, ",");
+			str(&o, j->group->tasks[i].name);
+		}
+		rawz(&o, "]");
+		end(&o);
+		break;
+	case ECG_EV_WAITING:
+		begin(j, &o, "waiting", ev);
+		rawz(&o, ",\"after\":[");
+		for (i = 0; t != NULL && i < t->spec->nafter; i++) {
+			if (i > 0)
+				rawz(&o, ",");
+			str(&o, j->group->tasks[t->spec->after[i]].name);
+		}
+		rawz(&o, "]");
+		end(&o);
+		break;
+	case ECG_EV_STARTED:
+		begin(j, &o, "start", ev);
+		key_long(&o, "pid", ev->pid);
+		key_long(&o, "attempt", t != NULL ? t->restarts + 1 : 1);
+		end(&o);
+		break;
+	case ECG_EV_START_FAILED: {
+		char why[512];
+		if (ev->what != NULL)
+			snprintf(why, sizeof(why), "%s %s: %s", ev->step, ev->what, strerror(ev->err));
+		else
+			snprintf(why, sizeof(why), "%s: %s", ev->step, strerror(ev->err));
+		begin(j, &o, "exit", ev);
+		key_long(&o, "code", t != NULL && t->start_code != 0 ? t->start_code : 127);
+		key_str(&o, "error", why);
+		key_long(&o, "runtime_ms", 0);
+		end(&o);
+		break;
+	}
+	case ECG_EV_READY:
+		begin(j, &o, "ready", ev);
+		key_str(&o, "check", ev->check);
+		key_long(&o, "after_ms", ev->ms);
+		end(&o);
+		break;
+	case ECG_EV_EXITED:
+	case ECG_EV_KILLED:
+		begin(j, &o, "exit", ev);
+		exit_fields(&o, ev);
+		end(&o);
+		break;
+	case ECG_EV_RESTARTING:
+		if (ev->what != NULL && strcmp(ev->what, "could not start") != 0) {
+			begin(j, &o, "exit", ev);
+			exit_fields(&o, ev);
+			end(&o);
+		}
+		begin(j, &o, "restart", ev);
+		key_long(&o, "attempt", (long)ev->n + 1);
+		key_long(&o, "delay_ms", ev->delay);
+		end(&o);
+		break;
+	case ECG_EV_NOT_READY:
+		timeout(j, &o, ev, 1);
+		break;
+	case ECG_EV_TIMED_OUT:
+		timeout(j, &o, ev, 0);
+		break;
+	case ECG_EV_CAUSE_NOT_READY:
+		timeout(j, &o, ev, 1);
+		cancel(j, &o, ev, "task", 124);
+		break;
+	case ECG_EV_CAUSE_TIMEOUT:
+		timeout(j, &o, ev, 0);
+		cancel(j, &o, ev, "task", 124);
+		break;
+	case ECG_EV_CAUSE_EXIT:
+	case ECG_EV_CAUSE_FAILED:
+		cancel(j, &o, ev, "task", ev->code);
+		break;
+	case ECG_EV_CAUSE_DEPENDENCY:
+		cancel(j, &o, ev, "task", ev->code != 0 ? ev->code : 1);
+		break;
+	case ECG_EV_CAUSE_SIGNAL:
+		cancel(j, &o, ev, "signal", 128 + ev->sig);
+		break;
+	case ECG_EV_CAUSE_DEADLINE:
+		cancel(j, &o, ev, "deadline", 124);
+		break;
+	case ECG_EV_CAUSE_OUTPUT:
+		cancel(j, &o, ev, "output", ev->err == EPIPE ? 141 : 125);
+		break;
+	case ECG_EV_SENT:
+	case ECG_EV_SENT_ESCAPEES:
+		if (ev->sig == SIGCONT)
+			break;
+		begin(j, &o, ev->sig == SIGKILL ? "kill" : t != NULL &&
+		    ev->sig == t->spec->stop_signal ? "stop" : "signal", ev);
+		key_signal(&o, "signal", ev->sig);
+		if (ev->type == ECG_EV_SENT)
+			key_long(&o, "pgid", ev->pid);
+		else
+			key_long(&o, "escaped", (long)ev->n);
+		end(&o);
+		break;
+	case ECG_EV_NOT_STARTED:
+		begin(j, &o, "not_started", ev);
+		end(&o);
+		break;
+	case ECG_EV_NOT_RESTARTED:
+		begin(j, &o, "not_restarted", ev);
+		end(&o);
+		break;
+	case ECG_EV_GROUP_READY:
+		begin(j, &o, "group_ready", ev);
+		key_long(&o, "after_ms", ev->ms);
+		end(&o);
+		break;
+	case ECG_EV_GROUP_END:
+		begin(j, &o, "group_end", ev);
+		key_long(&o, "status", ev->code);
+		key_long(&o, "duration_ms", ev->ms);
+		end(&o);
+		break;
+	case ECG_EV_STOPPING:
+	case ECG_EV_ESCALATING:
+		/* said by the cancel and the kill events */
+		break;
+	default:
+		message(j, &o, ev);
+		break;
+	}
+	return o.off;
+}
