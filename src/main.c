@@ -22,6 +22,7 @@
 #include "evjson.h"
 #include "evlog.h"
 #include "notify.h"
+#include "summary.h"
 #include "supervisor.h"
 #include "value.h"
 
@@ -44,6 +45,9 @@ static const char usage_text[] =
     "      --no-prefix     task output without the \"NAME | \" prefix\n"
     "      --ready-fd N    write a newline to descriptor N once the group is ready\n"
     "      --events PATH   append every event to PATH as JSON Lines\n"
+    "      --summary=WHEN  a table of the tasks at the end: auto (default: when\n"
+    "                      something failed, timed out, restarted or was cancelled),\n"
+    "                      always, never (-q: never, unless always is given)\n"
     "  -j, --max-parallel N  run at most N tasks at once (0: no limit)\n"
     "      --deadline DURATION  stop the group after DURATION, status 124\n"
     "  -h, --help          show this help and exit\n"
@@ -67,6 +71,8 @@ struct front {
 	struct ecg_evlog events;	/* where they go */
 	struct ecg_evjson json;
 	char *json_buf;			/* room for two lines */
+	struct ecg_summary summary;
+	int summary_on;			/* 0 never, 1 auto, 2 always */
 	struct ecg_supervisor *sv;	/* set while the group runs */
 };
 
@@ -163,6 +169,8 @@ on_event(void *arg, const struct ecg_event *ev)
 	    (n = ecg_evjson_format(&f->json, ev, f->json_buf, 2 * f->json.line_max)) > 0)
 		ecg_evlog_put(&f->events, f->json_buf, n);
 	report_upward(f, ev);
+	if (f->summary.rows != NULL)
+		ecg_summary_event(&f->summary, ev);
 	if (level == ECG_LEVEL_DATA)
 		return;
 	if ((level == ECG_LEVEL_INFO && f->quiet) || (level == ECG_LEVEL_VERBOSE && !f->verbose))
@@ -198,6 +206,24 @@ end_events(struct front *f, int status, int sig)
 	n = ecg_evjson_format(&f->json, &ev, f->json_buf, 2 * f->json.line_max);
 	ecg_evlog_put(&f->events, f->json_buf, n);
 	ecg_evlog_flush(&f->events);
+}
+
+/* The table at the end, if it is wanted; with the status ecg-run ends with. */
+static void
+show_summary(struct front *f, struct ecg_supervisor *sv, int sig, int status)
+{
+	size_t n;
+	char *buf;
+
+	if (f->summary_on == 0 || (f->summary_on == 1 && !ecg_summary_notable(&f->summary)))
+		return;
+	n = (f->summary.group->ntasks + 2) * 256;
+	buf = malloc(n);
+	if (buf == NULL)
+		return;
+	n = ecg_summary_format(&f->summary, sig != 0 ? 128 + sig : status, buf, n);
+	ecg_output_final(ecg_supervisor_output(sv), buf, n);
+	free(buf);
 }
 
 /* Descriptors 0-2 must be open, or pipes made later would take their place. */
@@ -301,6 +327,7 @@ main(int argc, char **argv)
 		{ "max-parallel", required_argument, NULL, 'j' },
 		{ "deadline", required_argument, NULL, 'D' },
 		{ "events", required_argument, NULL, 'E' },
+		{ "summary", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -312,6 +339,7 @@ main(int argc, char **argv)
 	struct sigaction sa;
 	const char *config = NULL, *color = "auto", *no_color, *why;
 	long max_parallel = -1, deadline_ms = -1;
+	const char *summary = NULL;
 	char err[1024];
 	int c, check = 0, status, rc, n;
 	size_t i;
@@ -360,6 +388,13 @@ main(int argc, char **argv)
 		case 'D':
 			if (ecg_value_duration(optarg != NULL ? optarg : "", &deadline_ms, &why) < 0)
 				return usage_error("--deadline '%s': %s", optarg, why);
+			break;
+		case 'S':
+			summary = optarg != NULL ? optarg : "";
+			if (strcmp(summary, "auto") != 0 && strcmp(summary, "always") != 0 &&
+			    strcmp(summary, "never") != 0)
+				return usage_error("--summary takes auto, always or never, not '%s'",
+				    summary);
 			break;
 		case 'E':
 			if (optarg == NULL || strcmp(optarg, "-") == 0 || optarg[0] == '\0')
@@ -473,6 +508,11 @@ main(int argc, char **argv)
 		ecg_config_free(&spec);
 		return EXIT_OWN;
 	}
+	/* -q means no summary, unless it was asked for by name. */
+	front.summary_on = summary == NULL ? (front.quiet ? 0 : 1) : strcmp(summary, "always") == 0 ?
+	    2 : strcmp(summary, "auto") == 0 ? 1 : 0;
+	if (front.summary_on > 0 && ecg_summary_init(&front.summary, &spec) < 0)
+		front.summary_on = 0;
 	front.notify_socket = getenv("NOTIFY_SOCKET");
 	front.sv = &sv;
 	status = ecg_supervisor_run(&sv);
@@ -482,6 +522,7 @@ main(int argc, char **argv)
 		close(front.ready_fd);
 	front.ready_fd = -1;
 	report_undelivered(&sv);
+	show_summary(&front, &sv, ecg_supervisor_end_signal(&sv), status);
 	if (front.events.lost > 0) {
 		n = snprintf(err, sizeof(err), "ecg-run: %llu events could not be written to %s%s%s\n",
 		    (unsigned long long)front.events.lost, front.events_path,
@@ -496,6 +537,7 @@ main(int argc, char **argv)
 	ecg_supervisor_destroy(&sv);
 	ecg_evlog_close(&front.events);
 	free(front.json_buf);
+	ecg_summary_destroy(&front.summary);
 	ecg_config_free(&spec);
 	ev_loop_destroy(loop);
 	if (c != 0)
