@@ -208,7 +208,7 @@ write_tmo_ini() {
 	wait "$tpid" || true
 	cat out.txt err.txt
 	grep -q "db | db: clean shutdown" out.txt
-	[ "$(grep -c "received SIGINT" err.txt)" -eq 1 ]
+	[ "$(grep -c "^ecg-run: received SIGINT" err.txt)" -eq 1 ]
 	no_marked_left
 }
 
