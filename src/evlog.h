@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ECG_EVLOG_QUEUE (256 * 1024)	/* bytes waiting for the file, at most */
+#define ECG_EVLOG_QUEUE ((size_t)256 * 1024)	/* bytes waiting for the file, at most */
 
 struct ecg_evlog {
 	struct ev_loop *loop;

@@ -23,6 +23,19 @@ check_events() {
 	PY
 }
 
+# check_cancel FILE CAUSE STATUS END_STATUS: the first cancel event has that
+# cause and status, and the last event is group_end with END_STATUS.
+check_cancel() {
+	python3 - "$@" <<-'PY'
+	import json, sys
+	path, cause, status, end = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+	evs = [json.loads(l) for l in open(path)]
+	first = [e for e in evs if e["event"] == "cancel"][0]
+	assert first["cause"] == cause and first["status"] == status, first
+	assert evs[-1]["event"] == "group_end" and evs[-1]["status"] == end, evs[-1]
+	PY
+}
+
 # event_field FILE EVENT TASK FIELD: that field of the first such event.
 event_field() {
 	python3 - "$@" <<-'PY'
@@ -131,13 +144,8 @@ event_field() {
 	kill -TERM "$ECG_PID"
 	wait_bg
 	[ "$STATUS" -eq 143 ]
-	python3 - <<-'PY'
-	import json
-	evs = [json.loads(l) for l in open("ev2.jsonl")]
-	cancel = [e for e in evs if e["event"] == "cancel"][0]
-	assert cancel["cause"] == "signal" and cancel["signal"] == "SIGTERM" and cancel["status"] == 143, cancel
-	assert evs[-1]["event"] == "group_end" and evs[-1]["status"] == 143, evs[-1]
-	PY
+	check_cancel ev2.jsonl signal 143 143
+	[ "$(event_field ev2.jsonl cancel - signal)" = '"SIGTERM"' ]
 
 	# a failure first, then Ctrl-C while stopping: ecg-run ends by SIGINT, and says 130
 	printf '[stubborn]\ncommand = trap "" TERM; touch up2; while :; do sleep 0.02; done\nstop_timeout = 30s\n[bad]\ncommand = until [ -e up2 ]; do sleep 0.02; done; exit 3\n' >g.ini
@@ -146,13 +154,7 @@ event_field() {
 	kill -INT "$ECG_PID"
 	wait_bg
 	[ "$STATUS" -eq 130 ]
-	python3 - <<-'PY'
-	import json
-	evs = [json.loads(l) for l in open("ev3.jsonl")]
-	cancel = [e for e in evs if e["event"] == "cancel"][0]
-	assert cancel["cause"] == "task" and cancel["status"] == 3, cancel
-	assert evs[-1]["event"] == "group_end" and evs[-1]["status"] == 130, evs[-1]
-	PY
+	check_cancel ev3.jsonl task 3 130
 }
 
 @test "--events: strings are valid JSON whatever the bytes: quotes, control bytes, bad UTF-8" {
