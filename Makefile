@@ -56,7 +56,7 @@ $(error LINK must be static or dynamic, not '$(LINK)')
 endif
 
 MODULES = ring context errgroup channel value inilex deps netprobe notify evlog config spawn command escapees sentinel output \
-	event evjson summary taskstate proc taskio ready task sched signals sweep supervisor
+	event evjson summary junit taskstate proc taskio ready task sched signals sweep supervisor
 OBJS = $(MODULES:%=$(B)/src/%.o)
 UNITS = ring context errgroup channel config value command output alloc escapees taskstate deps netprobe notify
 UNIT_BINS = $(UNITS:%=$(B)/tests/unit/test_%)

@@ -45,39 +45,6 @@ rawz(struct out *o, const char *s)
 	raw(o, s, strlen(s));
 }
 
-/* The length of the UTF-8 sequence at s (at most n bytes), or 0 if it is not one. */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
-{
-	size_t k, i;
-	unsigned char lo = 0x80, hi = 0xBF;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xC2 && s[0] <= 0xDF)
-		k = 2;
-	else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-		k = 3;
-		if (s[0] == 0xE0)
-			lo = 0xA0;
-		if (s[0] == 0xED)
-			hi = 0x9F;
-	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-		k = 4;
-		if (s[0] == 0xF0)
-			lo = 0x90;
-		if (s[0] == 0xF4)
-			hi = 0x8F;
-	} else
-		return 0;
-	if (n < k || s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < k; i++)
-		if (s[i] < 0x80 || s[i] > 0xBF)
-			return 0;
-	return k;
-}
-
 /* A JSON string: escaped, and valid UTF-8 whatever the bytes (U+FFFD for the others). */
 static void
 str(struct out *o, const char *s)
@@ -100,7 +67,7 @@ str(struct out *o, const char *s)
 			snprintf(esc, sizeof(esc), "\\u%04x", *p);
 			rawz(o, esc);
 			k = 1;
-		} else if ((k = utf8_len(p, n)) == 0) {
+		} else if ((k = ecg_value_utf8_len(p, n)) == 0) {
 			rawz(o, "\xEF\xBF\xBD");
 			k = 1;
 		} else {

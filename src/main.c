@@ -21,6 +21,7 @@
 #include "config.h"
 #include "evjson.h"
 #include "evlog.h"
+#include "junit.h"
 #include "notify.h"
 #include "summary.h"
 #include "supervisor.h"
@@ -45,6 +46,7 @@ static const char usage_text[] =
     "      --no-prefix     task output without the \"NAME | \" prefix\n"
     "      --ready-fd N    write a newline to descriptor N once the group is ready\n"
     "      --events PATH   append every event to PATH as JSON Lines\n"
+    "      --junit PATH    write a JUnit XML report of the run to PATH at the end\n"
     "      --summary=WHEN  a table of the tasks at the end: auto (default: when\n"
     "                      something failed, timed out, restarted or was cancelled),\n"
     "                      always, never (-q: never, unless always is given)\n"
@@ -73,6 +75,8 @@ struct front {
 	char *json_buf;			/* room for two lines */
 	struct ecg_summary summary;
 	int summary_on;			/* 0 never, 1 auto, 2 always */
+	const char *junit_path;		/* --junit, or NULL */
+	int junit_fd;			/* opened before the run, written at its end */
 	struct ecg_supervisor *sv;	/* set while the group runs */
 };
 
@@ -208,6 +212,38 @@ end_events(struct front *f, int status, int sig)
 	ecg_evlog_flush(&f->events);
 }
 
+static size_t
+task_tail(size_t i, const char **bytes, void *arg)
+{
+	return ecg_supervisor_stderr_tail(arg, i, bytes);
+}
+
+/* The JUnit report, with the status ecg-run ends with; a failure to write it is said. */
+static void
+write_junit(struct front *f, struct ecg_supervisor *sv, int sig, int status)
+{
+	struct timespec now;
+	char line[PATH_MAX + 128];
+	long ms;
+	int rc, n;
+
+	if (f->junit_fd < 0)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (long)((double)now.tv_sec * 1000.0 + (double)now.tv_nsec / 1e6 -
+	    f->summary.t0 * 1000.0);
+	rc = ecg_junit_write(f->junit_fd, &f->summary, sig != 0 ? 128 + sig : status, ms,
+	    task_tail, sv);
+	if (close(f->junit_fd) < 0 && rc == 0)
+		rc = -errno;
+	f->junit_fd = -1;
+	if (rc < 0) {
+		n = snprintf(line, sizeof(line), "ecg-run: --junit %s: %s\n", f->junit_path,
+		    strerror(-rc));
+		ecg_output_final(ecg_supervisor_output(sv), line, (size_t)n);
+	}
+}
+
 /* The table at the end, if it is wanted; with the status ecg-run ends with. */
 static void
 show_summary(struct front *f, struct ecg_supervisor *sv, int sig, int status)
@@ -328,6 +364,7 @@ main(int argc, char **argv)
 		{ "deadline", required_argument, NULL, 'D' },
 		{ "events", required_argument, NULL, 'E' },
 		{ "summary", required_argument, NULL, 'S' },
+		{ "junit", required_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -348,6 +385,7 @@ main(int argc, char **argv)
 	memset(&front, 0, sizeof(front));
 	front.ready_fd = -1;
 	front.events.fd = -1;
+	front.junit_fd = -1;
 	opts.out.prefix = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":c:nqvThVj:", longopts, NULL)) != -1) {
@@ -388,6 +426,12 @@ main(int argc, char **argv)
 		case 'D':
 			if (ecg_value_duration(optarg != NULL ? optarg : "", &deadline_ms, &why) < 0)
 				return usage_error("--deadline '%s': %s", optarg, why);
+			break;
+		case 'J':
+			if (optarg == NULL || optarg[0] == '\0' || strcmp(optarg, "-") == 0)
+				return usage_error("--junit needs a file: standard output carries the "
+				    "tasks' output");
+			front.junit_path = optarg;
 			break;
 		case 'S':
 			summary = optarg != NULL ? optarg : "";
@@ -485,6 +529,16 @@ main(int argc, char **argv)
 		ecg_config_free(&spec);
 		return EXIT_OWN;
 	}
+	/* A report that cannot be written is known before anything runs. */
+	if (front.junit_path != NULL) {
+		front.junit_fd = open(front.junit_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (front.junit_fd < 0) {
+			errx_own("--junit %s: %s", front.junit_path, strerror(errno));
+			ecg_config_free(&spec);
+			return EXIT_OWN;
+		}
+		opts.stderr_tail = 16384;
+	}
 	if (front.events_path != NULL) {
 		rc = ecg_evlog_open(&front.events, loop, front.events_path);
 		if (rc < 0) {
@@ -511,8 +565,12 @@ main(int argc, char **argv)
 	/* -q means no summary, unless it was asked for by name. */
 	front.summary_on = summary == NULL ? (front.quiet ? 0 : 1) : strcmp(summary, "always") == 0 ?
 	    2 : strcmp(summary, "auto") == 0 ? 1 : 0;
-	if (front.summary_on > 0 && ecg_summary_init(&front.summary, &spec) < 0)
-		front.summary_on = 0;
+	/* The report is made of the summary's rows. */
+	if ((front.summary_on > 0 || front.junit_path != NULL) &&
+	    ecg_summary_init(&front.summary, &spec) < 0) {
+		errx_own("out of memory");
+		return EXIT_OWN;
+	}
 	front.notify_socket = getenv("NOTIFY_SOCKET");
 	front.sv = &sv;
 	status = ecg_supervisor_run(&sv);
@@ -523,6 +581,7 @@ main(int argc, char **argv)
 	front.ready_fd = -1;
 	report_undelivered(&sv);
 	show_summary(&front, &sv, ecg_supervisor_end_signal(&sv), status);
+	write_junit(&front, &sv, ecg_supervisor_end_signal(&sv), status);
 	if (front.events.lost > 0) {
 		n = snprintf(err, sizeof(err), "ecg-run: %llu events could not be written to %s%s%s\n",
 		    (unsigned long long)front.events.lost, front.events_path,

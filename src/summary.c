@@ -88,6 +88,8 @@ ecg_summary_event(struct ecg_summary *s, const struct ecg_event *ev)
 		ecg_event_format(ev, 0, text, sizeof(text));
 		snprintf(s->cause, sizeof(s->cause), "%s",
 		    strncmp(text, "ecg-run: ", 9) == 0 ? text + 9 : text);
+		s->cause_is_task = ev->type != ECG_EV_CAUSE_SIGNAL &&
+		    ev->type != ECG_EV_CAUSE_DEADLINE && ev->type != ECG_EV_CAUSE_OUTPUT;
 	}
 	/* The cause is said before anything is stopped for it. */
 	if (level == ECG_LEVEL_CAUSE)
@@ -138,6 +140,8 @@ ecg_summary_event(struct ecg_summary *s, const struct ecg_event *ev)
 		if (r != NULL) {
 			r->restarts = (long)ev->n;
 			r->last_end_ms = now_ms(s);
+			/* Its end was a failure (unless restart = always took an exit 0). */
+			r->failed = ev->code != 0;
 		}
 		s->notable = 1;
 		break;

@@ -27,6 +27,7 @@ struct ecg_summary {
 	const struct ecg_group_spec *group;
 	struct ecg_summary_row *rows;	/* one a task, in the order of the file */
 	char cause[512];		/* the cause of the cancellation, as said; "" if none */
+	int cause_is_task;		/* and it was a task's end, not a signal, deadline, output */
 	int notable;			/* a failure, a timeout, a restart or a cancellation */
 	int stopping;			/* the group is stopping: signal deaths are "stopped" */
 	double t0;			/* monotonic seconds at the start */

@@ -111,6 +111,13 @@ ecg_supervisor_mark(const struct ecg_supervisor *sv, const struct ecg_task *t,
 	ecg_task_output_mark(t, m);
 }
 
+size_t
+ecg_supervisor_stderr_tail(const struct ecg_supervisor *sv, size_t i, const char **bytes)
+{
+	*bytes = NULL;
+	return i < sv->ntasks ? ecg_task_stderr_tail(&sv->tasks[i], bytes) : 0;
+}
+
 struct ecg_output *
 ecg_supervisor_output(struct ecg_supervisor *sv)
 {
@@ -317,6 +324,7 @@ set_host(struct ecg_supervisor *sv, const struct ecg_supervisor_opts *opts)
 	    (unsigned long long)now.tv_sec * 1000000000ULL + (unsigned long long)now.tv_nsec);
 	sv->host.run_id = sv->run_id;
 	sv->host.buffer = spec->buffer;
+	sv->host.stderr_tail = opts->stderr_tail;
 	sv->host.event = opts->event;
 	sv->host.event_arg = opts->event_arg;
 	sv->host.started = task_started;

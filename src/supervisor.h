@@ -33,6 +33,7 @@
 
 struct ecg_supervisor_opts {
 	struct ecg_output_opts out;
+	size_t stderr_tail;		/* keep each task's last stderr bytes (0: none) */
 	ecg_event_fn event;		/* receives every event; decides what to show */
 	void *event_arg;
 };
@@ -86,6 +87,9 @@ void ecg_supervisor_mark(const struct ecg_supervisor *sv, const struct ecg_task 
     struct ecg_output_mark *m);
 /* The output pump, for the front end's messages. */
 struct ecg_output *ecg_supervisor_output(struct ecg_supervisor *sv);
+/* The last stderr bytes of task i (with opts.stderr_tail): length and where. */
+size_t ecg_supervisor_stderr_tail(const struct ecg_supervisor *sv, size_t i,
+    const char **bytes);
 /* Task bytes meant for fd (1 or 2) that were thrown away. */
 uint64_t ecg_supervisor_dropped(const struct ecg_supervisor *sv, int fd);
 

@@ -82,6 +82,12 @@ ecg_task_dropped(const struct ecg_task *t, int stream)
 	return ecg_taskio_dropped(&t->io, stream);
 }
 
+size_t
+ecg_task_stderr_tail(const struct ecg_task *t, const char **bytes)
+{
+	return ecg_taskio_tail(&t->io, bytes);
+}
+
 /* An event about the task goes to the host. */
 static void
 emit(struct ecg_task *t, struct ecg_event *ev)
@@ -434,6 +440,8 @@ ecg_task_init(struct ecg_task *t, struct ecg_task_host *host,
 	t->delay_timer.data = t;
 	t->delay_ms = spec->restart_delay_ms;
 	if (host->direct && plain_program(t) < 0)
+		return -ENOMEM;
+	if (host->stderr_tail > 0 && ecg_taskio_keep_tail(&t->io, host->stderr_tail) < 0)
 		return -ENOMEM;
 	if (spec->ready.kind != ECG_READY_STARTED) {
 		struct ecg_ready_probe_env pe = {

@@ -58,6 +58,7 @@ struct ecg_task_host {
 	int direct;			/* plain commands may skip the shell */
 	const struct rlimit *nofile;	/* the descriptor limit tasks get */
 	const struct ecg_notify_dir *notify_dir;	/* for ready = notify sockets */
+	size_t stderr_tail;		/* keep this many last bytes of stderr (0: none) */
 	ecg_event_fn event;		/* receives the tasks' events */
 	void *event_arg;
 	/* What the scheduler and the supervisor hear (any may be NULL). */
@@ -140,5 +141,7 @@ int ecg_task_alive(const struct ecg_task *t);
 void ecg_task_output_mark(const struct ecg_task *t, struct ecg_output_mark *m);
 /* Bytes of stream (1 or 2) thrown away because its output was gone. */
 uint64_t ecg_task_dropped(const struct ecg_task *t, int stream);
+/* The last bytes it wrote to stderr (if the host keeps them): length and where. */
+size_t ecg_task_stderr_tail(const struct ecg_task *t, const char **bytes);
 
 #endif

@@ -54,6 +54,8 @@ ecg_taskio_destroy(struct ecg_taskio *io)
 	int i;
 
 	ev_timer_stop(io->loop, &io->grace);
+	free(io->tail);
+	io->tail = NULL;
 	for (i = 0; i < 2; i++) {
 		close_fd(&io->pipes[i]);
 		free(io->pipes[i].tap_line);
@@ -200,16 +202,67 @@ tap_bytes(struct ecg_taskio_pipe *p, const char *b, size_t n)
 	}
 }
 
+/* The last bytes of stderr, for reports: the oldest half goes when it is full. */
 static void
-tap_iov(struct ecg_taskio_pipe *p, const struct iovec *iov, int n, size_t len)
+tail_bytes(struct ecg_taskio_pipe *p, const char *b, size_t n)
+{
+	struct ecg_taskio *io = p->io;
+
+	if (io->tail == NULL || p != &io->pipes[1])
+		return;
+	if (n > io->tail_cap) {
+		b += n - io->tail_cap;
+		n = io->tail_cap;
+	}
+	if (io->tail_len + n > io->tail_cap) {
+		size_t drop = io->tail_len + n - io->tail_cap;
+		if (drop < io->tail_cap / 2)
+			drop = io->tail_cap / 2;
+		if (drop > io->tail_len)
+			drop = io->tail_len;
+		memmove(io->tail, io->tail + drop, io->tail_len - drop);
+		io->tail_len -= drop;
+	}
+	memcpy(io->tail + io->tail_len, b, n);
+	io->tail_len += n;
+}
+
+/* Bytes just read: the line tap and the tail see them. */
+static void
+seen(struct ecg_taskio_pipe *p, const char *b, size_t n)
+{
+	tap_bytes(p, b, n);
+	tail_bytes(p, b, n);
+}
+
+static void
+seen_iov(struct ecg_taskio_pipe *p, const struct iovec *iov, int n, size_t len)
 {
 	int i;
 
-	for (i = 0; i < n && len > 0 && p->io->tap != NULL; i++) {
+	for (i = 0; i < n && len > 0; i++) {
 		size_t k = iov[i].iov_len < len ? iov[i].iov_len : len;
-		tap_bytes(p, iov[i].iov_base, k);
+		seen(p, iov[i].iov_base, k);
 		len -= k;
 	}
+}
+
+int
+ecg_taskio_keep_tail(struct ecg_taskio *io, size_t cap)
+{
+	io->tail = malloc(cap);
+	if (io->tail == NULL)
+		return -ENOMEM;
+	io->tail_cap = cap;
+	io->tail_len = 0;
+	return 0;
+}
+
+size_t
+ecg_taskio_tail(const struct ecg_taskio *io, const char **bytes)
+{
+	*bytes = io->tail;
+	return io->tail != NULL ? io->tail_len : 0;
 }
 
 /*
@@ -239,7 +292,7 @@ read_once(struct ecg_taskio_pipe *p)
 		r = read(p->fd, sink, cap < sizeof(sink) ? cap : sizeof(sink));
 		if (r > 0) {
 			p->last = sink[r - 1];
-			tap_bytes(p, sink, (size_t)r);
+			seen(p, sink, (size_t)r);
 			if ((w = ecg_channel_write(ch, sink, (size_t)r)) < r)
 				p->src.dropped += (uint64_t)(r - (w > 0 ? w : 0));
 		}
@@ -254,7 +307,7 @@ read_once(struct ecg_taskio_pipe *p)
 		r = read(p->fd, sink, sizeof(sink));
 		if (r > 0) {
 			p->last = sink[r - 1];
-			tap_bytes(p, sink, (size_t)r);
+			seen(p, sink, (size_t)r);
 			p->src.dropped += (uint64_t)r;
 		}
 	} else {
@@ -264,7 +317,7 @@ read_once(struct ecg_taskio_pipe *p)
 			    (const char *)iov[0].iov_base + r :
 			    (const char *)iov[1].iov_base + ((size_t)r - iov[0].iov_len);
 			p->last = end[-1];
-			tap_iov(p, iov, n, (size_t)r);
+			seen_iov(p, iov, n, (size_t)r);
 			ecg_channel_commit(ch, (size_t)r);
 		}
 	}

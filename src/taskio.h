@@ -53,6 +53,8 @@ struct ecg_taskio {
 	void *arg;
 	ecg_taskio_tap_fn tap;		/* NULL: no tap */
 	void *tap_arg;
+	char *tail;			/* the last bytes of stderr, or NULL */
+	size_t tail_cap, tail_len;
 };
 
 void ecg_taskio_init(struct ecg_taskio *io, struct ev_loop *loop, struct ecg_output *out,
@@ -82,6 +84,11 @@ int ecg_taskio_closed(const struct ecg_taskio *io);
 
 /* Sets (or with NULL, removes) the line tap. */
 void ecg_taskio_tap(struct ecg_taskio *io, ecg_taskio_tap_fn fn, void *arg);
+
+/* Keep the last (about) cap bytes the task wrote to stderr.  0 or -ENOMEM. */
+int ecg_taskio_keep_tail(struct ecg_taskio *io, size_t cap);
+/* Those bytes: their length, and where they are. */
+size_t ecg_taskio_tail(const struct ecg_taskio *io, const char **bytes);
 
 /* Everything written so far: a message about the task waits for it. */
 void ecg_taskio_mark(const struct ecg_taskio *io, struct ecg_output_mark *m);

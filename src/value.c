@@ -249,3 +249,37 @@ ecg_suggest_offer(struct ecg_suggest *s, const char *candidate)
 		s->best = candidate;
 	}
 }
+
+/* The length of the UTF-8 sequence at s (at most n bytes), or 0 if it is not one. */
+size_t
+ecg_value_utf8_len(const unsigned char *s, size_t n)
+{
+	size_t k, i;
+	unsigned char lo = 0x80, hi = 0xBF;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xC2 && s[0] <= 0xDF)
+		k = 2;
+	else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
+		k = 3;
+		if (s[0] == 0xE0)
+			lo = 0xA0;
+		if (s[0] == 0xED)
+			hi = 0x9F;
+	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
+		k = 4;
+		if (s[0] == 0xF0)
+			lo = 0x90;
+		if (s[0] == 0xF4)
+			hi = 0x8F;
+	} else
+		return 0;
+	if (n < k || s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < k; i++)
+		if (s[i] < 0x80 || s[i] > 0xBF)
+			return 0;
+	return k;
+}
+

@@ -28,6 +28,12 @@ int ecg_value_signal(const char *s, int *sig, const char **why);
 /* "TERM" for SIGTERM, or the number for a signal without a name. */
 const char *ecg_value_signame(int sig, char *buf, size_t len);
 
+/*
+ * The length of the UTF-8 sequence at s (n bytes left), or 0 if the bytes
+ * there are not one: for renderings that must be valid UTF-8.
+ */
+size_t ecg_value_utf8_len(const unsigned char *s, size_t n);
+
 /* Levenshtein distance, ignoring case, for did-you-mean suggestions. */
 size_t ecg_value_distance(const char *a, const char *b);
 
