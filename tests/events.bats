@@ -159,7 +159,7 @@ event_field() {
 
 @test "--events: strings are valid JSON whatever the bytes: quotes, control bytes, bad UTF-8" {
 	printf '[odd]\ncwd = no "such" \\ dir \377\376 \001 end\ncommand = true\n' >g.ini
-	run --separate-stderr ecg --events ev.jsonl -c g.ini
+	run -127 --separate-stderr ecg --events ev.jsonl -c g.ini
 	[ "$status" -eq 127 ]
 	run check_events ev.jsonl
 	[ "$status" -eq 0 ]
