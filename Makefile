@@ -55,10 +55,10 @@ ifeq ($(filter static dynamic,$(LINK)),)
 $(error LINK must be static or dynamic, not '$(LINK)')
 endif
 
-MODULES = ring context errgroup channel value inilex deps netprobe notify evlog config spawn command escapees sentinel output \
+MODULES = ring context errgroup channel value inilex deps netprobe notify evlog config spawn command escapees sentinel output logfile \
 	event evjson summary junit taskstate proc taskio ready task sched signals sweep supervisor
 OBJS = $(MODULES:%=$(B)/src/%.o)
-UNITS = ring context errgroup channel config value command output alloc escapees taskstate deps netprobe notify
+UNITS = ring context errgroup channel config value command output alloc escapees taskstate deps netprobe notify logfile
 UNIT_BINS = $(UNITS:%=$(B)/tests/unit/test_%)
 # The test helpers measure and inject; they are never the code under test,
 # so every variant builds them the same way (no sanitizer in a measurement).

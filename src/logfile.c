@@ -1,0 +1,353 @@
+#define _GNU_SOURCE
+#include "logfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+void
+ecg_logfile_init(struct ecg_logfile *lf, const char *path, uint64_t max_size, long keep,
+    size_t line_max)
+{
+	memset(lf, 0, sizeof(*lf));
+	lf->path = path;
+	lf->fd = -1;
+	lf->max_size = max_size;
+	lf->keep = keep;
+	lf->line_max = line_max > 0 ? line_max : 1;
+}
+
+void
+ecg_logfile_destroy(struct ecg_logfile *lf)
+{
+	int i;
+
+	if (lf->fd >= 0)
+		close(lf->fd);
+	lf->fd = -1;
+	for (i = 0; i < 2; i++) {
+		free(lf->part[i].bytes);
+		lf->part[i].bytes = NULL;
+	}
+	free(lf->batch);
+	lf->batch = NULL;
+}
+
+/* The first failure is kept, to be told once. */
+static void
+failed(struct ecg_logfile *lf, const char *op, int err)
+{
+	if (lf->err != 0)
+		return;
+	lf->err = err;
+	lf->err_op = op;
+}
+
+int
+ecg_logfile_open(struct ecg_logfile *lf)
+{
+	struct stat st;
+	int fd;
+
+	if (lf->fd >= 0)
+		return 0;
+	fd = open(lf->path, O_WRONLY | O_CREAT | O_APPEND | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		int err = errno;
+		close(fd);
+		return -err;
+	}
+	lf->fd = fd;
+	lf->regular = S_ISREG(st.st_mode);
+	lf->size = lf->regular ? (uint64_t)st.st_size : 0;
+	/* A file left inside a line (by a run that was cut short) is not joined to ours. */
+	if (lf->regular && st.st_size > 0) {
+		char last = '\n';
+		int rd = open(lf->path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+		if (rd >= 0) {
+			if (pread(rd, &last, 1, st.st_size - 1) == 1 && last != '\n')
+				lf->torn = 1;
+			close(rd);
+		}
+	}
+	return 0;
+}
+
+static size_t
+count_lines(const char *b, size_t n)
+{
+	size_t lines = 0;
+	const char *nl;
+
+	while (n > 0 && (nl = memchr(b, '\n', n)) != NULL) {
+		lines++;
+		n -= (size_t)(nl - b) + 1;
+		b = nl + 1;
+	}
+	return lines;
+}
+
+/* The batch's lines count as lost. */
+static void
+lose_batch(struct ecg_logfile *lf, size_t from)
+{
+	lf->lost += count_lines(lf->batch + from, lf->len - from);
+	lf->len = 0;
+}
+
+/* Writes the batch (and a newline ending a torn line first); what fails to go is lost. */
+static void
+write_batch(struct ecg_logfile *lf)
+{
+	size_t off = 0;
+	ssize_t r;
+
+	if (lf->len == 0)
+		return;
+	if (lf->fd < 0) {
+		lose_batch(lf, 0);
+		return;
+	}
+	while (off < lf->len) {
+		struct iovec iov[2];
+		int n = 0;
+		if (lf->torn) {
+			iov[n].iov_base = (char *)"\n";
+			iov[n++].iov_len = 1;
+		}
+		iov[n].iov_base = lf->batch + off;
+		iov[n++].iov_len = lf->len - off;
+		r = writev(lf->fd, iov, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			failed(lf, "write", r < 0 ? errno : EIO);
+			break;
+		}
+		lf->size += (uint64_t)r;
+		if (lf->torn) {
+			lf->torn = 0;
+			r--;
+		}
+		off += (size_t)r;
+	}
+	if (off < lf->len) {
+		/* A line written in part leaves the file inside it. */
+		if (off > 0 && lf->batch[off - 1] != '\n')
+			lf->torn = 1;
+		lose_batch(lf, off);
+	}
+	lf->len = 0;
+}
+
+/* PATH.k, in buf of at least strlen(path) + 24 bytes. */
+static void
+old_name(const struct ecg_logfile *lf, long k, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s.%ld", lf->path, k);
+}
+
+/* PATH becomes PATH.1 (the older ones move up), and a new PATH is begun. */
+static void
+rotate(struct ecg_logfile *lf)
+{
+	size_t len = strlen(lf->path) + 24;
+	char *from = malloc(len), *to = malloc(len);
+	long k;
+	int rc;
+
+	if (from == NULL || to == NULL) {
+		failed(lf, "rotate", ENOMEM);
+		lf->max_size = 0;
+		goto out;
+	}
+	for (k = lf->keep - 1; k >= 1; k--) {
+		old_name(lf, k, from, len);
+		old_name(lf, k + 1, to, len);
+		if (rename(from, to) < 0 && errno != ENOENT) {
+			failed(lf, "rotate", errno);
+			lf->max_size = 0;
+			goto out;
+		}
+	}
+	if (lf->keep > 0) {
+		old_name(lf, 1, to, len);
+		rc = rename(lf->path, to);
+	} else
+		rc = unlink(lf->path);
+	if (rc < 0) {
+		/* It grows on: better than losing its lines. */
+		failed(lf, "rotate", errno);
+		lf->max_size = 0;
+		goto out;
+	}
+	close(lf->fd);
+	lf->fd = -1;
+	lf->torn = 0;
+	if ((rc = ecg_logfile_open(lf)) < 0)
+		failed(lf, "open", -rc);
+out:
+	free(from);
+	free(to);
+}
+
+/* Room for n more bytes in the batch. */
+static int
+batch_room(struct ecg_logfile *lf, size_t n)
+{
+	size_t cap;
+	char *p;
+
+	if (lf->len + n <= lf->cap)
+		return 0;
+	cap = lf->cap > 0 ? lf->cap : 4096;
+	while (cap < lf->len + n)
+		cap *= 2;
+	if ((p = realloc(lf->batch, cap)) == NULL)
+		return -1;
+	lf->batch = p;
+	lf->cap = cap;
+	return 0;
+}
+
+/* One whole line: the stream's part so far, then b; the file may turn over first. */
+static void
+put_line(struct ecg_logfile *lf, struct ecg_logfile_part *part, const char *b, size_t n,
+    const char *stamp)
+{
+	size_t slen = stamp != NULL ? strlen(stamp) : 0, total = slen + part->len + n + 1;
+
+	if (lf->max_size > 0 && lf->regular && lf->fd >= 0 &&
+	    lf->size + lf->len > 0 && lf->size + lf->len + total > lf->max_size) {
+		write_batch(lf);
+		rotate(lf);
+	}
+	if (batch_room(lf, total) < 0) {
+		lf->lost++;
+		failed(lf, "write", ENOMEM);
+	} else {
+		char *p = lf->batch + lf->len;
+		if (slen > 0)
+			memcpy(p, stamp, slen);
+		if (part->len > 0)
+			memcpy(p + slen, part->bytes, part->len);
+		if (n > 0)
+			memcpy(p + slen + part->len, b, n);
+		lf->batch[lf->len + total - 1] = '\n';
+		lf->len += total;
+	}
+	part->len = 0;
+}
+
+/* Keeps the start of a line for its newline; 0, or -1 out of memory. */
+static int
+keep_part(struct ecg_logfile_part *part, const char *b, size_t n)
+{
+	size_t cap;
+	char *p;
+
+	if (part->len + n > part->cap) {
+		cap = part->cap > 0 ? part->cap : 256;
+		while (cap < part->len + n)
+			cap *= 2;
+		if ((p = realloc(part->bytes, cap)) == NULL)
+			return -1;
+		part->bytes = p;
+		part->cap = cap;
+	}
+	memcpy(part->bytes + part->len, b, n);
+	part->len += n;
+	return 0;
+}
+
+void
+ecg_logfile_write(struct ecg_logfile *lf, int stream, const char *b, size_t n,
+    const char *stamp)
+{
+	struct ecg_logfile_part *part = &lf->part[stream == 2];
+	const char *nl;
+	size_t take, room;
+
+	while (n > 0) {
+		if (part->cut) {
+			/* A line cut by us: if the task's own newline comes next, it is ours. */
+			part->cut = 0;
+			if (*b == '\n') {
+				b++;
+				n--;
+				continue;
+			}
+		}
+		nl = memchr(b, '\n', n);
+		take = nl != NULL ? (size_t)(nl - b) : n;
+		room = lf->line_max - part->len;
+		if (nl != NULL && take <= room) {
+			put_line(lf, part, b, take, stamp);
+			take++;
+		} else if (take >= room) {
+			/* As long as a line may be: it is cut here, as on the terminal. */
+			take = room;
+			put_line(lf, part, b, take, stamp);
+			part->cut = 1;
+		} else if (keep_part(part, b, take) < 0) {
+			/* The line's start is gone: it counts as lost. */
+			part->len = 0;
+			lf->lost++;
+			failed(lf, "write", ENOMEM);
+		}
+		b += take;
+		n -= take;
+	}
+}
+
+void
+ecg_logfile_break(struct ecg_logfile *lf, const char *stamp)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (lf->part[i].len > 0)
+			put_line(lf, &lf->part[i], "", 0, stamp);
+		lf->part[i].cut = 0;
+	}
+}
+
+int
+ecg_logfile_flush(struct ecg_logfile *lf)
+{
+	int rc;
+
+	if (lf->fd < 0 && lf->len > 0 && (rc = ecg_logfile_open(lf)) < 0)
+		failed(lf, "open", -rc);
+	write_batch(lf);
+	if (lf->err != 0 && !lf->err_told) {
+		lf->err_told = 1;
+		return -lf->err;
+	}
+	return 0;
+}
+
+int
+ecg_logfile_close(struct ecg_logfile *lf)
+{
+	int rc;
+
+	rc = ecg_logfile_flush(lf);
+	if (lf->fd >= 0)
+		close(lf->fd);
+	lf->fd = -1;
+	return rc;
+}
+
+uint64_t
+ecg_logfile_lost(const struct ecg_logfile *lf)
+{
+	return lf->lost;
+}
