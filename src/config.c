@@ -24,6 +24,7 @@ enum key {
 	K_COMMAND, K_CWD, K_ENV, K_STOP_SIGNAL, K_STOP_TIMEOUT, K_CANCEL_ON,
 	K_READY, K_READY_TIMEOUT, K_AFTER, K_SIDECAR,
 	K_RESTART, K_MAX_RESTARTS, K_RESTART_DELAY, K_RESTART_DELAY_MAX, K_TIMEOUT, K_FORWARD,
+	K_LOG, K_LOG_MAX_SIZE, K_LOG_KEEP,
 	K_NAME, K_SHELL, K_BUFFER, K_MAX_PARALLEL, K_DEADLINE, K_COUNT
 };
 
@@ -50,6 +51,9 @@ static const struct {
 	[K_RESTART_DELAY_MAX] = { "restart_delay_max", ANYWHERE, 0 },
 	[K_TIMEOUT] = { "timeout", ANYWHERE, 0 },
 	[K_FORWARD] = { "forward", ANYWHERE, 0 },
+	[K_LOG] = { "log", ANYWHERE, 0 },
+	[K_LOG_MAX_SIZE] = { "log_max_size", ANYWHERE, 0 },
+	[K_LOG_KEEP] = { "log_keep", ANYWHERE, 0 },
 	[K_NAME] = { "name", GROUP_ONLY, 0 },
 	[K_SHELL] = { "shell", GROUP_ONLY, 0 },
 	[K_BUFFER] = { "buffer", GROUP_ONLY, 0 },
@@ -63,6 +67,12 @@ _Static_assert(K_COUNT <= sizeof(unsigned) * CHAR_BIT, "a key's bit must fit in 
 #define GROUP_SECTION "group"
 #define DEFAULT_SHELL "/bin/sh"
 #define DEFAULT_BUFFER ((size_t)64 * 1024)
+#define BUFFER_MIN ((size_t)1024)
+#define BUFFER_MAX ((size_t)64 * 1024 * 1024)
+#define LOG_MAX_SIZE_MIN ((size_t)1024)
+#define LOG_MAX_SIZE_MAX ((size_t)1024 * 1024 * 1024 * 1024)
+#define DEFAULT_LOG_KEEP 3
+#define LOG_KEEP_MAX 1000
 #define DEFAULT_STOP_TIMEOUT_MS 10000
 #define DEFAULT_MAX_RESTARTS 3
 #define DEFAULT_RESTART_DELAY_MS 1000
@@ -626,6 +636,81 @@ parse_after(struct loader *L, unsigned line, const char *v, struct ecg_task_spec
 		failf(L, line, "after '%s': name the tasks this one starts after", v);
 }
 
+/*
+ * A log file pattern with its task's name put in: %n is the name, %% a
+ * '%'.  NULL with *why for any other '%' (or out of memory, *why NULL).
+ */
+static char *
+expand_log(const char *pattern, const char *name, const char **why)
+{
+	size_t n = 0, cap = strlen(pattern) + 1;
+	const char *p;
+	char *out, *grown;
+
+	*why = NULL;
+	if ((out = malloc(cap)) == NULL)
+		return NULL;
+	for (p = pattern; *p != '\0'; p++) {
+		const char *put = p;
+		size_t len = 1;
+		if (*p == '%') {
+			p++;
+			if (*p == 'n') {
+				put = name;
+				len = strlen(name);
+			} else if (*p != '%') {
+				*why = *p == '\0' ? "a lone '%' at the end (write %% for a '%')" :
+				    "only %n (the task's name) and %% may follow a '%'";
+				free(out);
+				return NULL;
+			}
+		}
+		if (n + len + 1 > cap) {
+			cap = (n + len + 1) * 2;
+			if ((grown = realloc(out, cap)) == NULL) {
+				free(out);
+				return NULL;
+			}
+			out = grown;
+		}
+		memcpy(out + n, put, len);
+		n += len;
+	}
+	out[n] = '\0';
+	return out;
+}
+
+/* log = PATH | none: checked now, put together for each task once all are read. */
+static void
+parse_log(struct loader *L, unsigned line, const char *v, struct ecg_task_spec *t)
+{
+	const char *why;
+	char *probe;
+
+	free(t->log);
+	t->log = NULL;
+	if (strcmp(v, "none") == 0)
+		return;
+	if (strchr(v, '\n') != NULL) {
+		failf(L, line, "log: a file name on one line");
+		return;
+	}
+	if ((probe = expand_log(v, "x", &why)) == NULL) {
+		if (why != NULL)
+			failf(L, line, "log '%s': %s", v, why);
+		else
+			failf(L, line, "out of memory");
+		return;
+	}
+	free(probe);
+	if (t == &L->g->defaults && strstr(v, "%n") == NULL) {
+		failf(L, line, "log '%s' in [group] must contain %%n, the task's name: each task "
+		    "writes a file of its own", v);
+		return;
+	}
+	t->log = xstrdup(L, v);
+}
+
 /* A duration or count value of key: stored, or the reason given as "KEY 'V': why". */
 static void
 set_duration(struct loader *L, unsigned line, int key, const char *v, long *out)
@@ -749,6 +834,21 @@ finish_key(struct loader *L)
 	case K_FORWARD:
 		parse_forward(L, line, v, &t->forward);
 		break;
+	case K_LOG:
+		parse_log(L, line, v, t);
+		break;
+	case K_LOG_MAX_SIZE:
+		if (strcmp(v, "none") == 0)
+			t->log_max_size = 0;
+		else if (ecg_value_size(v, LOG_MAX_SIZE_MIN, LOG_MAX_SIZE_MAX, &t->log_max_size,
+		    &why) < 0)
+			failf(L, line, "log_max_size '%s': %s", v, why);
+		break;
+	case K_LOG_KEEP:
+		set_count(L, line, key, v, &t->log_keep);
+		if (!L->failed && t->log_keep > LOG_KEEP_MAX)
+			failf(L, line, "log_keep '%s': at most %d old files", v, LOG_KEEP_MAX);
+		break;
 	case K_MAX_PARALLEL:
 		set_count(L, line, key, v, &g->max_parallel);
 		break;
@@ -769,7 +869,7 @@ finish_key(struct loader *L)
 		g->shell = xstrdup(L, v);
 		break;
 	case K_BUFFER:
-		if (ecg_value_size(v, &g->buffer, &why) < 0)
+		if (ecg_value_size(v, BUFFER_MIN, BUFFER_MAX, &g->buffer, &why) < 0)
 			failf(L, line, "buffer '%s': %s", v, why);
 		break;
 	}
@@ -954,6 +1054,12 @@ apply_defaults(struct loader *L, struct ecg_task_spec *t)
 		t->timeout_ms = has(d, K_TIMEOUT) ? d->timeout_ms : 0;
 	if (!has(t, K_FORWARD))
 		t->forward = has(d, K_FORWARD) ? d->forward : ECG_FORWARD_DEFAULT;
+	if (!has(t, K_LOG) && d->log != NULL)
+		t->log = xstrdup(L, d->log);
+	if (!has(t, K_LOG_MAX_SIZE))
+		t->log_max_size = has(d, K_LOG_MAX_SIZE) ? d->log_max_size : 0;
+	if (!has(t, K_LOG_KEEP))
+		t->log_keep = has(d, K_LOG_KEEP) ? d->log_keep : DEFAULT_LOG_KEEP;
 	if (!has(t, K_READY) && has(d, K_READY))
 		parse_ready(L, d->key_line[K_READY], d->ready.check, &t->ready);
 	if (has(t, K_READY_TIMEOUT))
@@ -1085,6 +1191,79 @@ resolve_after(struct loader *L, struct ecg_task_spec *t)
 	}
 }
 
+/*
+ * path, relative to dir unless absolute, with its directory made canonical
+ * if it exists (so that "x.log" and "./x.log" are one file), its last part
+ * as it is.  NULL when out of memory.
+ */
+static char *
+canonical_dir(const char *dir, const char *path)
+{
+	char *full, *slash, *real, *out;
+
+	if (path[0] == '/')
+		full = strdup(path);
+	else if (asprintf(&full, "%s/%s", dir, path) < 0)
+		full = NULL;
+	if (full == NULL)
+		return NULL;
+	slash = strrchr(full, '/');
+	*slash = '\0';
+	real = realpath(full[0] != '\0' ? full : "/", NULL);
+	*slash = '/';
+	if (real == NULL)
+		return full;
+	if (asprintf(&out, "%s/%s", strcmp(real, "/") == 0 ? "" : real, slash + 1) < 0)
+		out = NULL;
+	free(real);
+	free(full);
+	return out;
+}
+
+/*
+ * The task's log file: its pattern with the name put in, relative to the
+ * file's directory.  No two tasks may share one.
+ */
+static void
+resolve_log(struct loader *L, size_t i)
+{
+	struct ecg_group_spec *g = L->g;
+	struct ecg_task_spec *t = &g->tasks[i];
+	unsigned line = has(t, K_LOG) ? t->key_line[K_LOG] : g->defaults.key_line[K_LOG];
+	const char *why;
+	char *name;
+	size_t j;
+
+	if (t->log == NULL) {
+		if (has(t, K_LOG_MAX_SIZE) || has(t, K_LOG_KEEP))
+			failf(L, t->key_line[has(t, K_LOG_MAX_SIZE) ? K_LOG_MAX_SIZE : K_LOG_KEEP],
+			    "task [%s] has no log file for %s (set log = PATH)", t->name,
+			    has(t, K_LOG_MAX_SIZE) ? "log_max_size" : "log_keep");
+		return;
+	}
+	if (has(t, K_LOG_KEEP) && t->log_max_size == 0) {
+		failf(L, t->key_line[K_LOG_KEEP], "log_keep in [%s] keeps files that log_max_size "
+		    "makes: set it too", t->name);
+		return;
+	}
+	if ((name = expand_log(t->log, t->name, &why)) == NULL) {
+		failf(L, line, "out of memory");
+		return;
+	}
+	t->log_path = canonical_dir(g->dir, name);
+	free(name);
+	if (t->log_path == NULL) {
+		failf(L, line, "out of memory");
+		return;
+	}
+	for (j = 0; j < i; j++)
+		if (g->tasks[j].log_path != NULL && strcmp(g->tasks[j].log_path, t->log_path) == 0) {
+			failf(L, line, "task [%s] logs to %s, as task [%s] does: give each task a "
+			    "file of its own", t->name, t->log_path, g->tasks[j].name);
+			return;
+		}
+}
+
 /* Arrays of every task's after lists, for deps.  NULL if out of memory. */
 static size_t **
 after_lists(const struct ecg_group_spec *g, size_t **nafter)
@@ -1192,6 +1371,8 @@ ecg_config_load(struct ecg_group_spec *g, const char *path, char *err, size_t er
 	}
 	for (i = 0; i < g->ntasks && !L.failed; i++)
 		resolve_after(&L, &g->tasks[i]);
+	for (i = 0; i < g->ntasks && !L.failed; i++)
+		resolve_log(&L, i);
 	if (!L.failed)
 		refuse_cycles(&L);
 	if (!L.failed && only_sidecars(g))
@@ -1218,6 +1399,8 @@ free_task(struct ecg_task_spec *t)
 	free(t->command);
 	free(t->cwd);
 	free(t->cwd_path);
+	free(t->log);
+	free(t->log_path);
 	for (i = 0; i < t->nenv; i++)
 		free(t->env[i]);
 	free(t->env);
@@ -1360,6 +1543,28 @@ print_value(FILE *out, const char *key, const char *v)
 	fprintf(out, "    %s\n", v);
 }
 
+/* log, with every '%' doubled so that it reads back as it is. */
+static void
+print_log(FILE *out, const struct ecg_task_spec *t)
+{
+	const char *p;
+	char buf[64];
+
+	fputs("log = ", out);
+	for (p = t->log_path; *p != '\0'; p++) {
+		if (*p == '%')
+			fputc('%', out);
+		fputc(*p, out);
+	}
+	fputc('\n', out);
+	if (t->log_max_size == 0)
+		return;
+	ecg_value_format_size(t->log_max_size, buf, sizeof(buf));
+	print_value(out, "log_max_size", buf);
+	snprintf(buf, sizeof(buf), "%ld", t->log_keep);
+	print_value(out, "log_keep", buf);
+}
+
 void
 ecg_config_print(const struct ecg_group_spec *g, FILE *out)
 {
@@ -1418,6 +1623,8 @@ ecg_config_print(const struct ecg_group_spec *g, FILE *out)
 		print_value(out, "timeout", buf);
 		ecg_config_forward_text(t->forward, buf, sizeof(buf));
 		print_value(out, "forward", buf);
+		if (t->log_path != NULL)
+			print_log(out, t);
 	}
 	free(after);
 	free(nafter);

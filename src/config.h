@@ -92,6 +92,10 @@ struct ecg_task_spec {
 	long restart_delay_max_ms;
 	long timeout_ms;	/* each run's; 0: none */
 	unsigned forward;	/* ECG_FORWARD_ bits */
+	char *log;		/* its log file as written (%n: its name), or NULL */
+	char *log_path;		/* resolved for this task, or NULL: none */
+	size_t log_max_size;	/* a new file past this many bytes; 0: no limit */
+	long log_keep;		/* old files kept at rotation */
 };
 
 struct ecg_group_spec {

@@ -116,12 +116,14 @@ ecg_value_count(const char *s, long max, long *n, const char **why)
 }
 
 int
-ecg_value_size(const char *s, size_t *bytes, const char **why)
+ecg_value_size(const char *s, size_t min, size_t max, size_t *bytes, const char **why)
 {
-	static const struct { const char *unit; size_t mult; } units[] = {
+	static const struct { const char *unit; unsigned long long mult; } units[] = {
 		{ "", 1 }, { "B", 1 }, { "K", 1024 }, { "KiB", 1024 },
-		{ "M", MIB }, { "MiB", MIB },
+		{ "M", MIB }, { "MiB", MIB }, { "G", 1024 * MIB }, { "GiB", 1024 * MIB },
 	};
+	static char range_why[80];
+	char lo[24], hi[24];
 	unsigned long long v = 0;
 	const char *p = s;
 	size_t i;
@@ -140,21 +142,27 @@ ecg_value_size(const char *s, size_t *bytes, const char **why)
 		if (strcasecmp(p, units[i].unit) != 0)
 			continue;
 		v *= units[i].mult;
-		if (v < 1024 || v > 64ULL * 1024 * 1024) {
-			*why = "size out of range (from 1KiB to 64MiB)";
+		if (v < min || v > max) {
+			ecg_value_format_size(min, lo, sizeof(lo));
+			ecg_value_format_size(max, hi, sizeof(hi));
+			snprintf(range_why, sizeof(range_why), "size out of range (from %s to %s)",
+			    lo, hi);
+			*why = range_why;
 			return -EINVAL;
 		}
 		*bytes = (size_t)v;
 		return 0;
 	}
-	*why = "unknown size unit (use K, KiB, M or MiB)";
+	*why = "unknown size unit (use K, KiB, M, MiB, G or GiB)";
 	return -EINVAL;
 }
 
 void
 ecg_value_format_size(size_t bytes, char *buf, size_t len)
 {
-	if (bytes % MIB == 0)
+	if (bytes > 0 && bytes % (1024 * MIB) == 0)
+		snprintf(buf, len, "%zuGiB", bytes / (1024 * MIB));
+	else if (bytes % MIB == 0)
 		snprintf(buf, len, "%zuMiB", bytes / MIB);
 	else if (bytes % 1024 == 0)
 		snprintf(buf, len, "%zuKiB", bytes / 1024);

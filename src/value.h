@@ -19,8 +19,8 @@ void ecg_value_format_duration(long ms, char *buf, size_t len);
 /* A whole number from 0 to max. */
 int ecg_value_count(const char *s, long max, long *n, const char **why);
 
-/* Sizes: "4096", "64K", "64KiB", "1M", "1MiB" (powers of 1024). */
-int ecg_value_size(const char *s, size_t *bytes, const char **why);
+/* Sizes from min to max: "4096", "64K", "64KiB", "1M", "1MiB", "1G" (powers of 1024). */
+int ecg_value_size(const char *s, size_t min, size_t max, size_t *bytes, const char **why);
 void ecg_value_format_size(size_t bytes, char *buf, size_t len);
 
 /* Signals: "TERM", "SIGTERM", "term" or a number; any real signal but 0. */

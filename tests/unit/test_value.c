@@ -21,7 +21,7 @@ size(const char *s)
 	const char *why;
 	size_t n;
 
-	if (ecg_value_size(s, &n, &why) < 0)
+	if (ecg_value_size(s, 1024, 64 * 1024 * 1024, &n, &why) < 0)
 		return -1;
 	return (long)n;
 }
@@ -63,6 +63,17 @@ main(void)
 	ok(size("64MiB") == 64L * 1024 * 1024, "the largest size");
 	ok(size("1023") == -1 && size("65M") == -1 && size("1G") == -1 && size("x") == -1 &&
 	    size("-4K") == -1 && size("99999999999999999999") == -1, "bad sizes are refused");
+	{
+		const char *why = NULL;
+		size_t n = 0;
+		ok(ecg_value_size("2G", 1024, (size_t)1 << 40, &n, &why) == 0 &&
+		    n == (size_t)2 << 30, "2G within a larger range");
+		ok(ecg_value_size("512", 1024, 4096, &n, &why) < 0 &&
+		    strcmp(why, "size out of range (from 1KiB to 4KiB)") == 0,
+		    "the range is said: %s", why);
+		ecg_value_format_size((size_t)3 << 30, buf, sizeof(buf));
+		ok(strcmp(buf, "3GiB") == 0, "3GiB formatted");
+	}
 
 	ok(sig("TERM") == SIGTERM && sig("SIGTERM") == SIGTERM && sig("term") == SIGTERM,
 	    "TERM, SIGTERM, term");
