@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "event.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -38,6 +39,8 @@ ecg_event_level(const struct ecg_event *ev)
 		return ECG_LEVEL_CAUSE;
 	case ECG_EV_START_FAILED:
 	case ECG_EV_READ_ERROR:
+	case ECG_EV_LOG_ERROR:
+	case ECG_EV_LOG_LOST:
 	case ECG_EV_GIVEN_UP:
 	case ECG_EV_ESCAPEES_GIVEN_UP:
 	case ECG_EV_NO_SUBREAPER:
@@ -95,7 +98,10 @@ format_body(const struct ecg_event *e, int verbose, char *b, size_t len)
 			snprintf(b, len, "started");
 		break;
 	case ECG_EV_START_FAILED:
-		if (e->what != NULL)
+		if (strcmp(e->step, "log file") == 0 && e->err == ENOENT)
+			snprintf(b, len, "cannot start: log file %s: %s (its directory must exist)",
+			    e->what, strerror(e->err));
+		else if (e->what != NULL)
 			snprintf(b, len, "cannot start: %s %s: %s", e->step, e->what, strerror(e->err));
 		else
 			snprintf(b, len, "cannot start: %s: %s", e->step, strerror(e->err));
@@ -142,6 +148,15 @@ format_body(const struct ecg_event *e, int verbose, char *b, size_t len)
 	case ECG_EV_READ_ERROR:
 		snprintf(b, len, "reading its %s: %s", e->stream == 1 ? "stdout" : "stderr",
 		    strerror(e->err));
+		break;
+	case ECG_EV_LOG_ERROR:
+		snprintf(b, len, "cannot %s log file %s: %s (%s)", e->step, e->what, strerror(e->err),
+		    strcmp(e->step, "rotate") == 0 ? "it grows on, past log_max_size" :
+		    "its lines are lost while it cannot take them");
+		break;
+	case ECG_EV_LOG_LOST:
+		snprintf(b, len, "%zu line%s could not be written to log file %s", e->n,
+		    plural(e->n, "", "s"), e->what);
 		break;
 	case ECG_EV_GIVEN_UP:
 		snprintf(b, len, "still running at the deadline after SIGKILL, giving up on it");

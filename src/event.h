@@ -34,6 +34,8 @@ enum ecg_event_type {
 	ECG_EV_NOT_RESTARTED,	/* the group stopped while it waited to restart */
 	ECG_EV_TIMED_OUT,	/* ms: its timeout (its end does not count) */
 	ECG_EV_NO_SLOT,		/* n: max_parallel; text: the tasks it is after that hold them */
+	ECG_EV_LOG_ERROR,	/* step: what failed (write, rotate, open), what: its log file, err */
+	ECG_EV_LOG_LOST,	/* what: its log file, n: lines that could not be written */
 	/* why the group is stopping: the cause */
 	ECG_EV_CAUSE_EXIT,	/* task: ended with cancel_on = exit */
 	ECG_EV_CAUSE_FAILED,	/* task: code */

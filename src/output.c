@@ -394,19 +394,23 @@ build_header(struct ecg_stream *s, struct ecg_source *src)
 	s->hdr_len = (size_t)(p - s->hdr);
 }
 
-static void
-stamp_batch(struct ecg_output *out)
+void
+ecg_output_stamp(char *buf, size_t len)
 {
 	struct timespec ts;
 	struct tm tm;
 
-	if (!out->opts.timestamps)
-		return;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	localtime_r(&ts.tv_sec, &tm);
-	snprintf(out->batch_ts, sizeof(out->batch_ts), "%02d:%02d:%02d.%03d ",
-	    tm.tm_hour % 100, tm.tm_min % 100, tm.tm_sec % 100,
-	    (int)(ts.tv_nsec / 1000000) % 1000);
+	snprintf(buf, len, "%02d:%02d:%02d.%03d ", tm.tm_hour % 100, tm.tm_min % 100,
+	    tm.tm_sec % 100, (int)(ts.tv_nsec / 1000000) % 1000);
+}
+
+static void
+stamp_batch(struct ecg_output *out)
+{
+	if (out->opts.timestamps)
+		ecg_output_stamp(out->batch_ts, sizeof(out->batch_ts));
 }
 
 struct frame {

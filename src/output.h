@@ -24,6 +24,7 @@
 #include "errgroup.h"
 
 #define ECG_OUTPUT_HDR_MAX 200
+#define ECG_OUTPUT_STAMP_MAX 32	/* room for a -T stamp (ecg_output_stamp) */
 
 struct ecg_stream;
 
@@ -115,7 +116,7 @@ struct ecg_output {
 	struct ecg_note_line **overflow_tail;
 	void (*on_fail)(int fd, int err, void *arg);	/* a stream failed */
 	void *fail_arg;
-	char batch_ts[32];		/* its "hh:mm:ss.mmm " */
+	char batch_ts[ECG_OUTPUT_STAMP_MAX];	/* its "hh:mm:ss.mmm " */
 };
 
 /* 0, or -errno when the descriptors cannot be set up. */
@@ -156,6 +157,8 @@ void ecg_output_close_notes(struct ecg_output *out);
 void ecg_output_abandon(struct ecg_output *out);
 /* Writes a last line to stderr if it can be done without waiting. */
 void ecg_output_final(struct ecg_output *out, const char *line, size_t len);
+/* The local time as -T puts it in front of lines: "hh:mm:ss.mmm ". */
+void ecg_output_stamp(char *buf, size_t len);
 /* Whether stdout and stderr are one file (2>&1): their losses are counted once. */
 int ecg_output_shared(const struct ecg_output *out);
 /* Bytes of task output that could not be written to fd (1 or 2). */

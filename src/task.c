@@ -352,10 +352,22 @@ io_held(struct ecg_taskio *io, void *arg)
 	emit_type(arg, ECG_EV_OUTPUT_HELD);
 }
 
+static void
+io_log_error(struct ecg_taskio *io, const char *op, int err, void *arg)
+{
+	struct ecg_task *t = arg;
+	struct ecg_event ev = { .type = ECG_EV_LOG_ERROR, .step = op, .what = t->spec->log_path,
+		.err = err };
+
+	(void)io;
+	emit(t, &ev);
+}
+
 static const struct ecg_taskio_hooks io_hooks = {
 	.closed = io_closed,
 	.read_error = io_read_error,
 	.held = io_held,
+	.log_error = io_log_error,
 };
 
 static void not_ready(struct ecg_task *t, const char *error);
@@ -434,6 +446,10 @@ ecg_task_init(struct ecg_task *t, struct ecg_task_host *host,
 	    &proc_hooks, t);
 	ecg_taskio_init(&t->io, host->loop, host->out, spec->name, color, host->buffer,
 	    &io_hooks, t);
+	ecg_logfile_init(&t->log, spec->log_path, spec->log_max_size, spec->log_keep,
+	    host->buffer);
+	if (spec->log_path != NULL)
+		ecg_taskio_log(&t->io, &t->log, host->out->opts.timestamps);
 	ev_timer_init(&t->run_timer, run_timer_cb, 0, 0);
 	t->run_timer.data = t;
 	ev_timer_init(&t->delay_timer, delay_timer_cb, 0, 0);
@@ -464,6 +480,7 @@ ecg_task_destroy(struct ecg_task *t)
 	ev_timer_stop(t->host->loop, &t->delay_timer);
 	ecg_proc_destroy(&t->proc);
 	ecg_taskio_destroy(&t->io);
+	ecg_logfile_destroy(&t->log);
 	if (t->check != NULL)
 		ecg_ready_destroy(t->check);
 	free(t->check);
@@ -506,6 +523,12 @@ spawn(struct ecg_task *t)
 	int wr[2], rc, extra = -1;
 	char **envp, sockname[32];
 
+	/* Its log file stays open from its first run to its end. */
+	if (t->spec->log_path != NULL && (rc = ecg_logfile_open(&t->log)) < 0) {
+		ecg_taskio_close(&t->io);
+		start_failed(t, "log file", t->spec->log_path, -rc);
+		return -1;
+	}
 	/* Sockets are named by index: a name could be too long for an address. */
 	snprintf(sockname, sizeof(sockname), "%zu.sock", t->index);
 	if (t->check != NULL && (rc = ecg_ready_prepare(t->check, h->notify_dir, sockname,
@@ -836,6 +859,11 @@ enter_done(struct ecg_task *t, enum ecg_task_state from, enum ecg_task_input in)
 		}
 	}
 	ecg_taskio_end(&t->io);
+	if (ecg_logfile_lost(&t->log) > 0) {
+		struct ecg_event ev = { .type = ECG_EV_LOG_LOST, .what = t->spec->log_path,
+			.n = (size_t)ecg_logfile_lost(&t->log) };
+		emit(t, &ev);
+	}
 	/* The task as a whole, and its slot. */
 	if (from != ECG_TASK_WAITING)
 		ecg_errgroup_release(h->eg, 0);

@@ -26,6 +26,7 @@
 #include "config.h"
 #include "errgroup.h"
 #include "event.h"
+#include "logfile.h"
 #include "output.h"
 #include "notify.h"
 #include "proc.h"
@@ -94,6 +95,7 @@ struct ecg_task {
 	double ready_at;		/* and when it became ready */
 	struct ecg_proc proc;
 	struct ecg_taskio io;
+	struct ecg_logfile log;		/* its log file, if it has one (log = PATH) */
 	struct ecg_ready *check;	/* its readiness check, unless ready = started */
 	ev_timer run_timer;		/* its timeout, each run */
 	ev_timer delay_timer;		/* its restart delay */

@@ -48,6 +48,22 @@ close_fd(struct ecg_taskio_pipe *p)
 	p->fd = -1;
 }
 
+/* The stamp of lines read now. */
+static void
+stamp_now(struct ecg_taskio *io)
+{
+	if (io->log != NULL && io->stamps)
+		ecg_output_stamp(io->stamp, sizeof(io->stamp));
+}
+
+/* What was read goes to the log file; its first failure is told. */
+static void
+flush_log(struct ecg_taskio *io, int rc)
+{
+	if (rc < 0 && io->hooks->log_error != NULL)
+		io->hooks->log_error(io, io->log->err_op, -rc, io->arg);
+}
+
 void
 ecg_taskio_destroy(struct ecg_taskio *io)
 {
@@ -147,6 +163,11 @@ ecg_taskio_end(struct ecg_taskio *io)
 		close_fd(&io->pipes[i]);
 		ecg_channel_close(&io->pipes[i].src.ch);
 	}
+	if (io->log != NULL) {
+		stamp_now(io);
+		ecg_logfile_break(io->log, io->stamps ? io->stamp : NULL);
+		flush_log(io, ecg_logfile_close(io->log));
+	}
 }
 
 void
@@ -161,6 +182,11 @@ ecg_taskio_break(struct ecg_taskio *io)
 			if (ecg_channel_write(&io->pipes[i].src.ch, "\n", 1) < 1)
 				io->pipes[i].src.dropped++;
 		}
+	if (io->log != NULL) {
+		stamp_now(io);
+		ecg_logfile_break(io->log, io->stamps ? io->stamp : NULL);
+		flush_log(io, ecg_logfile_flush(io->log));
+	}
 }
 
 static void
@@ -227,12 +253,24 @@ tail_bytes(struct ecg_taskio_pipe *p, const char *b, size_t n)
 	io->tail_len += n;
 }
 
-/* Bytes just read: the line tap and the tail see them. */
+/* Bytes just read: the line tap, the tail and the log see them. */
 static void
 seen(struct ecg_taskio_pipe *p, const char *b, size_t n)
 {
+	struct ecg_taskio *io = p->io;
+
 	tap_bytes(p, b, n);
 	tail_bytes(p, b, n);
+	if (io->log != NULL)
+		ecg_logfile_write(io->log, p == &io->pipes[0] ? 1 : 2, b, n,
+		    io->stamps ? io->stamp : NULL);
+}
+
+void
+ecg_taskio_log(struct ecg_taskio *io, struct ecg_logfile *lf, int stamps)
+{
+	io->log = lf;
+	io->stamps = stamps;
 }
 
 static void
@@ -282,6 +320,7 @@ read_once(struct ecg_taskio_pipe *p)
 	long w;
 	int n;
 
+	stamp_now(io);
 	if (!ecg_channel_has_storage(ch)) {
 		/*
 		 * Often all there is to read is the end of the pipe: find out
@@ -322,6 +361,8 @@ read_once(struct ecg_taskio_pipe *p)
 		}
 	}
 done:
+	if (r > 0 && io->log != NULL)
+		flush_log(io, ecg_logfile_flush(io->log));
 	if (r > 0)
 		return 1;
 	if (r < 0 && (errno == EAGAIN || errno == EINTR))

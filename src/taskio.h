@@ -7,7 +7,9 @@
  * backpressure), and the channel's space callback starts it again.  A
  * line tap, when set, sees every line of either stream as the task wrote
  * it (without prefix or newline), for readiness checks that wait for a
- * line; it never changes what is printed.
+ * line; it never changes what is printed.  A log file, when set, gets
+ * every line too (logfile.h), and the last bytes of stderr may be kept for
+ * reports.
  */
 #ifndef ECG_TASKIO_H
 #define ECG_TASKIO_H
@@ -16,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "logfile.h"
 #include "output.h"
 
 /* Lines longer than this are given to the tap cut at this length. */
@@ -30,6 +33,8 @@ struct ecg_taskio_hooks {
 	void (*read_error)(struct ecg_taskio *io, int stream, int err, void *arg);
 	/* The grace for pipes held open outside the task ran out: closing them. */
 	void (*held)(struct ecg_taskio *io, void *arg);
+	/* The log file failed for the first time (see logfile.h). */
+	void (*log_error)(struct ecg_taskio *io, const char *op, int err, void *arg);
 };
 
 typedef void (*ecg_taskio_tap_fn)(struct ecg_taskio *io, const char *line, size_t len,
@@ -55,6 +60,9 @@ struct ecg_taskio {
 	void *tap_arg;
 	char *tail;			/* the last bytes of stderr, or NULL */
 	size_t tail_cap, tail_len;
+	struct ecg_logfile *log;	/* where the lines are also written, or NULL */
+	int stamps;			/* with -T stamps */
+	char stamp[ECG_OUTPUT_STAMP_MAX];	/* the stamp of the bytes being read */
 };
 
 void ecg_taskio_init(struct ecg_taskio *io, struct ev_loop *loop, struct ecg_output *out,
@@ -75,15 +83,21 @@ void ecg_taskio_drain(struct ecg_taskio *io);
 void ecg_taskio_linger(struct ecg_taskio *io);
 /* Closes both pipes now (the channels stay: see ecg_taskio_end). */
 void ecg_taskio_close(struct ecg_taskio *io);
-/* The task is over: both channels end (and the pipes close, if open). */
+/* The task is over: both channels end (and the pipes close, if open); so does the log. */
 void ecg_taskio_end(struct ecg_taskio *io);
-/* Between two runs: a last line without a newline gets one. */
+/* Between two runs: a last line without a newline gets one (in the log too). */
 void ecg_taskio_break(struct ecg_taskio *io);
 /* Whether both pipes are closed. */
 int ecg_taskio_closed(const struct ecg_taskio *io);
 
 /* Sets (or with NULL, removes) the line tap. */
 void ecg_taskio_tap(struct ecg_taskio *io, ecg_taskio_tap_fn fn, void *arg);
+
+/*
+ * Also writes every line to lf (open by now), with a -T stamp if stamps is
+ * set; the end of the task (ecg_taskio_end) closes it.
+ */
+void ecg_taskio_log(struct ecg_taskio *io, struct ecg_logfile *lf, int stamps);
 
 /* Keep the last (about) cap bytes the task wrote to stderr.  0 or -ENOMEM. */
 int ecg_taskio_keep_tail(struct ecg_taskio *io, size_t cap);
