@@ -137,11 +137,22 @@ try_config() {
 	buffer|0|size out of range
 	buffer|1023|size out of range
 	buffer|65M|size out of range
-	buffer|1G|unknown size unit
+	buffer|1G|size out of range
+	buffer|1T|unknown size unit
 	buffer|-1|not a size
 	buffer|1.5M|unknown size unit
 	buffer|abc|not a size
 	buffer|99999999999999999999999|size out of range
+	log||empty value
+	log|x%|a lone '%' at the end
+	log|%d.log|only %n (the task's name) and %% may follow a '%'
+	log_max_size||empty value
+	log_max_size|0|size out of range (from 1KiB to 1024GiB)
+	log_max_size|2T|unknown size unit
+	log_max_size|big|not a size
+	log_keep||empty value
+	log_keep|-1|not a whole number
+	log_keep|1001|at most 1000 old files
 	TABLE
 }
 
