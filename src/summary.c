@@ -77,6 +77,17 @@ set_end(struct ecg_summary *s, struct ecg_summary_row *r, const struct ecg_event
 	}
 }
 
+/* An end that is a failure whatever else happens: its words, and the table is shown. */
+static void
+set_failure(struct ecg_summary *s, struct ecg_summary_row *r, const char *result)
+{
+	if (r != NULL) {
+		snprintf(r->result, sizeof(r->result), "%s", result);
+		r->failed = 1;
+	}
+	s->notable = 1;
+}
+
 void
 ecg_summary_event(struct ecg_summary *s, const struct ecg_event *ev)
 {
@@ -115,26 +126,16 @@ ecg_summary_event(struct ecg_summary *s, const struct ecg_event *ev)
 			if (r->first_start_ms < 0)
 				r->first_start_ms = now_ms(s);
 			r->last_end_ms = now_ms(s);
-			snprintf(r->result, sizeof(r->result), "could not start");
-			r->failed = 1;
 		}
-		s->notable = 1;
+		set_failure(s, r, "could not start");
 		break;
 	case ECG_EV_NOT_READY:
 	case ECG_EV_CAUSE_NOT_READY:
-		if (r != NULL) {
-			snprintf(r->result, sizeof(r->result), "not ready");
-			r->failed = 1;
-		}
-		s->notable = 1;
+		set_failure(s, r, "not ready");
 		break;
 	case ECG_EV_TIMED_OUT:
 	case ECG_EV_CAUSE_TIMEOUT:
-		if (r != NULL) {
-			snprintf(r->result, sizeof(r->result), "timed out");
-			r->failed = 1;
-		}
-		s->notable = 1;
+		set_failure(s, r, "timed out");
 		break;
 	case ECG_EV_RESTARTING:
 		if (r != NULL) {

@@ -590,13 +590,6 @@ spawn(struct ecg_task *t)
 }
 
 /*
- * The main member of the errgroup ends with the task's result.  It counts
- * only if the group was not cancelled before: a task that dies because it
- * was stopped never becomes the cause.  failed is the cause a failure
- * gives (ECG_EV_CAUSE_FAILED, or ECG_EV_CAUSE_NOT_READY), quiet what is
- * said when it does not count (or ECG_EV_COUNT: nothing).
- */
-/*
  * Whether this end is absorbed by a restart: not once the group is
  * stopping, only for the ends the policy names, and only while the budget
  * lasts.  A run that stayed ready for ECG_TASK_STABLE_S gives the budget
@@ -640,14 +633,14 @@ end_event(const struct ecg_task *t, struct ecg_event *ev)
 
 /*
  * The main member of the errgroup ends with the run's result.  A restart
- * absorbs it (said with the delay and the restart's number).  Otherwise it
- * counts only if the group was not cancelled before: a task that dies
- * because it was stopped never becomes the cause.  failed is the cause a
- * failure gives, quiet what is said when it does not count (ECG_EV_COUNT:
- * nothing).  Returns 1 if the task will run again.
+ * (again: what restarts() decided for this end) absorbs it, said with the
+ * delay and the restart's number.  Otherwise it counts only if the group
+ * was not cancelled before: a task that dies because it was stopped never
+ * becomes the cause.  failed is the cause a failure gives, quiet what is
+ * said when it does not count (ECG_EV_COUNT: nothing).
  */
-static int
-count_end(struct ecg_task *t, enum ecg_event_type failed, enum ecg_event_type quiet)
+static void
+count_end(struct ecg_task *t, int again, enum ecg_event_type failed, enum ecg_event_type quiet)
 {
 	struct ecg_task_host *h = t->host;
 	struct ecg_context *ctx = h->eg->ctx;
@@ -656,7 +649,7 @@ count_end(struct ecg_task *t, enum ecg_event_type failed, enum ecg_event_type qu
 
 	end_event(t, &ev);
 	ecg_errgroup_go(h->eg);
-	if (restarts(t)) {
+	if (again) {
 		t->restarts++;
 		t->restarting = 1;
 		ev.type = ECG_EV_RESTARTING;
@@ -665,7 +658,7 @@ count_end(struct ecg_task *t, enum ecg_event_type failed, enum ecg_event_type qu
 		ev.delay = t->delay_ms;
 		emit(t, &ev);
 		ecg_errgroup_done(h->eg, 0);
-		return 1;
+		return;
 	}
 	if (counts && t->spec->cancel_on == ECG_CANCEL_ON_EXIT) {
 		ev.type = failed != ECG_EV_CAUSE_FAILED ? failed : ECG_EV_CAUSE_EXIT;
@@ -685,7 +678,6 @@ count_end(struct ecg_task *t, enum ecg_event_type failed, enum ecg_event_type qu
 	}
 	if (h->ended != NULL)
 		h->ended(t, h->arg);
-	return 0;
 }
 
 /*
@@ -704,7 +696,7 @@ run_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	t->end = ECG_END_TIMEOUT;
 	t->code = 124;
 	ecg_taskio_tap(&t->io, NULL, NULL);
-	count_end(t, ECG_EV_CAUSE_TIMEOUT, ECG_EV_TIMED_OUT);
+	count_end(t, restarts(t), ECG_EV_CAUSE_TIMEOUT, ECG_EV_TIMED_OUT);
 	step(t, ECG_IN_STOP);
 }
 
@@ -733,7 +725,7 @@ not_ready(struct ecg_task *t, const char *error)
 	t->end = ECG_END_NOT_READY;
 	t->code = 124;
 	ecg_taskio_tap(&t->io, NULL, NULL);
-	count_end(t, ECG_EV_CAUSE_NOT_READY, ECG_EV_NOT_READY);
+	count_end(t, restarts(t), ECG_EV_CAUSE_NOT_READY, ECG_EV_NOT_READY);
 	step(t, ECG_IN_NOT_READY);
 }
 
@@ -769,7 +761,7 @@ exited(struct ecg_task *t)
 	struct ecg_event ev = { 0 };
 	int ws = t->wstatus, decided = t->end != ECG_END_NONE;
 	enum ecg_task_end end;
-	int code;
+	int code, again;
 
 	ev.pid = (long)t->proc.pid;
 	ev.ms = (long)((ev_now(t->host->loop) - t->started_at) * 1000.0 + 0.5);
@@ -799,9 +791,10 @@ exited(struct ecg_task *t)
 	if (t->spec->ready.kind == ECG_READY_EXITED && t->end == ECG_END_EXITED && t->code == 0)
 		became_ready(t);
 	/* An end a restart absorbs is said once, with the restart. */
-	if (end != ECG_END_START_FAILED && !(restarts(t)))
+	again = restarts(t);
+	if (end != ECG_END_START_FAILED && !again)
 		emit(t, &ev);
-	count_end(t, ECG_EV_CAUSE_FAILED, ECG_EV_COUNT);
+	count_end(t, again, ECG_EV_CAUSE_FAILED, ECG_EV_COUNT);
 }
 
 /* Its run is over and gone: the next run after the delay, doubled for the one after. */
@@ -855,7 +848,8 @@ enter_done(struct ecg_task *t, enum ecg_task_state from, enum ecg_task_input in)
 			/* Given up on: it was killed, and never the cause. */
 			t->end = ECG_END_KILLED;
 			t->code = 128 + SIGKILL;
-			count_end(t, ECG_EV_CAUSE_FAILED, ECG_EV_COUNT);
+			/* The deadline has passed: nothing runs again. */
+			count_end(t, 0, ECG_EV_CAUSE_FAILED, ECG_EV_COUNT);
 		}
 	}
 	ecg_taskio_end(&t->io);
