@@ -21,9 +21,11 @@
 # posix_spawn loop), relay (W1 only: one process copying the pipes to the
 # file, no prefix, no line handling: the floor for any single-process
 # supervisor), shell (a & b & wait into one file, no prefix: the floor),
-# ecg-run, GNU parallel (--line-buffer --tag), concurrently, foreman; in W4's
-# idle runs also ecg-run-shared (ecg-run linked against the shared libraries
-# instead of statically, as make builds it).  Each figure is the median
+# ecg-run, GNU parallel (--line-buffer --tag), concurrently, foreman; in W1
+# and W1b also ecg-run-log (ecg-run with every task's lines also in a log
+# file of its own, log = ...%n); in W4's idle runs also ecg-run-shared
+# (ecg-run linked against the shared libraries instead of statically, as
+# make builds it).  Each figure is the median
 # of BENCH_RUNS runs with min and max, and its ratio to the shell baseline
 # of the same run.  A run past BENCH_TIMEOUT seconds is killed, and that
 # tool is not run again in that workload.  Every process started carries a
@@ -98,7 +100,7 @@ trap 'exit 130' INT TERM
 
 have() {	# have TOOL: the tool can run here
 	case $1 in
-	raw|relay|shell|ecg-run) return 0 ;;
+	raw|relay|shell|ecg-run|ecg-run-log) return 0 ;;
 	ecg-run-shared) [ -x "$ECG_SHARED" ] ;;
 	parallel) command -v parallel >/dev/null ;;
 	foreman) command -v foreman >/dev/null ;;
@@ -166,9 +168,10 @@ command_for() {
 		while read -r name cmd; do
 			printf '%s\n' "$cmd"
 		done <"$list" ;;
-	ecg-run|ecg-run-shared)
+	ecg-run|ecg-run-shared|ecg-run-log)
 		ecg_conf "$list.ini" <"$list"
-		if [ "$tool" = ecg-run ]; then
+		[ "$tool" = ecg-run-log ] && sed -i "1a log = $work/log.%n" "$list.ini"
+		if [ "$tool" != ecg-run-shared ]; then
 			printf '%s\n' "$ECG" -c "$list.ini"
 		else
 			printf '%s\n' "$ECG_SHARED" -c "$list.ini"
@@ -233,7 +236,7 @@ note() { printf '%s\n' "$*" >&2; }
 # --- W1 and W1b -------------------------------------------------------------
 
 throughput() {	# throughput W CHUNK
-	local w=$1 chunk=$2 run tool list=$work/$1.list i out line verdict popt
+	local w=$1 chunk=$2 run tool list=$work/$1.list i out line verdict popt lv
 	for ((i = 0; i < TASKS; i++)); do
 		echo "g$i $BL gen $i $LINES 100 $chunk"
 	done >"$list"
@@ -244,7 +247,7 @@ throughput() {	# throughput W CHUNK
 	measure_tool "$w" shell 0 "$list" plain "$work/out.txt" >/dev/null
 	rm -f "$work/out.txt"
 	for ((run = 1; run <= RUNS; run++)); do
-		for tool in $TOOLS; do
+		for tool in ${TOOLS/ecg-run/ecg-run ecg-run-log}; do
 			have "$tool" && ! timed_out "$w" "$tool" || continue
 			out=$work/out.txt
 			if [ "$tool" = raw ]; then
@@ -260,6 +263,15 @@ throughput() {	# throughput W CHUNK
 				esac
 				# shellcheck disable=SC2086
 				verdict=$("$BL" check $popt "$TASKS" "$LINES" "$out")
+				if [ "$tool" = ecg-run-log ]; then
+					# and the log files: every line, whole, without prefix
+					lv=$("$BL" check "$TASKS" "$LINES" "$work"/log.*)
+					case $lv in
+					ok*) verdict="$verdict, logs $lv" ;;
+					*) verdict="logs: $lv" ;;
+					esac
+					rm -f "$work"/log.*
+				fi
 			fi
 			rm -f "$out"
 			echo "$line verdict=${verdict// /_}" >>"$results"
@@ -391,4 +403,4 @@ cp "$results" "${BENCH_RESULTS:-/dev/null}" 2>/dev/null
 awk -v runs="$RUNS" -v tasks="$TASKS" -v lines="$LINES" -v sleepers="$SLEEPERS" \
 	-v start="$START" -v idle_tasks="$IDLE_TASKS" -v flood="$FLOOD_LINES" \
 	-v pause="$PAUSE" -v idle_s="$IDLE_S" -v timeout="$TIMEOUT" -v elapsed="$elapsed" \
-	-v tools="${TOOLS/ecg-run/ecg-run ecg-run-shared}" -f "$HERE/report.awk" "$results"
+	-v tools="${TOOLS/ecg-run/ecg-run ecg-run-log ecg-run-shared}" -f "$HERE/report.awk" "$results"
