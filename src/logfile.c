@@ -267,6 +267,35 @@ keep_part(struct ecg_logfile_part *part, const char *b, size_t n)
 	return 0;
 }
 
+/*
+ * Whole lines at b, without a stamp, go into the batch in one copy, as far
+ * as none is to be cut and the file has room for them (a line that would
+ * pass log_max_size is left to put_line, which begins the next file).
+ * Returns the bytes taken.
+ */
+static size_t
+bulk_lines(struct ecg_logfile *lf, const char *b, size_t n)
+{
+	const char *p = b, *end = b + n, *nl;
+	uint64_t room = UINT64_MAX, used = lf->size + lf->len;
+	size_t span = 0, line;
+
+	if (lf->max_size > 0 && lf->regular && lf->fd >= 0)
+		room = used < lf->max_size ? lf->max_size - used : 0;
+	while (p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		line = (size_t)(nl - p) + 1;
+		if (line - 1 > lf->line_max || span + line > room)
+			break;
+		span += line;
+		p = nl + 1;
+	}
+	if (span == 0 || batch_room(lf, span) < 0)
+		return 0;
+	memcpy(lf->batch + lf->len, b, span);
+	lf->len += span;
+	return span;
+}
+
 void
 ecg_logfile_write(struct ecg_logfile *lf, int stream, const char *b, size_t n,
     const char *stamp)
@@ -284,6 +313,13 @@ ecg_logfile_write(struct ecg_logfile *lf, int stream, const char *b, size_t n,
 				n--;
 				continue;
 			}
+		}
+		if (part->len == 0 && stamp == NULL) {
+			take = bulk_lines(lf, b, n);
+			b += take;
+			n -= take;
+			if (n == 0)
+				break;
 		}
 		nl = memchr(b, '\n', n);
 		take = nl != NULL ? (size_t)(nl - b) : n;
@@ -350,4 +386,10 @@ uint64_t
 ecg_logfile_lost(const struct ecg_logfile *lf)
 {
 	return lf->lost;
+}
+
+size_t
+ecg_logfile_waiting(const struct ecg_logfile *lf)
+{
+	return lf->len;
 }

@@ -6,7 +6,7 @@
  * from the other's, and goes into the file once its newline comes (or
  * once it is as long as the terminal lets a line be: it is cut there, as
  * on the terminal, and a newline added).  A line may start with a stamp.
- * What one read gives is written with one write(2) (ecg_logfile_flush).
+ * Lines wait in a batch, written with one write(2) by ecg_logfile_flush.
  *
  * Past max_size bytes the file is rotated: PATH becomes PATH.1, older
  * ones move up to PATH.KEEP, the one beyond is overwritten, and a new
@@ -74,6 +74,8 @@ int ecg_logfile_flush(struct ecg_logfile *lf);
 /* Writes the batch and closes the file.  Like ecg_logfile_flush. */
 int ecg_logfile_close(struct ecg_logfile *lf);
 
+/* Bytes of whole lines waiting for ecg_logfile_flush. */
+size_t ecg_logfile_waiting(const struct ecg_logfile *lf);
 /* Lines that could not be written. */
 uint64_t ecg_logfile_lost(const struct ecg_logfile *lf);
 

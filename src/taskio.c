@@ -15,6 +15,14 @@
 static void on_space(struct ecg_channel *ch, void *arg);
 static void readable_cb(struct ev_loop *loop, ev_io *w, int revents);
 static void grace_cb(struct ev_loop *loop, ev_timer *w, int revents);
+static void log_idle_cb(struct ev_loop *loop, ev_idle *w, int revents);
+
+/*
+ * Lines for the log file are written once this many wait, or when the
+ * loop has nothing else to do: a write per read would double the
+ * system calls of a task that writes in small pieces.
+ */
+#define LOG_BATCH ((size_t)64 * 1024)
 
 void
 ecg_taskio_init(struct ecg_taskio *io, struct ev_loop *loop, struct ecg_output *out,
@@ -36,6 +44,8 @@ ecg_taskio_init(struct ecg_taskio *io, struct ev_loop *loop, struct ecg_output *
 	}
 	ev_timer_init(&io->grace, grace_cb, PIPE_GRACE, 0);
 	io->grace.data = io;
+	ev_idle_init(&io->log_idle, log_idle_cb);
+	io->log_idle.data = io;
 }
 
 static void
@@ -56,12 +66,36 @@ stamp_now(struct ecg_taskio *io)
 		ecg_output_stamp(io->stamp, sizeof(io->stamp));
 }
 
-/* What was read goes to the log file; its first failure is told. */
+/* What was read goes to the log file now; its first failure is told. */
 static void
-flush_log(struct ecg_taskio *io, int rc)
+flush_log(struct ecg_taskio *io)
 {
+	int rc;
+
+	ev_idle_stop(io->loop, &io->log_idle);
+	rc = ecg_logfile_flush(io->log);
 	if (rc < 0 && io->hooks->log_error != NULL)
 		io->hooks->log_error(io, io->log->err_op, -rc, io->arg);
+}
+
+/* Or soon: once a batch is full, or when the loop is idle. */
+static void
+flush_log_soon(struct ecg_taskio *io)
+{
+	size_t waiting = ecg_logfile_waiting(io->log);
+
+	if (waiting >= LOG_BATCH)
+		flush_log(io);
+	else if (waiting > 0)
+		ev_idle_start(io->loop, &io->log_idle);
+}
+
+static void
+log_idle_cb(struct ev_loop *loop, ev_idle *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	flush_log(w->data);
 }
 
 void
@@ -70,6 +104,7 @@ ecg_taskio_destroy(struct ecg_taskio *io)
 	int i;
 
 	ev_timer_stop(io->loop, &io->grace);
+	ev_idle_stop(io->loop, &io->log_idle);
 	free(io->tail);
 	io->tail = NULL;
 	for (i = 0; i < 2; i++) {
@@ -166,7 +201,8 @@ ecg_taskio_end(struct ecg_taskio *io)
 	if (io->log != NULL) {
 		stamp_now(io);
 		ecg_logfile_break(io->log, io->stamps ? io->stamp : NULL);
-		flush_log(io, ecg_logfile_close(io->log));
+		flush_log(io);
+		ecg_logfile_close(io->log);
 	}
 }
 
@@ -185,7 +221,7 @@ ecg_taskio_break(struct ecg_taskio *io)
 	if (io->log != NULL) {
 		stamp_now(io);
 		ecg_logfile_break(io->log, io->stamps ? io->stamp : NULL);
-		flush_log(io, ecg_logfile_flush(io->log));
+		flush_log(io);
 	}
 }
 
@@ -362,7 +398,7 @@ read_once(struct ecg_taskio_pipe *p)
 	}
 done:
 	if (r > 0 && io->log != NULL)
-		flush_log(io, ecg_logfile_flush(io->log));
+		flush_log_soon(io);
 	if (r > 0)
 		return 1;
 	if (r < 0 && (errno == EAGAIN || errno == EINTR))

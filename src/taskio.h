@@ -54,6 +54,7 @@ struct ecg_taskio {
 	struct ev_loop *loop;
 	struct ecg_taskio_pipe pipes[2];	/* stdout, stderr */
 	ev_timer grace;			/* for pipes held outside the group */
+	ev_idle log_idle;		/* writes the log's lines when the loop is idle */
 	const struct ecg_taskio_hooks *hooks;
 	void *arg;
 	ecg_taskio_tap_fn tap;		/* NULL: no tap */
