@@ -198,23 +198,30 @@ out:
 	free(to);
 }
 
+/* Room for need bytes in a buffer that grows by doubling from first; 0, or -1. */
+static int
+grow(char **bytes, size_t *cap, size_t need, size_t first)
+{
+	size_t c;
+	char *p;
+
+	if (need <= *cap)
+		return 0;
+	c = *cap > 0 ? *cap : first;
+	while (c < need)
+		c *= 2;
+	if ((p = realloc(*bytes, c)) == NULL)
+		return -1;
+	*bytes = p;
+	*cap = c;
+	return 0;
+}
+
 /* Room for n more bytes in the batch. */
 static int
 batch_room(struct ecg_logfile *lf, size_t n)
 {
-	size_t cap;
-	char *p;
-
-	if (lf->len + n <= lf->cap)
-		return 0;
-	cap = lf->cap > 0 ? lf->cap : 4096;
-	while (cap < lf->len + n)
-		cap *= 2;
-	if ((p = realloc(lf->batch, cap)) == NULL)
-		return -1;
-	lf->batch = p;
-	lf->cap = cap;
-	return 0;
+	return grow(&lf->batch, &lf->cap, lf->len + n, 4096);
 }
 
 /* One whole line: the stream's part so far, then b; the file may turn over first. */
@@ -250,18 +257,8 @@ put_line(struct ecg_logfile *lf, struct ecg_logfile_part *part, const char *b, s
 static int
 keep_part(struct ecg_logfile_part *part, const char *b, size_t n)
 {
-	size_t cap;
-	char *p;
-
-	if (part->len + n > part->cap) {
-		cap = part->cap > 0 ? part->cap : 256;
-		while (cap < part->len + n)
-			cap *= 2;
-		if ((p = realloc(part->bytes, cap)) == NULL)
-			return -1;
-		part->bytes = p;
-		part->cap = cap;
-	}
+	if (grow(&part->bytes, &part->cap, part->len + n, 256) < 0)
+		return -1;
 	memcpy(part->bytes + part->len, b, n);
 	part->len += n;
 	return 0;

@@ -136,22 +136,25 @@ UNTIL='until grep -qx "$1" "$2" 2>/dev/null; do sleep 0.01; done'
 	[ "$lost" -lt 100000 ]
 }
 
+# refused FORMAT WANT: the INI that printf FORMAT makes is refused, status 125, with WANT.
+refused() {
+	# shellcheck disable=SC2059
+	printf "$1" >g.ini
+	run -125 ecg -c g.ini
+	[ "$output" = "$2" ]
+}
+
 @test "log settings that cannot work are refused with the line: [group] without %n, one file for two tasks, a stray %, keys without a log" {
-	printf '[group]\nlog = all.log\n[a]\ncommand = true\n' >g1.ini
-	run -125 ecg -c g1.ini
-	[ "$output" = "g1.ini:2: log 'all.log' in [group] must contain %n, the task's name: each task writes a file of its own" ]
-	printf '[a]\ncommand = true\nlog = x.log\n[b]\ncommand = true\nlog = ./x.log\n' >g2.ini
-	run -125 ecg -c g2.ini
-	[ "$output" = "g2.ini:6: task [b] logs to $(pwd -P)/x.log, as task [a] does: give each task a file of its own" ]
-	printf '[a]\ncommand = true\nlog = a-%%d.log\n' >g3.ini
-	run -125 ecg -c g3.ini
-	[ "$output" = "g3.ini:3: log 'a-%d.log': only %n (the task's name) and %% may follow a '%'" ]
-	printf '[a]\ncommand = true\nlog_max_size = 1M\n' >g4.ini
-	run -125 ecg -c g4.ini
-	[ "$output" = "g4.ini:3: task [a] has no log file for log_max_size (set log = PATH)" ]
-	printf '[a]\ncommand = true\nlog = a.log\nlog_max_size = 10\n' >g5.ini
-	run -125 ecg -c g5.ini
-	[ "$output" = "g5.ini:4: log_max_size '10': size out of range (from 1KiB to 1024GiB)" ]
+	refused '[group]\nlog = all.log\n[a]\ncommand = true\n' \
+		"g.ini:2: log 'all.log' in [group] must contain %n, the task's name: each task writes a file of its own"
+	refused '[a]\ncommand = true\nlog = x.log\n[b]\ncommand = true\nlog = ./x.log\n' \
+		"g.ini:6: task [b] logs to $(pwd -P)/x.log, as task [a] does: give each task a file of its own"
+	refused '[a]\ncommand = true\nlog = a-%%d.log\n' \
+		"g.ini:3: log 'a-%d.log': only %n (the task's name) and %% may follow a '%'"
+	refused '[a]\ncommand = true\nlog_max_size = 1M\n' \
+		"g.ini:3: task [a] has no log file for log_max_size (set log = PATH)"
+	refused '[a]\ncommand = true\nlog = a.log\nlog_max_size = 10\n' \
+		"g.ini:4: log_max_size '10': size out of range (from 1KiB to 1024GiB)"
 	[ ! -e a.log ]
 }
 
