@@ -38,14 +38,68 @@ ecg_logfile_destroy(struct ecg_logfile *lf)
 	lf->batch = NULL;
 }
 
-/* The first failure is kept, to be told once. */
+/* The first failure of its kind is kept, to be told once. */
 static void
 failed(struct ecg_logfile *lf, const char *op, int err)
 {
-	if (lf->err != 0)
+	struct ecg_logfile_failure *f = &lf->fail[strcmp(op, "rotate") == 0];
+
+	if (f->err != 0)
 		return;
-	lf->err = err;
-	lf->err_op = op;
+	f->err = err;
+	f->op = op;
+}
+
+int
+ecg_logfile_failure(struct ecg_logfile *lf, const char **op)
+{
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (lf->fail[i].err != 0 && !lf->fail[i].told) {
+			lf->fail[i].told = 1;
+			*op = lf->fail[i].op;
+			return lf->fail[i].err;
+		}
+	return 0;
+}
+
+int
+ecg_logfile_untold(const struct ecg_logfile *lf)
+{
+	return (lf->fail[0].err != 0 && !lf->fail[0].told) ||
+	    (lf->fail[1].err != 0 && !lf->fail[1].told);
+}
+
+/* PATH.k, in buf of at least strlen(path) + 24 bytes. */
+static void
+old_name(const struct ecg_logfile *lf, long k, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s.%ld", lf->path, k);
+}
+
+/* How many old files there are, PATH.1 on, with no gap: those rotation moves. */
+static void
+count_olds(struct ecg_logfile *lf)
+{
+	size_t len = strlen(lf->path) + 24;
+	char *name = malloc(len);
+	struct stat st;
+
+	lf->counted = 1;
+	lf->olds = 0;
+	/* Without memory, every name is tried when it turns over. */
+	if (name == NULL) {
+		lf->olds = lf->keep;
+		return;
+	}
+	while (lf->olds < lf->keep) {
+		old_name(lf, lf->olds + 1, name, len);
+		if (lstat(name, &st) < 0)
+			break;
+		lf->olds++;
+	}
+	free(name);
 }
 
 int
@@ -67,6 +121,8 @@ ecg_logfile_open(struct ecg_logfile *lf)
 	lf->fd = fd;
 	lf->regular = S_ISREG(st.st_mode);
 	lf->size = lf->regular ? (uint64_t)st.st_size : 0;
+	if (lf->regular && lf->max_size > 0 && !lf->counted)
+		count_olds(lf);
 	/* A file left inside a line (by a run that was cut short) is not joined to ours. */
 	if (lf->regular && st.st_size > 0) {
 		char last = '\n';
@@ -147,13 +203,6 @@ write_batch(struct ecg_logfile *lf)
 	lf->len = 0;
 }
 
-/* PATH.k, in buf of at least strlen(path) + 24 bytes. */
-static void
-old_name(const struct ecg_logfile *lf, long k, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s.%ld", lf->path, k);
-}
-
 /* PATH becomes PATH.1 (the older ones move up), and a new PATH is begun. */
 static void
 rotate(struct ecg_logfile *lf)
@@ -168,7 +217,7 @@ rotate(struct ecg_logfile *lf)
 		lf->max_size = 0;
 		goto out;
 	}
-	for (k = lf->keep - 1; k >= 1; k--) {
+	for (k = lf->olds < lf->keep - 1 ? lf->olds : lf->keep - 1; k >= 1; k--) {
 		old_name(lf, k, from, len);
 		old_name(lf, k + 1, to, len);
 		if (rename(from, to) < 0 && errno != ENOENT) {
@@ -188,6 +237,8 @@ rotate(struct ecg_logfile *lf)
 		lf->max_size = 0;
 		goto out;
 	}
+	if (lf->olds < lf->keep)
+		lf->olds++;
 	close(lf->fd);
 	lf->fd = -1;
 	lf->torn = 0;
@@ -196,6 +247,13 @@ rotate(struct ecg_logfile *lf)
 out:
 	free(from);
 	free(to);
+}
+
+/* The file's bytes, with those waiting to be written. */
+static uint64_t
+used(const struct ecg_logfile *lf)
+{
+	return lf->size + lf->len + (unsigned)lf->torn;
 }
 
 /* Room for need bytes in a buffer that grows by doubling from first; 0, or -1. */
@@ -231,12 +289,28 @@ put_line(struct ecg_logfile *lf, struct ecg_logfile_part *part, const char *b, s
 {
 	size_t slen = stamp != NULL ? strlen(stamp) : 0, total = slen + part->len + n + 1;
 
-	if (lf->max_size > 0 && lf->regular && lf->fd >= 0 &&
-	    lf->size + lf->len > 0 && lf->size + lf->len + total > lf->max_size) {
-		write_batch(lf);
-		rotate(lf);
+	/* A file that could not be opened again is tried once a write. */
+	if (lf->fd < 0 && lf->retry) {
+		int rc;
+		lf->retry = 0;
+		if ((rc = ecg_logfile_open(lf)) < 0)
+			failed(lf, "open", -rc);
 	}
-	if (batch_room(lf, total) < 0) {
+	if (lf->max_size > 0 && lf->regular && lf->fd >= 0 &&
+	    used(lf) > 0 && used(lf) + total > lf->max_size) {
+		/* The file may have been cut short from outside (copytruncate). */
+		struct stat st;
+		if (fstat(lf->fd, &st) == 0)
+			lf->size = (uint64_t)st.st_size;
+		if (used(lf) > 0 && used(lf) + total > lf->max_size) {
+			write_batch(lf);
+			rotate(lf);
+		}
+	}
+	if (lf->fd < 0) {
+		/* Nowhere to put it. */
+		lf->lost++;
+	} else if (batch_room(lf, total) < 0) {
 		lf->lost++;
 		failed(lf, "write", ENOMEM);
 	} else {
@@ -274,11 +348,13 @@ static size_t
 bulk_lines(struct ecg_logfile *lf, const char *b, size_t n)
 {
 	const char *p = b, *end = b + n, *nl;
-	uint64_t room = UINT64_MAX, used = lf->size + lf->len;
+	uint64_t room = UINT64_MAX, u = used(lf);
 	size_t span = 0, line;
 
-	if (lf->max_size > 0 && lf->regular && lf->fd >= 0)
-		room = used < lf->max_size ? lf->max_size - used : 0;
+	if (lf->fd < 0)
+		return 0;
+	if (lf->max_size > 0 && lf->regular)
+		room = u < lf->max_size ? lf->max_size - u : 0;
 	while (p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
 		line = (size_t)(nl - p) + 1;
 		if (line - 1 > lf->line_max || span + line > room)
@@ -301,6 +377,7 @@ ecg_logfile_write(struct ecg_logfile *lf, int stream, const char *b, size_t n,
 	const char *nl;
 	size_t take, room;
 
+	lf->retry = 1;
 	while (n > 0) {
 		if (part->cut) {
 			/* A line cut by us: if the task's own newline comes next, it is ours. */
@@ -345,6 +422,7 @@ ecg_logfile_break(struct ecg_logfile *lf, const char *stamp)
 {
 	int i;
 
+	lf->retry = 1;
 	for (i = 0; i < 2; i++) {
 		if (lf->part[i].len > 0)
 			put_line(lf, &lf->part[i], "", 0, stamp);
@@ -352,31 +430,19 @@ ecg_logfile_break(struct ecg_logfile *lf, const char *stamp)
 	}
 }
 
-int
+void
 ecg_logfile_flush(struct ecg_logfile *lf)
 {
-	int rc;
-
-	if (lf->fd < 0 && lf->len > 0 && (rc = ecg_logfile_open(lf)) < 0)
-		failed(lf, "open", -rc);
 	write_batch(lf);
-	if (lf->err != 0 && !lf->err_told) {
-		lf->err_told = 1;
-		return -lf->err;
-	}
-	return 0;
 }
 
-int
+void
 ecg_logfile_close(struct ecg_logfile *lf)
 {
-	int rc;
-
-	rc = ecg_logfile_flush(lf);
+	write_batch(lf);
 	if (lf->fd >= 0)
 		close(lf->fd);
 	lf->fd = -1;
-	return rc;
 }
 
 uint64_t

@@ -17,8 +17,8 @@
  * Writing never waits for the file: it is opened O_NONBLOCK (a FIFO with
  * no room loses lines), and lines that a write fails to take (a full
  * disk, EIO) are counted as lost.  The caller hears of the first failure
- * once; writing goes on, and lines get through again once the file takes
- * them.  This module touches only its file.
+ * of each kind once; writing goes on, and lines get through again once the
+ * file takes them.  This module touches only its file (and its old ones).
  */
 #ifndef ECG_LOGFILE_H
 #define ECG_LOGFILE_H
@@ -32,6 +32,13 @@ struct ecg_logfile_part {
 	int cut;		/* the last line was cut: a newline next is its own */
 };
 
+/* A failure of one kind, kept to be told once. */
+struct ecg_logfile_failure {
+	int err;		/* its errno, 0 before any */
+	const char *op;		/* what failed: "write", "open", "rotate" */
+	int told;		/* ecg_logfile_failure has returned it */
+};
+
 struct ecg_logfile {
 	const char *path;	/* borrowed */
 	int fd;			/* -1 while not open */
@@ -39,15 +46,16 @@ struct ecg_logfile {
 	uint64_t size;		/* bytes in the current file */
 	uint64_t max_size;	/* 0: no limit */
 	long keep;		/* old files kept */
+	long olds;		/* PATH.1 to PATH.olds are there, as far as we know */
+	int counted;		/* olds was counted (at the first open) */
+	int retry;		/* a failed reopen may be tried again in this write */
 	size_t line_max;	/* a longer line is cut */
 	struct ecg_logfile_part part[2];	/* stdout's and stderr's */
 	char *batch;		/* whole lines waiting for write(2) */
 	size_t len, cap;
 	int torn;		/* the file ends inside a line: a newline goes first */
 	uint64_t lost;		/* lines lost */
-	int err;		/* the first failure's errno, 0 before any */
-	const char *err_op;	/* and what failed: "write", "rotate", "open" */
-	int err_told;		/* ecg_logfile_flush has returned it */
+	struct ecg_logfile_failure fail[2];	/* the first in writing (or reopening), in rotating */
 };
 
 void ecg_logfile_init(struct ecg_logfile *lf, const char *path, uint64_t max_size, long keep,
@@ -66,13 +74,18 @@ void ecg_logfile_write(struct ecg_logfile *lf, int stream, const char *b, size_t
     const char *stamp);
 /* Lines not ended yet are ended now with a newline (a run is over). */
 void ecg_logfile_break(struct ecg_logfile *lf, const char *stamp);
+/* Writes the batch; lines it fails to write are counted as lost. */
+void ecg_logfile_flush(struct ecg_logfile *lf);
+/* Writes the batch and closes the file. */
+void ecg_logfile_close(struct ecg_logfile *lf);
 /*
- * Writes the batch.  0, or the first failure as -errno (once: later
- * failures only count their lines).
+ * The first failure of a kind (writing, rotating) not told yet: its errno,
+ * with *op saying what failed; 0 when there is none.  Each is told once;
+ * later failures of that kind only count their lines.
  */
-int ecg_logfile_flush(struct ecg_logfile *lf);
-/* Writes the batch and closes the file.  Like ecg_logfile_flush. */
-int ecg_logfile_close(struct ecg_logfile *lf);
+int ecg_logfile_failure(struct ecg_logfile *lf, const char **op);
+/* Whether there is a failure ecg_logfile_failure has not told yet. */
+int ecg_logfile_untold(const struct ecg_logfile *lf);
 
 /* Bytes of whole lines waiting for ecg_logfile_flush. */
 size_t ecg_logfile_waiting(const struct ecg_logfile *lf);

@@ -70,12 +70,14 @@ stamp_now(struct ecg_taskio *io)
 static void
 flush_log(struct ecg_taskio *io)
 {
-	int rc;
+	const char *op;
+	int err;
 
 	ev_idle_stop(io->loop, &io->log_idle);
-	rc = ecg_logfile_flush(io->log);
-	if (rc < 0 && io->hooks->log_error != NULL)
-		io->hooks->log_error(io, io->log->err_op, -rc, io->arg);
+	ecg_logfile_flush(io->log);
+	while ((err = ecg_logfile_failure(io->log, &op)) != 0)
+		if (io->hooks->log_error != NULL)
+			io->hooks->log_error(io, op, err, io->arg);
 }
 
 /* Or soon: once a batch is full, or when the loop is idle. */
@@ -86,7 +88,7 @@ flush_log_soon(struct ecg_taskio *io)
 
 	if (waiting >= LOG_BATCH)
 		flush_log(io);
-	else if (waiting > 0)
+	else if (waiting > 0 || ecg_logfile_untold(io->log))
 		ev_idle_start(io->loop, &io->log_idle);
 }
 

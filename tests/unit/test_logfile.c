@@ -54,6 +54,7 @@ main(void)
 {
 	struct ecg_logfile lf;
 	const char *tmp = getenv("TMPDIR");
+	const char *op;
 	char *p;
 	int i, rc;
 
@@ -70,12 +71,14 @@ main(void)
 	put(&lf, 1, "out one\nout tw", NULL);
 	put(&lf, 2, "err one\n", NULL);
 	put(&lf, 1, "o\n", NULL);
-	ok(ecg_logfile_flush(&lf) == 0, "flushed");
+	ecg_logfile_flush(&lf);
+	ok(ecg_logfile_failure(&lf, &op) == 0, "flushed");
 	ok(strcmp(slurp("mix.log"), "out one\nerr one\nout two\n") == 0,
 	    "whole lines, in the order they were completed: %s", slurp("mix.log"));
 	put(&lf, 2, "no newline", NULL);
 	ecg_logfile_break(&lf, NULL);
-	ok(ecg_logfile_close(&lf) == 0, "closed");
+	ecg_logfile_close(&lf);
+	ok(ecg_logfile_failure(&lf, &op) == 0, "closed");
 	ok(strcmp(slurp("mix.log"), "out one\nerr one\nout two\nno newline\n") == 0,
 	    "a break ends a line without its newline");
 	{
@@ -175,14 +178,71 @@ main(void)
 	ecg_logfile_destroy(&lf);
 	free(p);
 
+	/* A torn file's added newline counts: no file passes the size. */
+	{
+		FILE *f = fopen(path_of("tornmax.log"), "w");
+		fputs("abc", f);
+		fclose(f);
+	}
+	p = strdup(path_of("tornmax.log"));
+	ecg_logfile_init(&lf, p, 10, 1, 64);
+	ecg_logfile_open(&lf);
+	put(&lf, 1, "123456\n", NULL);
+	ecg_logfile_close(&lf);
+	ok(strcmp(slurp("tornmax.log"), "123456\n") == 0 && strcmp(slurp("tornmax.log.1"), "abc") == 0,
+	    "abc, its newline and a 7-byte line would pass 10 bytes: a new file");
+	ecg_logfile_destroy(&lf);
+	free(p);
+
+	/* Cut short from outside (copytruncate): the size is looked at again. */
+	p = strdup(path_of("trunc.log"));
+	ecg_logfile_init(&lf, p, 25, 1, 64);
+	ecg_logfile_open(&lf);
+	put(&lf, 1, "123456789\n123456789\n", NULL);
+	ecg_logfile_flush(&lf);
+	ok(truncate(p, 0) == 0, "truncated from outside");
+	put(&lf, 1, "abcdefghi\n", NULL);
+	ecg_logfile_close(&lf);
+	ok(strcmp(slurp("trunc.log"), "abcdefghi\n") == 0 && strcmp(slurp("trunc.log.1"), "<none>") == 0,
+	    "no rotation of a file that was emptied");
+	ecg_logfile_destroy(&lf);
+	free(p);
+
+	/* Only the old files there are moved, up to the first gap. */
+	{
+		FILE *f = fopen(path_of("gap.log.1"), "w");
+		fputs("one\n", f);
+		fclose(f);
+		f = fopen(path_of("gap.log.3"), "w");
+		fputs("three\n", f);
+		fclose(f);
+	}
+	p = strdup(path_of("gap.log"));
+	ecg_logfile_init(&lf, p, 1024, 3, 64);
+	ecg_logfile_open(&lf);
+	ok(lf.olds == 1, "one old file before the gap: %ld", lf.olds);
+	for (i = 0; i < 103; i++)
+		put(&lf, 1, "123456789\n", NULL);
+	ecg_logfile_close(&lf);
+	ok(strcmp(slurp("gap.log.2"), "one\n") == 0 && strcmp(slurp("gap.log.3"), "three\n") == 0,
+	    ".1 moved to .2; .3 beyond the gap left as it was");
+	ok(strlen(slurp("gap.log.1")) == 1020 && strcmp(slurp("gap.log"), "123456789\n") == 0,
+	    "102 lines filled .1; the 103rd began the new file");
+	ok(lf.olds == 2, "two old files now: %ld", lf.olds);
+	ecg_logfile_destroy(&lf);
+	free(p);
+
 	/* A file that takes nothing: lines counted lost, the failure told once. */
 	ecg_logfile_init(&lf, "/dev/full", 20, 3, 64);
 	ok(ecg_logfile_open(&lf) == 0, "/dev/full opens");
 	put(&lf, 1, "one\ntwo\n", NULL);
-	rc = ecg_logfile_flush(&lf);
-	ok(rc == -ENOSPC, "the first failure is told: %d", rc);
+	ecg_logfile_flush(&lf);
+	ok(ecg_logfile_untold(&lf), "a failure waits to be told");
+	rc = ecg_logfile_failure(&lf, &op);
+	ok(rc == ENOSPC && strcmp(op, "write") == 0, "the first failure is told: %d", rc);
 	put(&lf, 1, "three\n", NULL);
-	ok(ecg_logfile_flush(&lf) == 0, "and only once");
+	ecg_logfile_flush(&lf);
+	ok(ecg_logfile_failure(&lf, &op) == 0 && !ecg_logfile_untold(&lf), "and only once");
 	ok(ecg_logfile_lost(&lf) == 3, "its lines are counted: %llu",
 	    (unsigned long long)ecg_logfile_lost(&lf));
 	ok(!lf.regular, "a device is never rotated");
