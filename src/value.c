@@ -141,7 +141,8 @@ ecg_value_size(const char *s, size_t min, size_t max, size_t *bytes, const char 
 	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		if (strcasecmp(p, units[i].unit) != 0)
 			continue;
-		v *= units[i].mult;
+		/* Past max is out of range, and must not wrap around on the way. */
+		v = v > max / units[i].mult ? (unsigned long long)max + 1 : v * units[i].mult;
 		if (v < min || v > max) {
 			ecg_value_format_size(min, lo, sizeof(lo));
 			ecg_value_format_size(max, hi, sizeof(hi));

@@ -71,6 +71,8 @@ main(void)
 		ok(ecg_value_size("512", 1024, 4096, &n, &why) < 0 &&
 		    strcmp(why, "size out of range (from 1KiB to 4KiB)") == 0,
 		    "the range is said: %s", why);
+		ok(ecg_value_size("17179869185G", 1024, (size_t)1 << 40, &n, &why) < 0,
+		    "a size that would wrap around is out of range");
 		ecg_value_format_size((size_t)3 << 30, buf, sizeof(buf));
 		ok(strcmp(buf, "3GiB") == 0, "3GiB formatted");
 	}
