@@ -680,6 +680,16 @@ expand_log(const char *pattern, const char *name, const char **why)
 	return out;
 }
 
+/* A path whose last part cannot be a file's name: "", "." or "..". */
+static int
+not_a_file(const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	base = base != NULL ? base + 1 : path;
+	return base[0] == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0;
+}
+
 /* log = PATH | none: checked now, put together for each task once all are read. */
 static void
 parse_log(struct loader *L, unsigned line, const char *v, struct ecg_task_spec *t)
@@ -695,20 +705,22 @@ parse_log(struct loader *L, unsigned line, const char *v, struct ecg_task_spec *
 		failf(L, line, "log: a file name on one line");
 		return;
 	}
-	if ((probe = expand_log(v, "x", &why)) == NULL) {
+	/* A byte no name holds shows where %n stands. */
+	if ((probe = expand_log(v, "\001", &why)) == NULL) {
 		if (why != NULL)
 			failf(L, line, "log '%s': %s", v, why);
 		else
 			failf(L, line, "out of memory");
 		return;
 	}
-	free(probe);
-	if (t == &L->g->defaults && strstr(v, "%n") == NULL) {
+	if (t == &L->g->defaults && strchr(probe, '\001') == NULL)
 		failf(L, line, "log '%s' in [group] must contain %%n, the task's name: each task "
 		    "writes a file of its own", v);
-		return;
-	}
-	t->log = xstrdup(L, v);
+	else if (not_a_file(probe))
+		failf(L, line, "log '%s' names a directory: give the file's name", v);
+	else
+		t->log = xstrdup(L, v);
+	free(probe);
 }
 
 /* A duration or count value of key: stored, or the reason given as "KEY 'V': why". */
@@ -1220,6 +1232,23 @@ canonical_dir(const char *dir, const char *path)
 	return out;
 }
 
+/* Whether a's log file is one of the old files b's rotation makes (b's PATH.1 to PATH.keep). */
+static int
+rotated_into(const struct ecg_task_spec *a, const struct ecg_task_spec *b)
+{
+	size_t n = strlen(b->log_path);
+	const char *k = a->log_path + n + 1;
+	char *end;
+	long v;
+
+	if (b->log_max_size == 0 || b->log_keep == 0 || strncmp(a->log_path, b->log_path, n) != 0 ||
+	    a->log_path[n] != '.' || !isdigit((unsigned char)*k))
+		return 0;
+	errno = 0;
+	v = strtol(k, &end, 10);
+	return *end == '\0' && errno == 0 && *k != '0' && v >= 1 && v <= b->log_keep;
+}
+
 /*
  * The task's log file: its pattern with the name put in, relative to the
  * file's directory.  No two tasks may share one.
@@ -1231,6 +1260,7 @@ resolve_log(struct loader *L, size_t i)
 	struct ecg_task_spec *t = &g->tasks[i];
 	unsigned line = has(t, K_LOG) ? t->key_line[K_LOG] : g->defaults.key_line[K_LOG];
 	const char *why;
+	struct stat st;
 	char *name;
 	size_t j;
 
@@ -1256,12 +1286,25 @@ resolve_log(struct loader *L, size_t i)
 		failf(L, line, "out of memory");
 		return;
 	}
-	for (j = 0; j < i; j++)
-		if (g->tasks[j].log_path != NULL && strcmp(g->tasks[j].log_path, t->log_path) == 0) {
+	if (stat(t->log_path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		failf(L, line, "task [%s] logs to %s, which is a directory: give the file's name",
+		    t->name, t->log_path);
+		return;
+	}
+	for (j = 0; j < i && !L->failed; j++) {
+		const struct ecg_task_spec *o = &g->tasks[j];
+		if (o->log_path == NULL)
+			continue;
+		if (strcmp(o->log_path, t->log_path) == 0)
 			failf(L, line, "task [%s] logs to %s, as task [%s] does: give each task a "
-			    "file of its own", t->name, t->log_path, g->tasks[j].name);
-			return;
+			    "file of its own", t->name, t->log_path, o->name);
+		else if (rotated_into(t, o) || rotated_into(o, t)) {
+			const struct ecg_task_spec *a = rotated_into(t, o) ? t : o, *b = a == t ? o : t;
+			failf(L, line, "task [%s] logs to %s, one of the old files of task [%s]'s log "
+			    "(log_keep = %ld): give each task a file of its own", a->name, a->log_path,
+			    b->name, b->log_keep);
 		}
+	}
 }
 
 /* Arrays of every task's after lists, for deps.  NULL if out of memory. */

@@ -149,6 +149,7 @@ try_config() {
 	log_max_size||empty value
 	log_max_size|0|size out of range (from 1KiB to 1024GiB)
 	log_max_size|2T|unknown size unit
+	log_max_size|17179869185G|size out of range
 	log_max_size|big|not a size
 	log_keep||empty value
 	log_keep|-1|not a whole number

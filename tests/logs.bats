@@ -144,7 +144,7 @@ refused() {
 	[ "$output" = "$2" ]
 }
 
-@test "log settings that cannot work are refused with the line: [group] without %n, one file for two tasks, a stray %, keys without a log" {
+@test "log settings that cannot work are refused with the line: [group] without %n, one file for two tasks (or another's rotation), a stray %, a directory, keys without a log" {
 	refused '[group]\nlog = all.log\n[a]\ncommand = true\n' \
 		"g.ini:2: log 'all.log' in [group] must contain %n, the task's name: each task writes a file of its own"
 	refused '[a]\ncommand = true\nlog = x.log\n[b]\ncommand = true\nlog = ./x.log\n' \
@@ -155,6 +155,15 @@ refused() {
 		"g.ini:3: task [a] has no log file for log_max_size (set log = PATH)"
 	refused '[a]\ncommand = true\nlog = a.log\nlog_max_size = 10\n' \
 		"g.ini:4: log_max_size '10': size out of range (from 1KiB to 1024GiB)"
+	refused '[group]\nlog = x-%%%%n.log\n[a]\ncommand = true\n' \
+		"g.ini:2: log 'x-%%n.log' in [group] must contain %n, the task's name: each task writes a file of its own"
+	refused '[group]\nlog = logs/%%n\nlog_max_size = 1K\n[web]\ncommand = true\n[web.1]\ncommand = true\n' \
+		"g.ini:2: task [web.1] logs to $(pwd -P)/logs/web.1, one of the old files of task [web]'s log (log_keep = 3): give each task a file of its own"
+	mkdir d
+	refused '[a]\ncommand = true\nlog = d\n' \
+		"g.ini:3: task [a] logs to $(pwd -P)/d, which is a directory: give the file's name"
+	refused '[a]\ncommand = true\nlog = logs/\n' \
+		"g.ini:3: log 'logs/' names a directory: give the file's name"
 	[ ! -e a.log ]
 }
 
