@@ -521,7 +521,8 @@ start_bg_fifo() {
 	run timeout 20 head -c 1 fifo
 	[ "$status" -eq 0 ]
 	[ "$output" = "" ]
-	grep -q "ecg-run: group ready after" err.txt
+	# the message goes out through the output pump, maybe after the newline
+	wait_for 20 grep -q "ecg-run: group ready after" err.txt
 	kill -TERM "$ECG_PID"
 	wait_bg
 	[ "$STATUS" -eq 143 ]
