@@ -723,6 +723,24 @@ parse_log(struct loader *L, unsigned line, const char *v, struct ecg_task_spec *
 	free(probe);
 }
 
+/* One of a key's words and what it stands for. */
+struct word {
+	const char *text;	/* NULL ends a list */
+	int value;
+};
+
+/* The value of the word v in words into *out (unchanged if none): 0, or -1. */
+static int
+pick_word(const char *v, const struct word *words, int *out)
+{
+	for (; words->text != NULL; words++)
+		if (strcmp(v, words->text) == 0) {
+			*out = words->value;
+			return 0;
+		}
+	return -1;
+}
+
 /* A duration or count value of key: stored, or the reason given as "KEY 'V': why". */
 static void
 set_duration(struct loader *L, unsigned line, int key, const char *v, long *out)
@@ -750,7 +768,7 @@ finish_key(struct loader *L)
 	struct ecg_task_spec *t;
 	const char *v = L->val ? L->val : "", *why = NULL;
 	unsigned line = L->key_line;
-	int key = L->key;
+	int key = L->key, n;
 
 	if (key < 0 || L->failed)
 		return;
@@ -794,16 +812,15 @@ finish_key(struct loader *L)
 	case K_STOP_TIMEOUT:
 		set_duration(L, line, key, v, &t->stop_timeout_ms);
 		break;
-	case K_CANCEL_ON:
-		if (strcmp(v, "failure") == 0)
-			t->cancel_on = ECG_CANCEL_ON_FAILURE;
-		else if (strcmp(v, "exit") == 0)
-			t->cancel_on = ECG_CANCEL_ON_EXIT;
-		else if (strcmp(v, "never") == 0)
-			t->cancel_on = ECG_CANCEL_ON_NEVER;
-		else
+	case K_CANCEL_ON: {
+		static const struct word w[] = { { "failure", ECG_CANCEL_ON_FAILURE },
+			{ "exit", ECG_CANCEL_ON_EXIT }, { "never", ECG_CANCEL_ON_NEVER }, { NULL, 0 } };
+		n = (int)t->cancel_on;
+		if (pick_word(v, w, &n) < 0)
 			failf(L, line, "cancel_on '%s': use failure, exit or never", v);
+		t->cancel_on = (enum ecg_cancel_on)n;
 		break;
+	}
 	case K_READY:
 		parse_ready(L, line, v, &t->ready);
 		break;
@@ -813,24 +830,23 @@ finish_key(struct loader *L)
 	case K_AFTER:
 		parse_after(L, line, v, t);
 		break;
-	case K_SIDECAR:
-		if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0)
-			t->sidecar = 1;
-		else if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0)
-			t->sidecar = 0;
-		else
+	case K_SIDECAR: {
+		static const struct word w[] = { { "yes", 1 }, { "true", 1 }, { "no", 0 },
+			{ "false", 0 }, { NULL, 0 } };
+		if (pick_word(v, w, &t->sidecar) < 0)
 			failf(L, line, "sidecar '%s': use yes or no", v);
 		break;
-	case K_RESTART:
-		if (strcmp(v, "no") == 0)
-			t->restart = ECG_RESTART_NO;
-		else if (strcmp(v, "on-failure") == 0)
-			t->restart = ECG_RESTART_ON_FAILURE;
-		else if (strcmp(v, "always") == 0)
-			t->restart = ECG_RESTART_ALWAYS;
-		else
+	}
+	case K_RESTART: {
+		static const struct word w[] = { { "no", ECG_RESTART_NO },
+			{ "on-failure", ECG_RESTART_ON_FAILURE }, { "always", ECG_RESTART_ALWAYS },
+			{ NULL, 0 } };
+		n = (int)t->restart;
+		if (pick_word(v, w, &n) < 0)
 			failf(L, line, "restart '%s': use no, on-failure or always", v);
+		t->restart = (enum ecg_restart)n;
 		break;
+	}
 	case K_MAX_RESTARTS:
 		set_count(L, line, key, v, &t->max_restarts);
 		break;
