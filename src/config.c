@@ -489,6 +489,12 @@ parse_ready(struct loader *L, unsigned line, const char *v, struct ecg_ready_spe
 	}
 	switch (r->kind) {
 	case ECG_READY_LINE:
+		/* glibc would try, and take all the memory there is. */
+		if (ecg_value_ere_cost(r->arg) > ECG_ERE_COST_MAX) {
+			failf(L, line, "ready '%s': the expression is too large once its repetitions "
+			    "are spelled out (x+ is xx*, x{9} is nine x): simplify it", v);
+			return -1;
+		}
 		rc = regcomp(&r->re, r->arg, REG_EXTENDED | REG_NOSUB);
 		if (rc != 0) {
 			regerror(rc, &r->re, msg, sizeof(msg));

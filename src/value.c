@@ -292,3 +292,113 @@ ecg_value_utf8_len(const unsigned char *s, size_t n)
 	return k;
 }
 
+/* The end of the bracket expression that starts at p ('['): just past its ']'. */
+static const char *
+skip_bracket(const char *p)
+{
+	p++;
+	if (*p == '^')
+		p++;
+	if (*p == ']')
+		p++;
+	while (*p != '\0' && *p != ']') {
+		/* [:alpha:], [=a=], [.-.] hold a ']' of their own */
+		if (*p == '[' && (p[1] == ':' || p[1] == '=' || p[1] == '.')) {
+			char kind = p[1];
+			p += 2;
+			while (*p != '\0' && !(*p == kind && p[1] == ']'))
+				p++;
+			if (*p != '\0')
+				p += 2;
+			continue;
+		}
+		p++;
+	}
+	return *p == ']' ? p + 1 : p;
+}
+
+double
+ecg_value_ere_cost(const char *re)
+{
+	/* Per open group: the cost of its content so far. */
+	double sum[64], last = 0;
+	int depth = 0;
+	const char *p = re;
+	char *end;
+
+	sum[0] = 0;
+	while (*p != '\0') {
+		double k;
+		switch (*p) {
+		case '(':
+			if (depth + 1 >= (int)(sizeof(sum) / sizeof(sum[0])))
+				return ECG_ERE_COST_MAX * 2;
+			sum[++depth] = 0;
+			p++;
+			continue;
+		case ')':
+			if (depth == 0) {
+				last = 1;
+				sum[0] += 1;
+				p++;
+				continue;
+			}
+			last = sum[depth--] + 1;
+			sum[depth] += last;
+			p++;
+			continue;
+		case '|':
+			sum[depth] += 1;
+			last = 0;
+			p++;
+			continue;
+		case '*':
+		case '?':
+			p++;
+			continue;
+		case '+':
+			k = 2;
+			p++;
+			break;
+		case '{':
+			k = (double)strtoul(p + 1, &end, 10);
+			if (*end == ',' && end[1] == '}')
+				k += 1;	/* "x{2,}" is "xxx*" */
+			else if (*end == ',') {
+				double hi = (double)strtoul(end + 1, &end, 10);
+				if (hi > k)
+					k = hi;
+			}
+			if (k < 1)
+				k = 1;
+			end += *end == ',';
+			p = *end == '}' ? end + 1 : end;
+			break;
+		case '[':
+			p = skip_bracket(p);
+			last = 1;
+			sum[depth] += 1;
+			continue;
+		case '\\':
+			p += p[1] != '\0' ? 2 : 1;
+			last = 1;
+			sum[depth] += 1;
+			continue;
+		default:
+			p++;
+			last = 1;
+			sum[depth] += 1;
+			continue;
+		}
+		/* A repetition: the last part is copied k times over. */
+		sum[depth] += last * (k - 1);
+		last *= k;
+		if (sum[depth] > ECG_ERE_COST_MAX)
+			return sum[depth];
+	}
+	while (depth > 0) {
+		sum[depth - 1] += sum[depth];
+		depth--;
+	}
+	return sum[0];
+}

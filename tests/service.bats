@@ -147,7 +147,7 @@ start_bg_fifo() {
 	[[ "$stderr" == "g.ini:2: 'sidecar' is a task key"* ]]
 }
 
-@test "bad checks are load errors: regex, address, URL, fd, an unknown check" {
+@test "bad checks are load errors: regex (also one too large to compile), address, URL, fd, an unknown check" {
 	local spec want
 	while IFS='|' read -r spec want; do
 		printf '[a]\ncommand = true\nready = %s\n' "$spec" >g.ini
@@ -157,6 +157,8 @@ start_bg_fifo() {
 		[[ "$stderr" == "g.ini:3: ready '$spec': $want"* ]]
 	done <<-'EOF'
 	line (unclosed|bad regular expression
+	line a++++++++++++++++++++++++++++++++++++++++++++++++++++++++|the expression is too large once its repetitions are spelled out
+	line ((a{99}){99}){99}|the expression is too large
 	tcp localhost|
 	tcp localhost:99999|
 	http https://example.com/|https is not supported
