@@ -55,15 +55,16 @@ ifeq ($(filter static dynamic,$(LINK)),)
 $(error LINK must be static or dynamic, not '$(LINK)')
 endif
 
-MODULES = ring context errgroup channel value inilex deps netprobe notify evlog config spawn command escapees sentinel output logfile \
+MODULES = ring context errgroup channel value inilex deps netprobe notify evlog ere config spawn command escapees sentinel output logfile \
 	event evjson summary junit taskstate proc taskio ready task sched signals sweep supervisor
 OBJS = $(MODULES:%=$(B)/src/%.o)
-UNITS = ring context errgroup channel config value command output alloc escapees taskstate deps netprobe notify logfile
+UNITS = ring context errgroup channel config value ere command output alloc escapees taskstate deps netprobe notify logfile
 UNIT_BINS = $(UNITS:%=$(B)/tests/unit/test_%)
 # The test helpers measure and inject; they are never the code under test,
 # so every variant builds them the same way (no sanitizer in a measurement).
 HELPER_FLAGS = -O2 -g
-BENCH_BINS = $(B)/tests/bench/benchlines $(B)/tests/bench/measure $(B)/tests/bench/relay
+BENCH_BINS = $(B)/tests/bench/benchlines $(B)/tests/bench/measure $(B)/tests/bench/relay \
+	$(B)/tests/bench/erebench
 FAULT_BINS = $(B)/tests/fault/inject
 
 BUILD_DEPS = make gcc libc6-dev pkg-config libev-dev libinih-dev
@@ -165,6 +166,10 @@ $(B)/tests/bench/%: tests/bench/%.c tests/bench/write_all.h
 	@mkdir -p $(@D)
 	$(CC) $(WARN) $(HELPER_FLAGS) -o $@ $<
 
+$(B)/tests/bench/erebench: tests/bench/erebench.c src/ere.c src/ere.h
+	@mkdir -p $(@D)
+	$(CC) $(WARN) $(HELPER_FLAGS) -Isrc -o $@ tests/bench/erebench.c src/ere.c
+
 # A seccomp filter that makes one system call fail, for the fault tests.
 $(B)/tests/fault/%: tests/fault/%.c
 	@mkdir -p $(@D)
@@ -176,6 +181,8 @@ bench: deps $(BENCH_BINS)
 	@sh tests/bench/peers.sh
 	ECG=$(abspath $(B))/ecg-run ECG_SHARED=$(abspath build/dynamic)/ecg-run \
 		BENCH_BIN=$(abspath $(B))/tests/bench bash tests/bench/bench.sh
+	@echo "ready = line: one line's match, ecg-run against glibc"
+	$(B)/tests/bench/erebench
 
 # Static analysis; every check left out is left out for a stated reason:
 #  variableScope, DeprecatedOrUnsafeBufferHandling: declarations stay at the top of a
@@ -195,21 +202,27 @@ lint:
 	clang-tidy --quiet --warnings-as-errors='*' -checks='$(TIDY_CHECKS)' src/*.c -- \
 		-std=c17 -D_GNU_SOURCE -Isrc $(INIH_CFLAGS)
 
-# libFuzzer on the configuration loader, for FUZZ_SECONDS, in build/fuzz/; a
-# crash fails the target and leaves its input in build/fuzz/crash-* (turn
-# each into a regression test).
+# libFuzzer on the configuration loader and on the ERE matcher, each for
+# FUZZ_SECONDS, in build/fuzz/; a crash or a slow input fails the target and
+# leaves its input in build/fuzz/crash-* or timeout-* (turn each into a
+# regression test).
 FUZZ_SECONDS ?= 60
-FUZZ_SRCS = src/config.c src/inilex.c src/value.c src/spawn.c src/deps.c src/netprobe.c
+FUZZ_SRCS = src/config.c src/inilex.c src/value.c src/ere.c src/spawn.c src/deps.c src/netprobe.c
 FUZZ = build/fuzz
+FUZZ_FLAGS = -max_total_time=$(FUZZ_SECONDS) -timeout=10 -artifact_prefix=$(FUZZ)/ \
+	-print_final_stats=1
 fuzz: test-deps
 	@sh tests/deps.sh clang
 	@mkdir -p $(FUZZ)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc $(INIH_CFLAGS) \
 		-o $(FUZZ)/fuzz_config tests/fuzz/fuzz_config.c $(FUZZ_SRCS) $(INIH_LIBS) -lev
-	rm -rf $(FUZZ)/run-corpus && mkdir -p $(FUZZ)/run-corpus
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc \
+		-o $(FUZZ)/fuzz_ere tests/fuzz/fuzz_ere.c src/ere.c
+	rm -rf $(FUZZ)/run-corpus $(FUZZ)/run-ere && mkdir -p $(FUZZ)/run-corpus $(FUZZ)/run-ere
 	cp conf/*.ini tests/fuzz/corpus/* $(FUZZ)/run-corpus/
-	$(FUZZ)/fuzz_config -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
-		-artifact_prefix=$(FUZZ)/ -print_final_stats=1 $(FUZZ)/run-corpus
+	cp tests/fuzz/ere-corpus/* $(FUZZ)/run-ere/
+	$(FUZZ)/fuzz_config $(FUZZ_FLAGS) -max_len=65536 $(FUZZ)/run-corpus
+	$(FUZZ)/fuzz_ere $(FUZZ_FLAGS) -max_len=8192 $(FUZZ)/run-ere
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(MANPREFIX)/man5 \

@@ -8,7 +8,7 @@ load helper
 BENCH="$ECG_BUILD/tests/bench"
 
 setup_file() {
-	make_in_build tests/bench/benchlines tests/bench/measure tests/bench/relay
+	make_in_build tests/bench/benchlines tests/bench/measure tests/bench/relay tests/bench/erebench
 }
 
 # two tasks of 1000 lines, with "NAME | " prefixes
@@ -103,4 +103,14 @@ lines() {
 	"$BENCH/relay" "$BENCH/benchlines gen 0 3000" "$BENCH/benchlines gen 1 3000" >r.txt
 	run "$BENCH/benchlines" check 2 3000 r.txt
 	[ "$status" -eq 0 ]
+}
+
+@test "erebench: every expression is timed on ecg-run's side, and the back-reference is refused" {
+	run timeout 120 "$BENCH/erebench" 0.01 2
+	echo "$output" >&3
+	[ "$status" -eq 0 ]
+	[ "$(grep -c '^| `' <<<"$output")" -eq 14 ]
+	[[ "$output" == *'| `^listening on` | 80-byte log line | '*' µs | '* ]]
+	[[ "$output" == *'| `(a*)\1b` | 4096 bytes: a...ac | refused | '* ]]
+	[ "$(grep '^| `' <<<"$output" | grep -c '| refused |')" -eq 1 ]
 }

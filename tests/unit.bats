@@ -16,6 +16,7 @@ unit() {
 @test "unit: errgroup" { unit errgroup; }
 @test "unit: channel" { unit channel; }
 @test "unit: value parsers" { unit value; }
+@test "unit: ERE matcher (ready = line), also against glibc" { unit ere; }
 @test "unit: config loader" { unit config; }
 @test "unit: plain commands" { unit command; }
 @test "unit: output messages" { unit output; }
