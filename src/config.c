@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "deps.h"
+#include "ere.h"
 #include "inilex.h"
 #include "netprobe.h"
 #include "spawn.h"
@@ -415,8 +416,7 @@ not_a_stop_signal(int sig)
 static void
 free_ready(struct ecg_ready_spec *r)
 {
-	if (r->compiled)
-		regfree(&r->re);
+	ecg_ere_free(r->re);
 	free(r->check);
 	free(r->net);
 	memset(r, 0, sizeof(*r));
@@ -489,19 +489,13 @@ parse_ready(struct loader *L, unsigned line, const char *v, struct ecg_ready_spe
 	}
 	switch (r->kind) {
 	case ECG_READY_LINE:
-		/* glibc would try, and take all the memory there is. */
-		if (ecg_value_ere_cost(r->arg) > ECG_ERE_COST_MAX) {
-			failf(L, line, "ready '%s': the expression is too large once its repetitions "
-			    "are spelled out (x+ is xx*, x{9} is nine x): simplify it", v);
-			return -1;
-		}
-		rc = regcomp(&r->re, r->arg, REG_EXTENDED | REG_NOSUB);
-		if (rc != 0) {
-			regerror(rc, &r->re, msg, sizeof(msg));
+		rc = ecg_ere_compile(r->arg, &r->re, msg, sizeof(msg));
+		if (rc == -EINVAL)
 			failf(L, line, "ready '%s': bad regular expression: %s", v, msg);
+		else if (rc < 0)
+			failf(L, line, "ready '%s': %s", v, msg);
+		if (rc < 0)
 			return -1;
-		}
-		r->compiled = 1;
 		break;
 	case ECG_READY_TCP:
 	case ECG_READY_HTTP:

@@ -10,7 +10,6 @@
 #ifndef ECG_CONFIG_H
 #define ECG_CONFIG_H
 
-#include <regex.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -53,6 +52,7 @@ enum ecg_ready_kind {
 	ECG_READY_NOTIFY,	/* it sends READY=1 to its NOTIFY_SOCKET (systemd) */
 };
 
+struct ecg_ere;
 struct ecg_netprobe_target;
 
 struct ecg_ready_spec {
@@ -60,8 +60,7 @@ struct ecg_ready_spec {
 	char *check;		/* as written, e.g. "tcp 127.0.0.1:6379"; NULL: "started" */
 	const char *arg;	/* in check: what follows the kind's word */
 	int fd;			/* fd N */
-	regex_t re;		/* line ERE */
-	int compiled;		/* re holds a compiled expression */
+	struct ecg_ere *re;	/* line ERE, compiled */
 	struct ecg_netprobe_target *net;	/* tcp, http */
 };
 

@@ -3,13 +3,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <regex.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "ere.h"
 
 /* One network attempt may take this long; the ready_timeout bounds them all. */
 #define NET_ATTEMPT 2.0
@@ -423,15 +424,10 @@ ecg_ready_begin(struct ecg_ready *r, pid_t pid)
 void
 ecg_ready_line(struct ecg_ready *r, const char *line, size_t len)
 {
-	char buf[4097];
-
 	if (!r->active || r->spec->ready.kind != ECG_READY_LINE)
 		return;
-	if (len >= sizeof(buf))
-		len = sizeof(buf) - 1;
-	memcpy(buf, line, len);
-	buf[len] = '\0';
-	if (regexec(&r->spec->ready.re, buf, 0, NULL, 0) == 0)
+	/* A match takes at most len (the tap's 4096 at most) times the ERE's size. */
+	if (ecg_ere_match(r->spec->ready.re, line, len))
 		passed(r);
 }
 

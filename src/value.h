@@ -34,15 +34,6 @@ const char *ecg_value_signame(int sig, char *buf, size_t len);
  */
 size_t ecg_value_utf8_len(const unsigned char *s, size_t n);
 
-/*
- * About how many parts glibc's regcomp builds for the ERE re: each
- * repetition copies what it repeats ("x+" is "xx*", "x{3}" is "xxx"), so
- * stacked ones multiply ("x++++" and "(x{9}){9}" grow fast).  For refusing
- * an expression that would take the memory of the machine to compile.
- */
-#define ECG_ERE_COST_MAX 100000.0
-double ecg_value_ere_cost(const char *re);
-
 /* Levenshtein distance, ignoring case, for did-you-mean suggestions. */
 size_t ecg_value_distance(const char *a, const char *b);
 

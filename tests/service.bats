@@ -39,6 +39,31 @@ start_bg_fifo() {
 	no_marked_left
 }
 
+@test "ready = line: \\d and \\b as in Perl, a NUL byte is a byte, only a line's first 4096 bytes count" {
+	# Neither " ready" past byte 4096 nor "upward" (no word's end after "up")
+	# may make db ready; the test lets db go on once those lines are out.
+	write_ini g.ini <<-'INI'
+	[db]
+	command = head -c 4500 /dev/zero | tr '\0' x; echo " ready"; printf 'a\0b port 6379 upward\n'; echo ---; while [ ! -e go ]; do sleep 0.02; done; printf 'a\0b port 6379 up\n'; exec sleep 30
+	ready = line (a.b port \d+ up\b|ready$)
+	[app]
+	command = echo app started
+	after = db
+	cancel_on = exit
+	INI
+	start_bg -c g.ini
+	wait_for 20 grep -q -- "db  | ---" out.txt
+	run grep -c "ready" err.txt
+	[ "$output" = 0 ]
+	touch go
+	wait_bg
+	cat err.txt >&3
+	[ "$STATUS" -eq 0 ]
+	grep -q "^app | app started$" out.txt
+	grep -qF 'ecg-run: db: ready (line (a.b port \d+ up\b|ready$)) after ' err.txt
+	no_marked_left
+}
+
 @test "ready = exited: a migration runs to its end before the app starts; a failed one starts nothing" {
 	write_ini g.ini <<-'INI'
 	[migrate]
@@ -147,7 +172,7 @@ start_bg_fifo() {
 	[[ "$stderr" == "g.ini:2: 'sidecar' is a task key"* ]]
 }
 
-@test "bad checks are load errors: regex (also one too large to compile), address, URL, fd, an unknown check" {
+@test "bad checks are load errors: regex (also one too large, a back-reference), address, URL, fd, an unknown check" {
 	local spec want
 	while IFS='|' read -r spec want; do
 		printf '[a]\ncommand = true\nready = %s\n' "$spec" >g.ini
@@ -157,8 +182,11 @@ start_bg_fifo() {
 		[[ "$stderr" == "g.ini:3: ready '$spec': $want"* ]]
 	done <<-'EOF'
 	line (unclosed|bad regular expression
-	line a++++++++++++++++++++++++++++++++++++++++++++++++++++++++|the expression is too large once its repetitions are spelled out
-	line ((a{99}){99}){99}|the expression is too large
+	line (a{300}){300}|the expression is too large: with its counts spelled out (x{3} is xxx) it passes 5000 parts
+	line ((a*)*){3000}|the expression is too large
+	line (a*)\1b|bad regular expression: \1: back-references are not supported
+	line ready\n|bad regular expression: \n is not an escape ecg-run knows
+	line {"ready":true}|bad regular expression: '{' has nothing before it to repeat
 	tcp localhost|
 	tcp localhost:99999|
 	http https://example.com/|https is not supported

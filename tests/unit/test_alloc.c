@@ -73,7 +73,8 @@ int
 main(void)
 {
 	static const char ini[] =
-	    "[a]\ncommand = sleep 1000\n[b]\ncommand = echo one; echo two\n"
+	    "[a]\ncommand = sleep 1000\nready = line ^(up|ready) [[:digit:]]+\\b\n"
+	    "[b]\ncommand = echo one; echo two\n"
 	    "[c]\ncommand = /bin/true --flag\ncwd = /\n";
 	struct ecg_supervisor_opts opts;
 	struct ecg_group_spec spec;

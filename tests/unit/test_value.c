@@ -77,16 +77,6 @@ main(void)
 		ok(strcmp(buf, "3GiB") == 0, "3GiB formatted");
 	}
 
-	ok(ecg_value_ere_cost("^listening on [0-9]+ (port|sock)$") < 100, "a usual ERE is small: %.0f",
-	    ecg_value_ere_cost("^listening on [0-9]+ (port|sock)$"));
-	ok(ecg_value_ere_cost("x{3}") == 3, "x{3} is three parts");
-	ok(ecg_value_ere_cost("[]+{]") == 1 && ecg_value_ere_cost("[[:alpha:]]") == 1 &&
-	    ecg_value_ere_cost("\\+") == 1, "brackets and escapes are one part, whatever they hold");
-	ok(ecg_value_ere_cost("(a{300}){300}") < ECG_ERE_COST_MAX, "(a{300}){300} compiles");
-	ok(ecg_value_ere_cost("a++++++++++++++++++++++++++++++++++++++++") > ECG_ERE_COST_MAX,
-	    "stacked + double each time");
-	ok(ecg_value_ere_cost("((a{99}){99}){99}") > ECG_ERE_COST_MAX, "nested counts multiply");
-
 	ok(sig("TERM") == SIGTERM && sig("SIGTERM") == SIGTERM && sig("term") == SIGTERM,
 	    "TERM, SIGTERM, term");
 	ok(sig("9") == SIGKILL && sig("KILL") == SIGKILL, "numbers and KILL");
