@@ -78,7 +78,8 @@ enum kind { N_EMPTY, N_BYTE, N_SET, N_ASSERT, N_CAT, N_ALT, N_REP };
 struct node {
 	unsigned char kind;
 	unsigned char arg;	/* N_BYTE's byte, N_ASSERT's assertion */
-	unsigned short depth;	/* nodes on the longest path down from here */
+	unsigned char empty;	/* it writes no instruction (it matches only "") */
+	unsigned short depth;	/* repetitions on the longest path down from here */
 	int a;			/* N_SET: the set; N_CAT, N_ALT: first kid; N_REP: the operand */
 	int count;		/* N_CAT, N_ALT: kids */
 	int min, max;		/* N_REP: max -1 is no limit */
@@ -148,8 +149,7 @@ new_node(struct parser *P, int kind, int depth)
 	struct node *n;
 
 	if (depth > ECG_ERE_MAX_DEPTH)
-		return fail(P, "groups and repetitions are nested more than %d deep",
-		    ECG_ERE_MAX_DEPTH);
+		return fail(P, "repetitions are nested more than %d deep", ECG_ERE_MAX_DEPTH);
 	if (grow((void **)&P->nodes, &P->capn, P->nn + 1, sizeof(*P->nodes)) < 0)
 		return no_memory(P);
 	n = &P->nodes[P->nn];
@@ -162,10 +162,12 @@ new_node(struct parser *P, int kind, int depth)
 static int
 leaf(struct parser *P, int kind, int arg)
 {
-	int n = new_node(P, kind, 1);
+	int n = new_node(P, kind, 0);
 
-	if (n >= 0)
+	if (n >= 0) {
 		P->nodes[n].arg = (unsigned char)arg;
+		P->nodes[n].empty = kind == N_EMPTY;
+	}
 	return n;
 }
 
@@ -177,7 +179,7 @@ set_node(struct parser *P, struct byteset **set)
 
 	if (grow((void **)&P->sets, &P->caps, P->ns + 1, sizeof(*P->sets)) < 0)
 		return no_memory(P);
-	if ((n = new_node(P, N_SET, 1)) < 0)
+	if ((n = new_node(P, N_SET, 0)) < 0)
 		return -1;
 	P->nodes[n].a = (int)P->ns;
 	*set = &P->sets[P->ns++];
@@ -257,7 +259,7 @@ static int
 list_node(struct parser *P, int kind, size_t base)
 {
 	size_t count = P->np - base;
-	int depth = 0, n;
+	int depth = 0, empty = kind == N_CAT, n;
 
 	if (count == 0)
 		return leaf(P, N_EMPTY, 0);
@@ -265,11 +267,14 @@ list_node(struct parser *P, int kind, size_t base)
 		P->np = base;
 		return P->pending[base];
 	}
-	for (size_t i = base; i < P->np; i++)
+	for (size_t i = base; i < P->np; i++) {
 		if (P->nodes[P->pending[i]].depth > depth)
 			depth = P->nodes[P->pending[i]].depth;
-	if ((n = new_node(P, kind, depth + 1)) < 0)
+		empty &= P->nodes[P->pending[i]].empty;
+	}
+	if ((n = new_node(P, kind, depth)) < 0)
 		return -1;
+	P->nodes[n].empty = (unsigned char)empty;
 	if (grow((void **)&P->kids, &P->capk, P->nk + count, sizeof(*P->kids)) < 0)
 		return no_memory(P);
 	memcpy(P->kids + P->nk, P->pending + base, count * sizeof(*P->kids));
@@ -298,6 +303,17 @@ nothing_to_repeat(struct parser *P, int c)
 	    c == '{' ? " (\\{ is a brace)" : "");
 }
 
+/* A byte for a message: itself if printable ASCII, else \xNN. */
+static const char *
+shown(int c, char buf[8])
+{
+	if (c > ' ' && c < 127)
+		snprintf(buf, 8, "%c", c);
+	else
+		snprintf(buf, 8, "\\x%02x", (unsigned)c & 0xffU);
+	return buf;
+}
+
 /* One character of a bracket: c, or [.c.] or [=c=] (single characters in the C locale). */
 static int
 bracket_char(struct parser *P)
@@ -307,7 +323,9 @@ bracket_char(struct parser *P)
 	if (p[0] == '[' && p[1] == ':')
 		return fail(P, "a range cannot begin or end with a class like [:alpha:]");
 	if (p[0] == '[' && (p[1] == '.' || p[1] == '=')) {
-		if (p[2] == '\0' || p[3] != p[1] || p[4] != ']')
+		if (p[2] == '\0' || p[3] == '\0' || p[4] == '\0')
+			return fail(P, "'[' is never closed by ']'");
+		if (p[3] != p[1] || p[4] != ']')
 			return fail(P, "[%c %c] holds one character, as in [%ca%c]", p[1], p[1],
 			    p[1], p[1]);
 		P->p += 5;
@@ -326,6 +344,7 @@ parse_bracket(struct parser *P)
 {
 	struct byteset *set;
 	int n, lo, hi, negate = 0;
+	char a[8], b[8];
 
 	if ((n = set_node(P, &set)) < 0)
 		return -1;
@@ -351,7 +370,7 @@ parse_bracket(struct parser *P)
 				    "upper, lower, space, blank, punct, print, graph, cntrl or xdigit",
 				    (int)(end - name), name);
 			P->p = (const unsigned char *)end + 2;
-			if (P->p[0] == '-' && P->p[1] != ']')
+			if (P->p[0] == '-' && P->p[1] != ']' && P->p[1] != '\0')
 				return fail(P, "a range cannot begin or end with a class like [:alpha:]");
 			continue;
 		}
@@ -363,8 +382,9 @@ parse_bracket(struct parser *P)
 			if ((hi = bracket_char(P)) < 0)
 				return -1;
 			if (hi < lo)
-				return fail(P, "the range %c-%c runs backwards", lo, hi);
-			if (P->p[0] == '-' && P->p[1] != ']')
+				return fail(P, "the range %s-%s runs backwards", shown(lo, a),
+				    shown(hi, b));
+			if (P->p[0] == '-' && P->p[1] != ']' && P->p[1] != '\0')
 				return fail(P, "a range cannot begin where another ends, as in a-c-e");
 		}
 		set_add(&P->sets[P->nodes[n].a], lo, hi);
@@ -430,8 +450,7 @@ parse_atom(struct parser *P, int *repeatable)
 	switch (c) {
 	case '(':
 		if (P->groups >= ECG_ERE_MAX_DEPTH)
-			return fail(P, "groups and repetitions are nested more than %d deep",
-			    ECG_ERE_MAX_DEPTH);
+			return fail(P, "groups are nested more than %d deep", ECG_ERE_MAX_DEPTH);
 		P->p++;
 		P->groups++;
 		n = parse_alt(P);
@@ -533,6 +552,7 @@ parse_piece(struct parser *P)
 		}
 		if ((r = new_node(P, N_REP, P->nodes[n].depth + 1)) < 0)
 			return -1;
+		P->nodes[r].empty = max == 0 || P->nodes[n].empty;
 		P->nodes[r].a = n;
 		P->nodes[r].min = min;
 		P->nodes[r].max = max;
@@ -582,7 +602,7 @@ struct writer {
 static int
 put(struct writer *W, int op, int arg, int x, int y)
 {
-	if (W->n >= ECG_ERE_MAX_SIZE) {
+	if (W->n >= ECG_ERE_MAX_SIZE + (op == OP_MATCH)) {
 		W->err = -E2BIG;
 		return -1;
 	}
@@ -610,7 +630,6 @@ static int
 write_node(struct writer *W, int id)
 {
 	const struct node *n = &W->P->nodes[id];
-	const int *kids = W->P->kids + n->a;
 	int pc, chain = -1;
 
 	switch (n->kind) {
@@ -624,7 +643,7 @@ write_node(struct writer *W, int id)
 		return put(W, OP_ASSERT, n->arg, 0, 0) < 0 ? -1 : 0;
 	case N_CAT:
 		for (int i = 0; i < n->count; i++)
-			if (write_node(W, kids[i]) < 0)
+			if (write_node(W, W->P->kids[n->a + i]) < 0)
 				return -1;
 		return 0;
 	case N_ALT:
@@ -634,7 +653,7 @@ write_node(struct writer *W, int id)
 
 			if (!last && (split = put(W, OP_SPLIT, 0, (int)W->n + 1, 0)) < 0)
 				return -1;
-			if (write_node(W, kids[i]) < 0)
+			if (write_node(W, W->P->kids[n->a + i]) < 0)
 				return -1;
 			if (!last) {
 				if ((pc = put(W, OP_JMP, 0, chain, 0)) < 0)
@@ -646,6 +665,9 @@ write_node(struct writer *W, int id)
 		patch(W, chain, 0);
 		return 0;
 	case N_REP:
+		/* Copies of nothing are nothing, however many: ((){9999}){9999}. */
+		if (n->empty)
+			return 0;
 		break;
 	default:
 		return -1;
@@ -840,7 +862,7 @@ ecg_ere_compile(const char *pattern, struct ecg_ere **out, char *why, size_t why
 size_t
 ecg_ere_size(const struct ecg_ere *re)
 {
-	return re->n;
+	return re->n - 1;	/* the match is no part */
 }
 
 static int
@@ -956,7 +978,7 @@ skip_to(const struct ecg_ere *re, const unsigned char *s, size_t len, size_t i)
 int
 ecg_ere_match(const struct ecg_ere *re, const char *str, size_t len)
 {
-	const unsigned char *s = (const unsigned char *)str;
+	const unsigned char *s = (const unsigned char *)(len > 0 ? str : "");
 	struct scratch *S = re->s;
 	size_t nnow = 0, nnext;
 
