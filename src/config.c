@@ -490,12 +490,11 @@ parse_ready(struct loader *L, unsigned line, const char *v, struct ecg_ready_spe
 	switch (r->kind) {
 	case ECG_READY_LINE:
 		rc = ecg_ere_compile(r->arg, &r->re, msg, sizeof(msg));
-		if (rc == -EINVAL)
-			failf(L, line, "ready '%s': bad regular expression: %s", v, msg);
-		else if (rc < 0)
-			failf(L, line, "ready '%s': %s", v, msg);
-		if (rc < 0)
+		if (rc < 0) {
+			failf(L, line, "ready '%s': %s%s", v,
+			    rc == -EINVAL ? "bad regular expression: " : "", msg);
 			return -1;
+		}
 		break;
 	case ECG_READY_TCP:
 	case ECG_READY_HTTP:

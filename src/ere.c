@@ -72,6 +72,9 @@ struct ecg_ere {
 	struct scratch *s;	/* mutable, though the expression is not */
 };
 
+/* Where follow takes every assertion as true (for the first bytes). */
+#define ANY_POSITION ((size_t)-1)
+
 /* The tree. */
 enum kind { N_EMPTY, N_BYTE, N_SET, N_ASSERT, N_CAT, N_ALT, N_REP };
 
@@ -741,38 +744,26 @@ ecg_ere_free(struct ecg_ere *re)
  * next (with memchr if there is one byte).  Not if the start can reach
  * the match without consuming: then the first position decides.
  */
+static int follow(const struct ecg_ere *re, int *list, size_t *nlist, int pc,
+    const unsigned char *s, size_t len, size_t pos);
+
 static void
 first_bytes(struct ecg_ere *re)
 {
 	struct scratch *S = re->s;
-	size_t top = 0;
+	size_t n = 0;
 	int count = 0;
 
 	S->gen = 1;
-	S->mark[0] = 1;
-	S->stack[top++] = 0;
-	re->skip = 1;
-	while (top > 0) {
-		int pc = S->stack[--top], to[2] = { 0, 0 }, k = 0;
-		const struct insn *in = &re->prog[pc];
+	re->skip = !follow(re, S->now, &n, 0, NULL, 0, ANY_POSITION);
+	for (size_t i = 0; i < n; i++) {
+		const struct insn *in = &re->prog[S->now[i]];
 
-		if (in->op == OP_MATCH)
-			re->skip = 0;
-		else if (in->op == OP_BYTE)
+		if (in->op == OP_BYTE)
 			set_add(&re->first, in->arg, in->arg);
-		else if (in->op == OP_SET)
-			for (int i = 0; i < 8; i++)
-				re->first.w[i] |= re->sets[in->x].w[i];
-		else if (in->op == OP_SPLIT) {
-			to[k++] = in->x;
-			to[k++] = in->y;
-		} else
-			to[k++] = in->op == OP_JMP ? in->x : pc + 1;
-		while (k-- > 0)
-			if (S->mark[to[k]] != S->gen) {
-				S->mark[to[k]] = S->gen;
-				S->stack[top++] = to[k];
-			}
+		else
+			for (int w = 0; w < 8; w++)
+				re->first.w[w] |= re->sets[in->x].w[w];
 	}
 	re->first_byte = -1;
 	for (int c = 0; c < 256; c++)
@@ -865,6 +856,16 @@ ecg_ere_size(const struct ecg_ere *re)
 	return re->n - 1;	/* the match is no part */
 }
 
+/* Onto the stack, unless pc is taken at this position already. */
+static void
+push(struct scratch *S, size_t *top, int pc)
+{
+	if (S->mark[pc] != S->gen) {
+		S->mark[pc] = S->gen;
+		S->stack[(*top)++] = pc;
+	}
+}
+
 static int
 is_word(const unsigned char *s, size_t len, size_t at)
 {
@@ -880,8 +881,12 @@ is_word(const unsigned char *s, size_t len, size_t at)
 static int
 holds(int assertion, const unsigned char *s, size_t len, size_t pos)
 {
-	int before = pos > 0 && is_word(s, len, pos - 1), after = is_word(s, len, pos);
+	int before, after;
 
+	if (pos == ANY_POSITION)
+		return 1;
+	before = pos > 0 && is_word(s, len, pos - 1);
+	after = is_word(s, len, pos);
 	switch (assertion) {
 	case AS_BEGIN:
 		return pos == 0;
@@ -903,7 +908,7 @@ holds(int assertion, const unsigned char *s, size_t len, size_t pos)
 /*
  * Adds the path at pc, at position pos, to list: follows its splits,
  * jumps and assertions to the instructions that consume a byte.  1 if
- * one of them is the match.
+ * one of them is the match.  At ANY_POSITION every assertion holds.
  */
 static int
 follow(const struct ecg_ere *re, int *list, size_t *nlist, int pc, const unsigned char *s,
@@ -912,10 +917,7 @@ follow(const struct ecg_ere *re, int *list, size_t *nlist, int pc, const unsigne
 	struct scratch *S = re->s;
 	size_t top = 0;
 
-	if (S->mark[pc] == S->gen)
-		return 0;
-	S->mark[pc] = S->gen;
-	S->stack[top++] = pc;
+	push(S, &top, pc);
 	while (top > 0) {
 		const struct insn *in = &re->prog[pc = S->stack[--top]];
 		int to[2] = { 0, 0 }, k = 0;
@@ -942,10 +944,7 @@ follow(const struct ecg_ere *re, int *list, size_t *nlist, int pc, const unsigne
 			break;
 		}
 		while (k-- > 0)
-			if (S->mark[to[k]] != S->gen) {
-				S->mark[to[k]] = S->gen;
-				S->stack[top++] = to[k];
-			}
+			push(S, &top, to[k]);
 	}
 	return 0;
 }
