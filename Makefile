@@ -55,10 +55,13 @@ ifeq ($(filter static dynamic,$(LINK)),)
 $(error LINK must be static or dynamic, not '$(LINK)')
 endif
 
-MODULES = ring context errgroup channel value inilex deps netprobe notify evlog ere config spawn command escapees sentinel output logfile \
-	event evjson summary junit taskstate proc taskio ready task sched signals sweep supervisor
+MODULES = buf clock ring context errgroup channel value inilex deps netprobe notify evlog ere config \
+	spawn command escapees sentinel sink frame pump notes logfile event evjson summary junit \
+	taskstate proc taskio ready task sched signals sweep supervisor
 OBJS = $(MODULES:%=$(B)/src/%.o)
-UNITS = ring context errgroup channel config value ere command output alloc escapees taskstate deps netprobe notify logfile
+# Every tests/unit/test_NAME.c is a unit test: one list, for make check (tests/unit.bats
+# runs them all and checks it has a test for each) and for make valgrind.
+UNITS = $(sort $(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c)))
 UNIT_BINS = $(UNITS:%=$(B)/tests/unit/test_%)
 # The test helpers measure and inject; they are never the code under test,
 # so every variant builds them the same way (no sanitizer in a measurement).
@@ -207,7 +210,7 @@ lint:
 # leaves its input in build/fuzz/crash-* or timeout-* (turn each into a
 # regression test).
 FUZZ_SECONDS ?= 60
-FUZZ_SRCS = src/config.c src/inilex.c src/value.c src/ere.c src/spawn.c src/deps.c src/netprobe.c
+FUZZ_SRCS = src/buf.c src/config.c src/inilex.c src/value.c src/ere.c src/spawn.c src/deps.c src/netprobe.c
 FUZZ = build/fuzz
 FUZZ_FLAGS = -max_total_time=$(FUZZ_SECONDS) -timeout=10 -artifact_prefix=$(FUZZ)/ \
 	-print_final_stats=1

@@ -96,8 +96,7 @@ struct loader {
 	unsigned key_line;
 	char *val;		/* its value so far */
 	size_t vlen, vcap;
-	char *err;
-	size_t errlen;
+	struct ecg_buf *err;
 	int failed;
 };
 
@@ -105,16 +104,14 @@ static void
 failf(struct loader *L, unsigned line, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
 	if (L->failed)
 		return;
 	L->failed = 1;
-	n = snprintf(L->err, L->errlen, "%s:%u: ", L->g->file, line);
-	if (n < 0 || (size_t)n >= L->errlen)
-		return;
+	ecg_buf_reset(L->err);
+	ecg_buf_printf(L->err, "%s:%u: ", L->g->file, line);
 	va_start(ap, fmt);
-	vsnprintf(L->err + n, L->errlen - (size_t)n, fmt, ap);
+	ecg_buf_vprintf(L->err, fmt, ap);
 	va_end(ap);
 	ecg_inilex_stop(&L->lx);
 }
@@ -795,8 +792,13 @@ finish_key(struct loader *L)
 		t->cwd_path = resolve_path(L, v);
 		break;
 	case K_ENV:
-		if (!valid_env(v))
-			failf(L, line, "env needs NAME=VALUE with NAME of A-Z a-z 0-9 _, got '%s'", v);
+		/* The value may be a secret: a message names the variable only. */
+		if (!valid_env(v) && strchr(v, '=') == NULL)
+			failf(L, line, "env needs NAME=VALUE with NAME of A-Z a-z 0-9 _ (this line "
+			    "has no '=')");
+		else if (!valid_env(v))
+			failf(L, line, "env needs NAME=VALUE with NAME of A-Z a-z 0-9 _ (not starting "
+			    "with a digit), not '%.*s'", (int)strcspn(v, "="), v);
 		else if (strncmp(v, "ECG_RUN_TASK=", 13) == 0 || strncmp(v, "ECG_RUN_GROUP=", 14) == 0 ||
 		    strncmp(v, "ECG_RUN_ID=", 11) == 0)
 			failf(L, line, "env cannot set %.*s: ecg-run sets it", (int)strcspn(v, "="), v);
@@ -992,7 +994,7 @@ read_all(struct loader *L, const char *path, char **text, size_t *len)
 	if (strcmp(path, "-") == 0)
 		fd = STDIN_FILENO;
 	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		snprintf(L->err, L->errlen, "%s: cannot open: %s", path, strerror(errno));
+		ecg_buf_printf(L->err, "%s: cannot open: %s", path, strerror(errno));
 		return -1;
 	}
 	buf = malloc(cap);
@@ -1021,7 +1023,7 @@ read_all(struct loader *L, const char *path, char **text, size_t *len)
 			break;
 		n += (size_t)r;
 		if (n > ECG_CONFIG_FILE_MAX) {
-			snprintf(L->err, L->errlen, "%s: too large (at most %d MiB)",
+			ecg_buf_printf(L->err, "%s: too large (at most %d MiB)",
 			    L->g->file, ECG_CONFIG_FILE_MAX / (1024 * 1024));
 			goto fail_quiet;
 		}
@@ -1033,7 +1035,7 @@ read_all(struct loader *L, const char *path, char **text, size_t *len)
 	*len = n;
 	return 0;
 fail:
-	snprintf(L->err, L->errlen, "%s: cannot read: %s", L->g->file, strerror(saved));
+	ecg_buf_printf(L->err, "%s: cannot read: %s", L->g->file, strerror(saved));
 fail_quiet:
 	if (fd != STDIN_FILENO)
 		close(fd);
@@ -1347,8 +1349,8 @@ static void
 refuse_cycles(struct loader *L)
 {
 	struct ecg_group_spec *g = L->g;
-	size_t **after, *nafter, *cycle, off, i;
-	char msg[1024];
+	size_t **after, *nafter, *cycle, i;
+	struct ecg_buf msg = ECG_BUF_INIT;
 	long k;
 
 	after = after_lists(g, &nafter);
@@ -1362,13 +1364,13 @@ refuse_cycles(struct loader *L)
 		failf(L, 1, "out of memory");
 	if (k <= 0)
 		goto out;
-	off = (size_t)snprintf(msg, sizeof(msg), "%s is after %s", g->tasks[cycle[0]].name,
+	ecg_buf_printf(&msg, "%s is after %s", g->tasks[cycle[0]].name,
 	    g->tasks[cycle[1 % k]].name);
-	for (i = 1; i < (size_t)k && off < sizeof(msg); i++)
-		off += (size_t)snprintf(msg + off, sizeof(msg) - off, ", which is after %s",
-		    g->tasks[cycle[(i + 1) % (size_t)k]].name);
+	for (i = 1; i < (size_t)k; i++)
+		ecg_buf_printf(&msg, ", which is after %s", g->tasks[cycle[(i + 1) % (size_t)k]].name);
 	failf(L, g->tasks[cycle[0]].key_line[K_AFTER], "tasks after one another in a cycle: %s",
-	    msg);
+	    ecg_buf_failed(&msg) ? "(out of memory)" : ecg_buf_str(&msg));
+	ecg_buf_free(&msg);
 out:
 	free(after);
 	free(nafter);
@@ -1390,7 +1392,7 @@ only_sidecars(const struct ecg_group_spec *g)
 	"(a group needs a task that is not one)"
 
 int
-ecg_config_load(struct ecg_group_spec *g, const char *path, char *err, size_t errlen)
+ecg_config_load(struct ecg_group_spec *g, const char *path, struct ecg_buf *err)
 {
 	struct loader L;
 	char shellpath[PATH_MAX], *text;
@@ -1400,7 +1402,6 @@ ecg_config_load(struct ecg_group_spec *g, const char *path, char *err, size_t er
 	memset(&L, 0, sizeof(L));
 	L.g = g;
 	L.err = err;
-	L.errlen = errlen;
 	L.section = -2;
 	L.key = -1;
 	g->buffer = DEFAULT_BUFFER;
@@ -1409,7 +1410,7 @@ ecg_config_load(struct ecg_group_spec *g, const char *path, char *err, size_t er
 	g->name = strcmp(path, "-") == 0 ? strdup("stdin") : default_name(path);
 	g->defaults.name = strdup(GROUP_SECTION);
 	if (g->file == NULL || g->dir == NULL || g->name == NULL || g->defaults.name == NULL) {
-		snprintf(err, errlen, "out of memory");
+		ecg_buf_printf(err, "out of memory");
 		return -1;
 	}
 	if (read_all(&L, path, &text, &len) < 0)
@@ -1486,8 +1487,7 @@ ecg_config_free(struct ecg_group_spec *g)
 }
 
 int
-ecg_config_select(struct ecg_group_spec *g, char *const *names, size_t n, char *err,
-    size_t errlen)
+ecg_config_select(struct ecg_group_spec *g, char *const *names, size_t n, struct ecg_buf *err)
 {
 	size_t i, j, kept = 0, *renum = NULL, **after = NULL, *nafter = NULL;
 	char *keep;
@@ -1503,17 +1503,17 @@ ecg_config_select(struct ecg_group_spec *g, char *const *names, size_t n, char *
 		if (i < g->ntasks)
 			continue;
 		if (sg.best != NULL)
-			snprintf(err, errlen, "unknown task '%s' in %s (did you mean '%s'?)",
+			ecg_buf_printf(err, "unknown task '%s' in %s (did you mean '%s'?)",
 			    names[j], g->file, sg.best);
 		else
-			snprintf(err, errlen, "unknown task '%s' in %s", names[j], g->file);
+			ecg_buf_printf(err, "unknown task '%s' in %s", names[j], g->file);
 		return -1;
 	}
 	keep = calloc(g->ntasks, 1);
 	renum = malloc(g->ntasks * sizeof(*renum));
 	after = after_lists(g, &nafter);
 	if (keep == NULL || renum == NULL || after == NULL) {
-		snprintf(err, errlen, "out of memory");
+		ecg_buf_printf(err, "out of memory");
 		goto out;
 	}
 	for (j = 0; j < n; j++)
@@ -1522,14 +1522,14 @@ ecg_config_select(struct ecg_group_spec *g, char *const *names, size_t n, char *
 				keep[i] = 1;
 	/* What the named tasks are after runs too, or they would wait forever. */
 	if (ecg_deps_closure(g->ntasks, after, nafter, keep) < 0) {
-		snprintf(err, errlen, "out of memory");
+		ecg_buf_printf(err, "out of memory");
 		goto out;
 	}
 	for (i = 0; i < g->ntasks; i++)
 		if (keep[i] && !g->tasks[i].sidecar)
 			break;
 	if (i == g->ntasks) {
-		snprintf(err, errlen, "%s", "the tasks named are sidecars: there is nothing for them "
+		ecg_buf_printf(err, "%s", "the tasks named are sidecars: there is nothing for them "
 		    "to serve (name a task that is not one)");
 		goto out;
 	}

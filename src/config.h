@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "buf.h"
+
 #define ECG_CONFIG_NAME_MAX 64
 #define ECG_CONFIG_VALUE_MAX 131071	/* execve's limit for one string */
 #define ECG_CONFIG_FILE_MAX 16777216	/* 16 MiB */
@@ -112,8 +114,8 @@ struct ecg_group_spec {
 	size_t ntasks;
 };
 
-/* Loads path ("-" for stdin).  0, or -1 with the message in err. */
-int ecg_config_load(struct ecg_group_spec *g, const char *path, char *err, size_t errlen);
+/* Loads path ("-" for stdin).  0, or -1 with the message appended to err. */
+int ecg_config_load(struct ecg_group_spec *g, const char *path, struct ecg_buf *err);
 void ecg_config_free(struct ecg_group_spec *g);
 
 /*
@@ -122,7 +124,7 @@ void ecg_config_free(struct ecg_group_spec *g);
  * would be left.
  */
 int ecg_config_select(struct ecg_group_spec *g, char *const *names, size_t n,
-    char *err, size_t errlen);
+    struct ecg_buf *err);
 
 /*
  * Writes the resolved group as INI that loads back to the same group,

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "buf.h"
 #include "value.h"
 
 enum ecg_event_level
@@ -62,26 +63,26 @@ plural(size_t n, const char *one, const char *many)
 
 /* How a run ended, as the start of a message (for restarts). */
 static void
-format_end(const struct ecg_event *e, const char *sig, const char *dur, char *b, size_t len)
+format_end(const struct ecg_event *e, const char *sig, const char *dur, struct ecg_buf *b)
 {
 	const char *what = e->what != NULL ? e->what : "";
 
 	if (strcmp(what, "exited") == 0)
-		snprintf(b, len, "exited with status %d", e->code);
+		ecg_buf_printf(b, "exited with status %d", e->code);
 	else if (strcmp(what, "killed") == 0)
-		snprintf(b, len, "killed by signal %d (SIG%s)", e->sig, sig);
+		ecg_buf_printf(b, "killed by signal %d (SIG%s)", e->sig, sig);
 	else if (strcmp(what, "not ready") == 0 && e->text != NULL && e->text[0] != '\0')
-		snprintf(b, len, "not ready after %s (%s: %s)", dur, e->check, e->text);
+		ecg_buf_printf(b, "not ready after %s (%s: %s)", dur, e->check, e->text);
 	else if (strcmp(what, "not ready") == 0)
-		snprintf(b, len, "not ready after %s (%s)", dur, e->check);
+		ecg_buf_printf(b, "not ready after %s (%s)", dur, e->check);
 	else if (strcmp(what, "timed out") == 0)
-		snprintf(b, len, "timed out after %s", dur);
+		ecg_buf_printf(b, "timed out after %s", dur);
 	else
-		snprintf(b, len, "could not start (status %d)", e->code);
+		ecg_buf_printf(b, "could not start (status %d)", e->code);
 }
 
 static void
-format_body(const struct ecg_event *e, int verbose, char *b, size_t len)
+format_body(const struct ecg_event *e, int verbose, struct ecg_buf *b)
 {
 	char sigbuf[16], dur[32];
 	const char *sig = e->sig != 0 ? ecg_value_signame(e->sig, sigbuf, sizeof(sigbuf)) : "";
@@ -89,172 +90,201 @@ format_body(const struct ecg_event *e, int verbose, char *b, size_t len)
 	ecg_value_format_duration(e->ms, dur, sizeof(dur));
 	switch (e->type) {
 	case ECG_EV_WAITING:
-		snprintf(b, len, "waiting for %s", e->text);
+		ecg_buf_printf(b, "waiting for %s", e->text);
 		break;
 	case ECG_EV_STARTED:
 		if (verbose)
-			snprintf(b, len, "started (pid %ld)", e->pid);
+			ecg_buf_printf(b, "started (pid %ld)", e->pid);
 		else
-			snprintf(b, len, "started");
+			ecg_buf_printf(b, "started");
 		break;
 	case ECG_EV_START_FAILED:
 		if (strcmp(e->step, "log file") == 0 && e->err == ENOENT)
-			snprintf(b, len, "cannot start: log file %s: %s (its directory must exist)",
+			ecg_buf_printf(b, "cannot start: log file %s: %s (its directory must exist)",
 			    e->what, strerror(e->err));
 		else if (e->what != NULL)
-			snprintf(b, len, "cannot start: %s %s: %s", e->step, e->what, strerror(e->err));
+			ecg_buf_printf(b, "cannot start: %s %s: %s", e->step, e->what, strerror(e->err));
 		else
-			snprintf(b, len, "cannot start: %s: %s", e->step, strerror(e->err));
+			ecg_buf_printf(b, "cannot start: %s: %s", e->step, strerror(e->err));
 		break;
 	case ECG_EV_READY:
-		snprintf(b, len, "ready (%s) after %s", e->check, dur);
+		ecg_buf_printf(b, "ready (%s) after %s", e->check, dur);
 		break;
 	case ECG_EV_STATUS:
-		snprintf(b, len, "status: %s", e->text);
+		ecg_buf_printf(b, "status: %s", e->text);
 		break;
 	case ECG_EV_NOT_READY:
 	case ECG_EV_CAUSE_NOT_READY:
 		if (e->text != NULL && e->text[0] != '\0')
-			snprintf(b, len, "not ready after %s (%s: %s)%s", dur, e->check, e->text,
+			ecg_buf_printf(b, "not ready after %s (%s: %s)%s", dur, e->check, e->text,
 			    e->type == ECG_EV_CAUSE_NOT_READY ? ", stopping the group" : "");
 		else
-			snprintf(b, len, "not ready after %s (%s)%s", dur, e->check,
+			ecg_buf_printf(b, "not ready after %s (%s)%s", dur, e->check,
 			    e->type == ECG_EV_CAUSE_NOT_READY ? ", stopping the group" : "");
 		break;
 	case ECG_EV_EXITED:
-		snprintf(b, len, "exited with status %d", e->code);
+		ecg_buf_printf(b, "exited with status %d", e->code);
 		break;
 	case ECG_EV_KILLED:
-		snprintf(b, len, "killed by signal %d (SIG%s)%s", e->sig, sig,
+		ecg_buf_printf(b, "killed by signal %d (SIG%s)%s", e->sig, sig,
 		    e->core ? ", core dumped" : "");
 		break;
 	case ECG_EV_NOT_STARTED:
-		snprintf(b, len, "not started: the group is stopping");
+		ecg_buf_printf(b, "not started: the group is stopping");
 		break;
 	case ECG_EV_SENT:
-		snprintf(b, len, "sent SIG%s to process group %ld", sig, e->pid);
+		ecg_buf_printf(b, "sent SIG%s to process group %ld", sig, e->pid);
 		break;
 	case ECG_EV_SENT_ESCAPEES:
-		snprintf(b, len, "sent SIG%s to %zu process%s that left its process group", sig,
+		ecg_buf_printf(b, "sent SIG%s to %zu process%s that left its process group", sig,
 		    e->n, plural(e->n, "", "es"));
 		break;
 	case ECG_EV_ESCALATING:
-		snprintf(b, len, "still running %s after the stop signal, sending SIGKILL", dur);
+		ecg_buf_printf(b, "still running %s after the stop signal, sending SIGKILL", dur);
 		break;
 	case ECG_EV_OUTPUT_HELD:
-		snprintf(b, len,
+		ecg_buf_printf(b,
 		    "process group gone but its output is still open elsewhere, closing it");
 		break;
 	case ECG_EV_READ_ERROR:
-		snprintf(b, len, "reading its %s: %s", e->stream == 1 ? "stdout" : "stderr",
+		ecg_buf_printf(b, "reading its %s: %s", e->stream == 1 ? "stdout" : "stderr",
 		    strerror(e->err));
 		break;
 	case ECG_EV_LOG_ERROR:
-		snprintf(b, len, "cannot %s log file %s: %s (%s)", e->step, e->what, strerror(e->err),
+		ecg_buf_printf(b, "cannot %s log file %s: %s (%s)", e->step, e->what, strerror(e->err),
 		    strcmp(e->step, "rotate") == 0 ? "it grows on, past log_max_size" :
 		    "its lines are lost while it cannot take them");
 		break;
 	case ECG_EV_LOG_LOST:
-		snprintf(b, len, "%zu line%s could not be written to log file %s", e->n,
+		ecg_buf_printf(b, "%zu line%s could not be written to log file %s", e->n,
 		    plural(e->n, "", "s"), e->what);
 		break;
 	case ECG_EV_GIVEN_UP:
-		snprintf(b, len, "still running at the deadline after SIGKILL, giving up on it");
+		ecg_buf_printf(b, "still running at the deadline after SIGKILL, giving up on it");
 		break;
 	case ECG_EV_RESTARTING: {
-		char end[512], delay[32];
-		format_end(e, sig, dur, end, sizeof(end));
+		char delay[32];
+		format_end(e, sig, dur, b);
 		ecg_value_format_duration(e->delay, delay, sizeof(delay));
-		snprintf(b, len, "%s, restarting in %s (restart %zu of %ld)", end, delay, e->n,
-		    e->limit);
+		ecg_buf_printf(b, ", restarting in %s (restart %zu of %ld)", delay, e->n, e->limit);
 		break;
 	}
 	case ECG_EV_NOT_RESTARTED:
-		snprintf(b, len, "not restarted: the group is stopping");
+		ecg_buf_printf(b, "not restarted: the group is stopping");
 		break;
 	case ECG_EV_TIMED_OUT:
-		snprintf(b, len, "timed out after %s", dur);
+		ecg_buf_printf(b, "timed out after %s", dur);
 		break;
 	case ECG_EV_CAUSE_TIMEOUT:
-		snprintf(b, len, "timed out after %s, stopping the group", dur);
+		ecg_buf_printf(b, "timed out after %s, stopping the group", dur);
 		break;
 	case ECG_EV_CAUSE_DEADLINE:
-		snprintf(b, len, "deadline of %s passed, stopping the group", dur);
+		ecg_buf_printf(b, "deadline of %s passed, stopping the group", dur);
 		break;
 	case ECG_EV_NO_SLOT:
-		snprintf(b, len, "no free slot: max_parallel = %zu is held by %s, which %s is after",
+		ecg_buf_printf(b, "no free slot: max_parallel = %zu is held by %s, which %s is after",
 		    e->n, e->text, e->name);
 		break;
 	case ECG_EV_CAUSE_EXIT:
-		snprintf(b, len, "ended (cancel_on = exit), stopping the group");
+		ecg_buf_printf(b, "ended (cancel_on = exit), stopping the group");
 		break;
 	case ECG_EV_CAUSE_FAILED:
-		snprintf(b, len, "failed with status %d, stopping the group", e->code);
+		ecg_buf_printf(b, "failed with status %d, stopping the group", e->code);
 		break;
 	case ECG_EV_CAUSE_DEPENDENCY:
-		snprintf(b, len, "%s waits for %s, which ended before it was ready, stopping the group",
+		ecg_buf_printf(b, "%s waits for %s, which ended before it was ready, stopping the group",
 		    e->other, e->name);
 		break;
 	case ECG_EV_CAUSE_SIGNAL:
-		snprintf(b, len, "received SIG%s, stopping the group", sig);
+		ecg_buf_printf(b, "received SIG%s, stopping the group", sig);
 		break;
 	case ECG_EV_CAUSE_OUTPUT:
-		snprintf(b, len, "cannot write to %s (%s)%s", e->stream == 1 ? "stdout" : "stderr",
+		ecg_buf_printf(b, "cannot write to %s (%s)%s", e->stream == 1 ? "stdout" : "stderr",
 		    strerror(e->err), e->n > 0 ? ", stopping the group" : "");
 		break;
 	case ECG_EV_GROUP_READY:
-		snprintf(b, len, "group ready after %s", dur);
+		ecg_buf_printf(b, "group ready after %s", dur);
 		break;
 	case ECG_EV_STOPPING:
-		snprintf(b, len, "the group is stopping");
+		ecg_buf_printf(b, "the group is stopping");
 		break;
 	case ECG_EV_SIGNAL_AGAIN:
-		snprintf(b, len, "received SIG%s again at once: the same request", sig);
+		ecg_buf_printf(b, "received SIG%s again at once: the same request", sig);
 		break;
 	case ECG_EV_SIGNAL_FORWARD:
-		snprintf(b, len, "received SIG%s, forwarding it to the tasks that take it", sig);
+		ecg_buf_printf(b, "received SIG%s, forwarding it to the tasks that take it", sig);
 		break;
 	case ECG_EV_SIGNAL_KILL_ALL:
-		snprintf(b, len, "received SIG%s while stopping, killing every task", sig);
+		ecg_buf_printf(b, "received SIG%s while stopping, killing every task", sig);
 		break;
 	case ECG_EV_ESCAPEES_STOP:
-		snprintf(b, len, "%zu process%s that left %s task's process group still running, "
+		ecg_buf_printf(b, "%zu process%s that left %s task's process group still running, "
 		    "stopping %s", e->n, plural(e->n, "", "es"), plural(e->n, "its", "their"),
 		    plural(e->n, "it", "them"));
 		break;
 	case ECG_EV_ESCAPEES_KILL:
-		snprintf(b, len, "%zu escaped process(es) still running after the stop signal, "
+		ecg_buf_printf(b, "%zu escaped process(es) still running after the stop signal, "
 		    "sending SIGKILL", e->n);
 		break;
 	case ECG_EV_ESCAPEES_GIVEN_UP:
-		snprintf(b, len, "%zu escaped process(es) still running after SIGKILL, "
+		ecg_buf_printf(b, "%zu escaped process(es) still running after SIGKILL, "
 		    "giving up on them", e->n);
 		break;
 	case ECG_EV_NO_SUBREAPER:
-		snprintf(b, len, "cannot become a child subreaper (%s): processes that leave their "
+		ecg_buf_printf(b, "cannot become a child subreaper (%s): processes that leave their "
 		    "task's process group will not be found", strerror(e->err));
 		break;
 	case ECG_EV_NO_SENTINEL:
-		snprintf(b, len, "cannot start the sentinel (%s): if ecg-run is killed, what its "
+		ecg_buf_printf(b, "cannot start the sentinel (%s): if ecg-run is killed, what its "
 		    "tasks started may be left running", strerror(e->err));
 		break;
 	default:
-		snprintf(b, len, "event %d", (int)e->type);
+		ecg_buf_printf(b, "event %d", (int)e->type);
 		break;
 	}
 }
 
-void
-ecg_event_format(const struct ecg_event *e, int verbose, char *buf, size_t len)
+/*
+ * A piece of free text of an event, cut visibly when it is longer than
+ * ECG_EVENT_TEXT_MAX: the text itself when it is not (nothing allocated).
+ */
+static const char *
+field(struct ecg_buf *keep, const char *s)
 {
-	int n;
+	if (s == NULL || strlen(s) <= ECG_EVENT_TEXT_MAX)
+		return s;
+	ecg_buf_put_cut(keep, s, ECG_EVENT_TEXT_MAX);
+	return ecg_buf_failed(keep) ? "(out of memory)" : keep->p;
+}
 
+int
+ecg_event_names_task(const struct ecg_event *e)
+{
 	/* The dependency cause is about the waiting task's dependency: said by the group. */
-	if (e->name != NULL && e->type != ECG_EV_CAUSE_DEPENDENCY)
-		n = snprintf(buf, len, "ecg-run: %s: ", e->name);
-	else
-		n = snprintf(buf, len, "ecg-run: ");
-	if (n < 0 || (size_t)n >= len)
-		return;
-	format_body(e, verbose, buf + n, len - (size_t)n);
+	return e->name != NULL && e->type != ECG_EV_CAUSE_DEPENDENCY;
+}
+
+void
+ecg_event_format_text(const struct ecg_event *e, int verbose, struct ecg_buf *out)
+{
+	struct ecg_buf keep[4] = { ECG_BUF_INIT, ECG_BUF_INIT, ECG_BUF_INIT, ECG_BUF_INIT };
+	struct ecg_event c = *e;
+	int i;
+
+	c.text = field(&keep[0], e->text);
+	c.check = field(&keep[1], e->check);
+	c.what = field(&keep[2], e->what);
+	c.step = field(&keep[3], e->step);
+	format_body(&c, verbose, out);
+	for (i = 0; i < 4; i++)
+		ecg_buf_free(&keep[i]);
+}
+
+void
+ecg_event_format(const struct ecg_event *e, int verbose, struct ecg_buf *out)
+{
+	ecg_buf_puts(out, "ecg-run: ");
+	if (ecg_event_names_task(e))
+		ecg_buf_printf(out, "%s: ", e->name);
+	ecg_event_format_text(e, verbose, out);
 }

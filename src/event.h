@@ -13,6 +13,11 @@
 
 #include <stddef.h>
 
+#include "buf.h"
+
+/* The longest piece of free text in an event's renderings: longer ones are cut, "...". */
+#define ECG_EVENT_TEXT_MAX ((size_t)16 * 1024)
+
 enum ecg_event_type {
 	/* about one task */
 	ECG_EV_WAITING,		/* text: the tasks it waits for */
@@ -91,6 +96,7 @@ struct ecg_event {
 	size_t n;
 	long limit;			/* of n: max_restarts */
 	long delay;			/* ms before a restart */
+	long at;			/* when: ms since ecg-run started (clock.h), set on receipt */
 };
 
 /* Receives every event of a run. */
@@ -104,8 +110,15 @@ typedef void (*ecg_event_fn)(void *arg, const struct ecg_event *ev);
 enum ecg_event_level ecg_event_level(const struct ecg_event *ev);
 /*
  * The event as ecg-run prints it, "ecg-run: NAME: ..." without a newline,
- * into buf (cut to fit).  verbose adds details such as pids.
+ * appended to out.  verbose adds details such as pids.  Each piece of free
+ * text in it (a check, a probe's error, a list of names, a path) is cut
+ * visibly at ECG_EVENT_TEXT_MAX bytes, so that a message is never longer
+ * than about 4 times that, and always ends with its outcome.
  */
-void ecg_event_format(const struct ecg_event *ev, int verbose, char *buf, size_t len);
+void ecg_event_format(const struct ecg_event *ev, int verbose, struct ecg_buf *out);
+/* Whether its message is said as the task's ("ecg-run: NAME: ..."), not the group's. */
+int ecg_event_names_task(const struct ecg_event *ev);
+/* The same without "ecg-run: " and the task's name: what happened, as said. */
+void ecg_event_format_text(const struct ecg_event *ev, int verbose, struct ecg_buf *out);
 
 #endif

@@ -6,37 +6,25 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "buf.h"
 #include "task.h"
 #include "value.h"
 
 void
 ecg_evjson_init(struct ecg_evjson *j, const struct ecg_group_spec *group)
 {
-	size_t i;
-
 	j->group = group;
-	clock_gettime(CLOCK_MONOTONIC, &j->mono0);
-	/* Names need no escaping (config allows A-Z a-z 0-9 _ . -): each costs its quotes and a comma. */
-	j->line_max = 1024 + 2 * ECG_EVJSON_TEXT_MAX * 3 + strlen(group->name);
-	for (i = 0; i < group->ntasks; i++)
-		j->line_max += strlen(group->tasks[i].name) + 3;
 }
 
-/* A line being built: what does not fit is cut, and the line still closes. */
+/* The lines being built. */
 struct out {
-	char *buf;
-	size_t len, off;
-	size_t start;			/* of the current line */
+	struct ecg_buf *b;
 };
 
 static void
 raw(struct out *o, const char *s, size_t n)
 {
-	/* Room is kept for the closing "}\n" of the line (line_max makes it never short). */
-	if (o->off + n + 2 > o->len)
-		return;
-	memcpy(o->buf + o->off, s, n);
-	o->off += n;
+	ecg_buf_put(o->b, s, n);
 }
 
 static void
@@ -45,18 +33,23 @@ rawz(struct out *o, const char *s)
 	raw(o, s, strlen(s));
 }
 
-/* A JSON string: escaped, and valid UTF-8 whatever the bytes (U+FFFD for the others). */
+/*
+ * A JSON string: escaped, and valid UTF-8 whatever the bytes (U+FFFD for
+ * the others).  Free text longer than ECG_EVENT_TEXT_MAX is cut visibly.
+ */
 static void
-str(struct out *o, const char *s)
+str_cut(struct out *o, const char *s, size_t max)
 {
 	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
 	size_t n = strlen((const char *)p), k;
+	int cut = 0;
 	char esc[8];
 
 	rawz(o, "\"");
-	/* Free text is cut, at a character, so that the line always closes. */
-	if (n > ECG_EVJSON_TEXT_MAX)
-		n = ECG_EVJSON_TEXT_MAX;
+	if (n > max) {
+		n = ecg_buf_boundary((const char *)p, max);
+		cut = 1;
+	}
 	while (n > 0) {
 		if (*p == '"' || *p == '\\') {
 			esc[0] = '\\';
@@ -76,7 +69,15 @@ str(struct out *o, const char *s)
 		p += k;
 		n -= k;
 	}
+	if (cut)
+		rawz(o, ECG_BUF_CUT_MARK);
 	rawz(o, "\"");
+}
+
+static void
+str(struct out *o, const char *s)
+{
+	str_cut(o, s, ECG_EVENT_TEXT_MAX);
 }
 
 static void
@@ -110,36 +111,28 @@ key_signal(struct out *o, const char *key, int sig)
 static void
 begin(const struct ecg_evjson *j, struct out *o, const char *name, const struct ecg_event *ev)
 {
-	struct timespec now, mono;
+	struct timespec now;
 	struct tm tm;
 	char when[64];
-	long ms;
 
-	o->start = o->off;
+	(void)j;
 	clock_gettime(CLOCK_REALTIME, &now);
-	clock_gettime(CLOCK_MONOTONIC, &mono);
 	gmtime_r(&now.tv_sec, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(when + strlen(when), sizeof(when) - strlen(when), ".%03ldZ",
 	    now.tv_nsec / 1000000);
-	ms = (long)(mono.tv_sec - j->mono0.tv_sec) * 1000 +
-	    (mono.tv_nsec - j->mono0.tv_nsec) / 1000000;
 	rawz(o, "{\"event\":");
 	str(o, name);
 	key_str(o, "time", when);
-	key_long(o, "mono_ms", ms);
-	if (ev->name != NULL && ev->type != ECG_EV_CAUSE_DEPENDENCY)
+	key_long(o, "mono_ms", ev->at);
+	if (ecg_event_names_task(ev))
 		key_str(o, "task", ev->name);
 }
 
 static void
 end(struct out *o)
 {
-	/* raw() always kept room for this. */
-	if (o->off + 2 <= o->len) {
-		memcpy(o->buf + o->off, "}\n", 2);
-		o->off += 2;
-	}
+	rawz(o, "}\n");
 }
 
 /* How a run ended, as the fields of an exit event. */
@@ -196,26 +189,24 @@ static void
 message(const struct ecg_evjson *j, struct out *o, const struct ecg_event *ev)
 {
 	static const char *const levels[] = { "info", "verbose", "cause", "error", "data" };
-	char text[1024];
-	const char *body;
+	struct ecg_buf text = ECG_BUF_INIT;
 
-	ecg_event_format(ev, 1, text, sizeof(text));
-	body = strncmp(text, "ecg-run: ", 9) == 0 ? text + 9 : text;
-	if (ev->name != NULL && strncmp(body, ev->name, strlen(ev->name)) == 0 &&
-	    strncmp(body + strlen(ev->name), ": ", 2) == 0)
-		body += strlen(ev->name) + 2;
+	ecg_event_format_text(ev, 1, &text);
 	begin(j, o, "message", ev);
 	key_str(o, "level", levels[ecg_event_level(ev)]);
-	key_str(o, "text", body);
+	/* Its pieces were cut already: the message is whole. */
+	rawz(o, ",\"text\":");
+	str_cut(o, ecg_buf_str(&text), (size_t)-1);
 	end(o);
+	ecg_buf_free(&text);
 }
 
 size_t
-ecg_evjson_format(const struct ecg_evjson *j, const struct ecg_event *ev, char *buf, size_t len)
+ecg_evjson_format(const struct ecg_evjson *j, const struct ecg_event *ev, struct ecg_buf *out)
 {
 	const struct ecg_task *t = ev->task;
-	struct out o = { buf, len < 2 * j->line_max ? len : 2 * j->line_max, 0, 0 };
-	size_t i;
+	struct out o = { out };
+	size_t i, len0 = out->len;
 
 	switch (ev->type) {
 	case ECG_EV_GROUP_START:
@@ -249,16 +240,20 @@ ecg_evjson_format(const struct ecg_evjson *j, const struct ecg_event *ev, char *
 		end(&o);
 		break;
 	case ECG_EV_START_FAILED: {
-		char why[512];
-		if (ev->what != NULL)
-			snprintf(why, sizeof(why), "%s %s: %s", ev->step, ev->what, strerror(ev->err));
-		else
-			snprintf(why, sizeof(why), "%s: %s", ev->step, strerror(ev->err));
+		struct ecg_buf why = ECG_BUF_INIT;
+		ecg_buf_put_cut(&why, ev->step, ECG_EVENT_TEXT_MAX);
+		if (ev->what != NULL) {
+			ecg_buf_putc(&why, ' ');
+			ecg_buf_put_cut(&why, ev->what, ECG_EVENT_TEXT_MAX);
+		}
+		ecg_buf_printf(&why, ": %s", strerror(ev->err));
 		begin(j, &o, "exit", ev);
 		key_long(&o, "code", t != NULL && t->start_code != 0 ? t->start_code : 127);
-		key_str(&o, "error", why);
+		rawz(&o, ",\"error\":");
+		str_cut(&o, ecg_buf_str(&why), (size_t)-1);
 		key_long(&o, "runtime_ms", 0);
 		end(&o);
+		ecg_buf_free(&why);
 		break;
 	}
 	case ECG_EV_READY:
@@ -354,5 +349,5 @@ ecg_evjson_format(const struct ecg_evjson *j, const struct ecg_event *ev, char *
 		message(j, &o, ev);
 		break;
 	}
-	return o.off;
+	return out->len - len0;
 }

@@ -13,28 +13,25 @@
 #define ECG_EVJSON_H
 
 #include <stddef.h>
-#include <time.h>
 
+#include "buf.h"
 #include "config.h"
 #include "event.h"
 
 #define ECG_EVJSON_VERSION 1
-/* A string of free text (a message, an error, a check) is cut at this length. */
-#define ECG_EVJSON_TEXT_MAX 2048
 
 struct ecg_evjson {
 	const struct ecg_group_spec *group;
-	struct timespec mono0;		/* when the run started */
-	size_t line_max;		/* the longest line: the names of every task fit */
 };
 
 void ecg_evjson_init(struct ecg_evjson *j, const struct ecg_group_spec *group);
 /*
  * The JSON lines of ev (none, one or two: an absorbed end is an exit and a
- * restart) into buf, each with its newline; buf has room for two lines of
- * line_max.  Returns the bytes written.
+ * restart) appended to out, each with its newline.  A string of free text
+ * (a message's piece, an error, a check) longer than ECG_EVENT_TEXT_MAX is
+ * cut, ending in "...".  Returns the bytes appended.
  */
-size_t ecg_evjson_format(const struct ecg_evjson *j, const struct ecg_event *ev, char *buf,
-    size_t len);
+size_t ecg_evjson_format(const struct ecg_evjson *j, const struct ecg_event *ev,
+    struct ecg_buf *out);
 
 #endif

@@ -3,9 +3,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdlib.h>
+#include <poll.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "clock.h"
 
 static void writable_cb(struct ev_loop *loop, ev_io *w, int revents);
 
@@ -15,6 +17,7 @@ ecg_evlog_open(struct ecg_evlog *l, struct ev_loop *loop, const char *path)
 	memset(l, 0, sizeof(*l));
 	l->loop = loop;
 	l->fd = -1;
+	ecg_buf_init(&l->queue);
 	ev_io_init(&l->writable, writable_cb, -1, EV_WRITE);
 	l->writable.data = l;
 	/*
@@ -25,36 +28,14 @@ ecg_evlog_open(struct ecg_evlog *l, struct ev_loop *loop, const char *path)
 	l->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NONBLOCK | O_CLOEXEC, 0644);
 	if (l->fd < 0)
 		return -errno;
-	l->buf = malloc(ECG_EVLOG_QUEUE);
-	if (l->buf == NULL) {
-		close(l->fd);
-		l->fd = -1;
-		return -ENOMEM;
-	}
 	ev_io_set(&l->writable, l->fd, EV_WRITE);
 	return 0;
 }
 
-/* Writes from the queue while the file takes bytes: 0, or -1 once it failed for good. */
-static int
-drain(struct ecg_evlog *l)
+static size_t
+waiting(const struct ecg_evlog *l)
 {
-	ssize_t n;
-
-	while (l->len > 0) {
-		n = write(l->fd, l->buf, l->len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN)
-			return 0;
-		if (n <= 0) {
-			l->err = n < 0 ? errno : EIO;
-			return -1;
-		}
-		memmove(l->buf, l->buf + n, l->len - (size_t)n);
-		l->len -= (size_t)n;
-	}
-	return 0;
+	return l->queue.len - l->off;
 }
 
 /* Lines still queued after a failure are lost, one per newline. */
@@ -63,10 +44,42 @@ lose_queue(struct ecg_evlog *l)
 {
 	size_t i;
 
-	for (i = 0; i < l->len; i++)
-		if (l->buf[i] == '\n')
+	for (i = l->off; i < l->queue.len; i++)
+		if (l->queue.p[i] == '\n')
 			l->lost++;
-	l->len = 0;
+	ecg_buf_reset(&l->queue);
+	l->off = 0;
+}
+
+/* Writes from the queue while the file takes bytes: 0, or -1 once it failed for good. */
+static int
+drain(struct ecg_evlog *l)
+{
+	ssize_t n;
+
+	while (waiting(l) > 0) {
+		n = write(l->fd, l->queue.p + l->off, waiting(l));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n <= 0) {
+			l->err = n < 0 ? errno : EIO;
+			lose_queue(l);
+			return -1;
+		}
+		l->off += (size_t)n;
+	}
+	if (waiting(l) == 0) {
+		ecg_buf_reset(&l->queue);
+		l->off = 0;
+	} else if (l->off > l->queue.len / 2) {
+		/* What is left moves to the front: the queue never creeps. */
+		memmove(l->queue.p, l->queue.p + l->off, waiting(l));
+		ecg_buf_truncate(&l->queue, waiting(l));
+		l->off = 0;
+	}
+	return 0;
 }
 
 static void
@@ -75,9 +88,8 @@ writable_cb(struct ev_loop *loop, ev_io *w, int revents)
 	struct ecg_evlog *l = w->data;
 
 	(void)revents;
-	if (drain(l) < 0)
-		lose_queue(l);
-	if (l->len == 0)
+	drain(l);
+	if (waiting(l) == 0)
 		ev_io_stop(loop, w);
 }
 
@@ -86,24 +98,42 @@ ecg_evlog_put(struct ecg_evlog *l, const char *line, size_t len)
 {
 	if (l->fd < 0)
 		return;
-	if (l->err != 0 || len > ECG_EVLOG_QUEUE - l->len) {
+	if (l->err == 0 && waiting(l) + len > ECG_EVLOG_BATCH)
+		drain(l);
+	if (l->err != 0 || waiting(l) + len > ECG_EVLOG_QUEUE_MAX) {
 		l->lost++;
 		return;
 	}
-	memcpy(l->buf + l->len, line, len);
-	l->len += len;
+	ecg_buf_put(&l->queue, line, len);
+	if (ecg_buf_failed(&l->queue)) {
+		l->queue.failed = 0;
+		l->lost++;
+		return;
+	}
 	/* Written from the loop, together with what else comes in this round. */
 	if (!ev_is_active(&l->writable))
 		ev_io_start(l->loop, &l->writable);
 }
 
 void
-ecg_evlog_flush(struct ecg_evlog *l)
+ecg_evlog_flush(struct ecg_evlog *l, double until)
 {
+	struct pollfd pfd;
+	double left;
+
 	if (l->fd < 0)
 		return;
-	if (drain(l) < 0 || l->len > 0)
-		lose_queue(l);
+	while (drain(l) == 0 && waiting(l) > 0) {
+		left = until - ecg_clock_now();
+		if (left <= 0)
+			break;
+		pfd.fd = l->fd;
+		pfd.events = POLLOUT;
+		pfd.revents = 0;
+		if (poll(&pfd, 1, (int)(left * 1000.0) + 1) < 0 && errno != EINTR)
+			break;
+	}
+	lose_queue(l);
 }
 
 void
@@ -114,7 +144,6 @@ ecg_evlog_close(struct ecg_evlog *l)
 		close(l->fd);
 	}
 	l->fd = -1;
-	free(l->buf);
-	l->buf = NULL;
-	l->len = 0;
+	ecg_buf_free(&l->queue);
+	l->off = 0;
 }

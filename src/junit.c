@@ -2,72 +2,40 @@
 #include "junit.h"
 
 #include <errno.h>
-#include <stdarg.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "value.h"
 
-/* The report is built in memory, then written in one go. */
-struct xml {
-	char *buf;
-	size_t len, cap;
-	int failed;			/* out of memory */
-};
+#define REPLACEMENT "\xEF\xBF\xBD"	/* U+FFFD */
 
-static void
-put(struct xml *x, const char *s, size_t n)
+/*
+ * The length of the character at p if XML 1.0 can hold it as it is
+ * (U+FFFE and U+FFFF aside), else 0: control characters but tab, newline
+ * and return, DEL, and bytes that are not UTF-8 cannot be held.
+ */
+static size_t
+xml_char(const unsigned char *p, size_t n)
 {
-	char *p;
-
-	if (x->failed)
-		return;
-	if (x->len + n + 1 > x->cap) {
-		size_t cap = x->cap ? x->cap : 4096;
-		while (cap < x->len + n + 1)
-			cap *= 2;
-		p = realloc(x->buf, cap);
-		if (p == NULL) {
-			x->failed = 1;
-			return;
-		}
-		x->buf = p;
-		x->cap = cap;
-	}
-	memcpy(x->buf + x->len, s, n);
-	x->len += n;
-}
-
-static void
-puts_x(struct xml *x, const char *s)
-{
-	put(x, s, strlen(s));
-}
-
-static void __attribute__((format(printf, 2, 3)))
-printf_x(struct xml *x, const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		put(x, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+	if ((*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r') || *p == 0x7F)
+		return 0;
+	return ecg_value_utf8_len(p, n);
 }
 
 /*
  * Text or an attribute value, escaped: & < > " ', and what XML 1.0 cannot
- * hold at all (control characters but tab, newline and return, bytes that
- * are not UTF-8) becomes U+FFFD.
+ * hold at all becomes U+FFFD: control characters but tab, newline and
+ * return, DEL, bytes that are not UTF-8, and U+FFFE and U+FFFF (the
+ * surrogates are not UTF-8 already).
  */
 static void
-escaped(struct xml *x, const char *s, size_t n)
+escaped(struct ecg_buf *x, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t k;
@@ -76,28 +44,30 @@ escaped(struct xml *x, const char *s, size_t n)
 		k = 1;
 		switch (*p) {
 		case '&':
-			puts_x(x, "&amp;");
+			ecg_buf_puts(x, "&amp;");
 			break;
 		case '<':
-			puts_x(x, "&lt;");
+			ecg_buf_puts(x, "&lt;");
 			break;
 		case '>':
-			puts_x(x, "&gt;");
+			ecg_buf_puts(x, "&gt;");
 			break;
 		case '"':
-			puts_x(x, "&quot;");
+			ecg_buf_puts(x, "&quot;");
 			break;
 		case '\'':
-			puts_x(x, "&apos;");
+			ecg_buf_puts(x, "&apos;");
 			break;
 		default:
-			if ((*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r') || *p == 0x7F)
-				puts_x(x, "\xEF\xBF\xBD");
-			else if ((k = ecg_value_utf8_len(p, n)) == 0) {
-				puts_x(x, "\xEF\xBF\xBD");
+			k = xml_char(p, n);
+			if (k == 0) {
+				ecg_buf_puts(x, REPLACEMENT);
 				k = 1;
-			} else
-				put(x, (const char *)p, k);
+			} else if (k == 3 && p[0] == 0xEF && p[1] == 0xBF && p[2] >= 0xBE) {
+				ecg_buf_puts(x, REPLACEMENT);
+			} else {
+				ecg_buf_put(x, p, k);
+			}
 		}
 		p += k;
 		n -= k;
@@ -105,7 +75,7 @@ escaped(struct xml *x, const char *s, size_t n)
 }
 
 static void
-escapedz(struct xml *x, const char *s)
+escapedz(struct ecg_buf *x, const char *s)
 {
 	escaped(x, s, strlen(s));
 }
@@ -127,6 +97,176 @@ last_lines(const char *b, size_t n, size_t *len)
 	return b + i;
 }
 
+static double
+seconds(long ms)
+{
+	return ms > 0 ? (double)ms / 1000.0 : 0.0;
+}
+
+/* <testcase classname="GROUP" name="NAME" time="T" */
+static void
+open_case(struct ecg_buf *x, const struct ecg_group_spec *g, const char *name, long ms)
+{
+	ecg_buf_puts(x, "    <testcase classname=\"");
+	escapedz(x, g->name);
+	ecg_buf_puts(x, "\" name=\"");
+	escapedz(x, name);
+	ecg_buf_printf(x, "\" time=\"%.3f\"", seconds(ms));
+}
+
+static void
+failure(struct ecg_buf *x, const struct ecg_summary_row *r, size_t i, ecg_junit_tail_fn tail,
+    void *arg)
+{
+	const char *bytes = NULL, *last;
+	size_t len = tail != NULL ? tail(i, &bytes, arg) : 0, n;
+
+	ecg_buf_puts(x, ">\n      <failure message=\"");
+	escapedz(x, r->result);
+	ecg_buf_puts(x, "\" type=\"");
+	escapedz(x, r->result);
+	ecg_buf_puts(x, "\">");
+	escapedz(x, ecg_buf_str(&r->why));
+	if (len > 0) {
+		last = last_lines(bytes, len, &n);
+		ecg_buf_puts(x, "\nstderr, last lines:\n");
+		escaped(x, last, n);
+	}
+	ecg_buf_puts(x, "</failure>\n    </testcase>\n");
+}
+
+static void
+skipped(struct ecg_buf *x, const char *result, const char *cause)
+{
+	ecg_buf_puts(x, ">\n      <skipped message=\"");
+	escapedz(x, result);
+	if (cause != NULL) {
+		ecg_buf_puts(x, " when the group stopped: ");
+		escapedz(x, cause);
+	}
+	ecg_buf_puts(x, "\"/>\n    </testcase>\n");
+}
+
+void
+ecg_junit_render(struct ecg_buf *x, const struct ecg_summary *s, int status, long duration_ms,
+    ecg_junit_tail_fn tail, void *arg)
+{
+	const struct ecg_group_spec *g = s->group;
+	size_t i, failures = 0, skips = 0, tests = g->ntasks;
+	int group_case = s->cause.len > 0 && !s->cause_is_task, planned = ecg_summary_planned(s);
+	char when[32];
+	struct tm tm;
+	time_t now = time(NULL);
+
+	for (i = 0; i < g->ntasks; i++) {
+		const struct ecg_summary_row *r = &s->rows[i];
+		if (r->first_start_ms < 0 || (!r->failed && r->cut_off && !planned))
+			skips++;
+		else if (r->failed)
+			failures++;
+	}
+	if (group_case) {
+		tests++;
+		failures++;
+	}
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	ecg_buf_puts(x, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"");
+	escapedz(x, g->name);
+	ecg_buf_printf(x, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\" "
+	    "time=\"%.3f\">\n  <testsuite name=\"", tests, failures, skips, seconds(duration_ms));
+	escapedz(x, g->name);
+	ecg_buf_printf(x, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\" "
+	    "time=\"%.3f\" timestamp=\"%s\">\n", tests, failures, skips, seconds(duration_ms),
+	    when);
+	for (i = 0; i < g->ntasks; i++) {
+		const struct ecg_summary_row *r = &s->rows[i];
+		open_case(x, g, g->tasks[i].name,
+		    r->first_start_ms < 0 ? 0 : r->last_end_ms - r->first_start_ms);
+		if (r->first_start_ms < 0)
+			skipped(x, r->result, NULL);
+		else if (r->failed)
+			failure(x, r, i, tail, arg);
+		else if (r->cut_off && !planned)
+			skipped(x, r->result, ecg_buf_str(&s->cause));
+		else
+			ecg_buf_puts(x, "/>\n");
+	}
+	if (group_case) {
+		open_case(x, g, "group", duration_ms);
+		ecg_buf_puts(x, ">\n      <failure message=\"");
+		escapedz(x, ecg_buf_str(&s->cause));
+		ecg_buf_printf(x, "\" type=\"cancelled\">the group was cancelled; exit status %d"
+		    "</failure>\n    </testcase>\n", status);
+	}
+	ecg_buf_puts(x, "  </testsuite>\n</testsuites>\n");
+}
+
+/* The directory of path, and a template for a temporary file in it. */
+static int
+temp_template(const char *path, struct ecg_buf *tmp)
+{
+	struct ecg_buf copy = ECG_BUF_INIT, base = ECG_BUF_INIT;
+
+	ecg_buf_puts(&copy, path);
+	ecg_buf_puts(&base, path);
+	if (ecg_buf_failed(&copy) || ecg_buf_failed(&base)) {
+		ecg_buf_free(&copy);
+		ecg_buf_free(&base);
+		return -ENOMEM;
+	}
+	ecg_buf_printf(tmp, "%s/.%s.XXXXXX", dirname(copy.p), basename(base.p));
+	ecg_buf_free(&copy);
+	ecg_buf_free(&base);
+	return ecg_buf_failed(tmp) ? -ENOMEM : 0;
+}
+
+/* A new temporary file beside path, mode 0644 less the umask: its descriptor, or -errno. */
+static int
+open_temp(const char *path, struct ecg_buf *tmp)
+{
+	mode_t mask;
+	int fd, rc;
+
+	if ((rc = temp_template(path, tmp)) < 0)
+		return rc;
+	fd = mkstemp(tmp->p);
+	if (fd < 0)
+		return -errno;
+	mask = umask(0);
+	umask(mask);
+	if (fchmod(fd, 0644 & ~mask) < 0) {
+		rc = -errno;
+		close(fd);
+		unlink(tmp->p);
+		return rc;
+	}
+	return fd;
+}
+
+int
+ecg_junit_check(const char *path, const char **why)
+{
+	struct ecg_buf tmp = ECG_BUF_INIT;
+	struct stat st;
+	int fd;
+
+	*why = NULL;
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
+		*why = S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISDIR(st.st_mode) ? "a directory" :
+		    S_ISSOCK(st.st_mode) ? "a socket" : "a device";
+		return -EINVAL;
+	}
+	/* The directory takes a new file: the one the report will be written to. */
+	fd = open_temp(path, &tmp);
+	if (fd >= 0) {
+		close(fd);
+		unlink(tmp.p);
+	}
+	ecg_buf_free(&tmp);
+	return fd < 0 ? fd : 0;
+}
+
 static int
 write_all(int fd, const char *b, size_t n)
 {
@@ -144,88 +284,31 @@ write_all(int fd, const char *b, size_t n)
 	return 0;
 }
 
-static double
-seconds(long ms)
-{
-	return ms > 0 ? (double)ms / 1000.0 : 0.0;
-}
-
 int
-ecg_junit_write(int fd, const struct ecg_summary *s, int status, long duration_ms,
+ecg_junit_write(const char *path, const struct ecg_summary *s, int status, long duration_ms,
     ecg_junit_tail_fn tail, void *arg)
 {
-	const struct ecg_group_spec *g = s->group;
-	struct xml x = { NULL, 0, 0, 0 };
-	size_t i, failures = 0, skipped = 0, tests = g->ntasks, n;
-	int group_case = s->cause[0] != '\0' && !s->cause_is_task, rc;
-	char when[32];
-	struct tm tm;
-	time_t now = time(NULL);
+	struct ecg_buf x = ECG_BUF_INIT, tmp = ECG_BUF_INIT;
+	int fd, rc;
 
-	for (i = 0; i < g->ntasks; i++) {
-		if (s->rows[i].first_start_ms < 0)
-			skipped++;
-		else if (s->rows[i].failed)
-			failures++;
-	}
-	if (group_case) {
-		tests++;
-		failures++;
-	}
-	gmtime_r(&now, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	puts_x(&x, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"");
-	escapedz(&x, g->name);
-	printf_x(&x, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\" "
-	    "time=\"%.3f\">\n  <testsuite name=\"", tests, failures, skipped, seconds(duration_ms));
-	escapedz(&x, g->name);
-	printf_x(&x, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\" "
-	    "time=\"%.3f\" timestamp=\"%s\">\n", tests, failures, skipped, seconds(duration_ms),
-	    when);
-	for (i = 0; i < g->ntasks; i++) {
-		const struct ecg_summary_row *r = &s->rows[i];
-		long ms = r->first_start_ms < 0 ? 0 : r->last_end_ms - r->first_start_ms;
-		puts_x(&x, "    <testcase classname=\"");
-		escapedz(&x, g->name);
-		puts_x(&x, "\" name=\"");
-		escapedz(&x, g->tasks[i].name);
-		printf_x(&x, "\" time=\"%.3f\"", seconds(ms));
-		if (r->first_start_ms < 0) {
-			puts_x(&x, ">\n      <skipped message=\"");
-			escapedz(&x, r->result);
-			puts_x(&x, "\"/>\n    </testcase>\n");
-		} else if (r->failed) {
-			const char *bytes = NULL, *last;
-			size_t len = tail != NULL ? tail(i, &bytes, arg) : 0;
-			puts_x(&x, ">\n      <failure message=\"");
-			escapedz(&x, r->result);
-			puts_x(&x, "\" type=\"");
-			escapedz(&x, r->result);
-			puts_x(&x, "\">");
-			if (len > 0) {
-				last = last_lines(bytes, len, &n);
-				escaped(&x, last, n);
-			}
-			puts_x(&x, "</failure>\n    </testcase>\n");
-		} else {
-			puts_x(&x, "/>\n");
-		}
-	}
-	if (group_case) {
-		puts_x(&x, "    <testcase classname=\"");
-		escapedz(&x, g->name);
-		printf_x(&x, "\" name=\"group\" time=\"%.3f\">\n      <failure message=\"",
-		    seconds(duration_ms));
-		escapedz(&x, s->cause);
-		printf_x(&x, "\" type=\"cancelled\">%s; exit status %d</failure>\n    </testcase>\n",
-		    "the group was cancelled", status);
-	}
-	puts_x(&x, "  </testsuite>\n</testsuites>\n");
-	if (x.failed) {
-		free(x.buf);
+	ecg_junit_render(&x, s, status, duration_ms, tail, arg);
+	if (ecg_buf_failed(&x)) {
+		ecg_buf_free(&x);
 		return -ENOMEM;
 	}
-	rc = write_all(fd, x.buf, x.len);
-	free(x.buf);
+	fd = open_temp(path, &tmp);
+	if (fd < 0) {
+		rc = fd;
+	} else {
+		rc = write_all(fd, x.p, x.len);
+		if (close(fd) < 0 && rc == 0)
+			rc = -errno;
+		if (rc == 0 && rename(tmp.p, path) < 0)
+			rc = -errno;
+		if (rc < 0)
+			unlink(tmp.p);
+	}
+	ecg_buf_free(&x);
+	ecg_buf_free(&tmp);
 	return rc;
 }

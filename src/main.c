@@ -18,9 +18,12 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "buf.h"
+#include "clock.h"
 #include "config.h"
 #include "evjson.h"
 #include "evlog.h"
+#include "frame.h"
 #include "junit.h"
 #include "notify.h"
 #include "summary.h"
@@ -72,12 +75,12 @@ struct front {
 	const char *events_path;	/* --events, or NULL */
 	struct ecg_evlog events;	/* where they go */
 	struct ecg_evjson json;
-	char *json_buf;			/* room for two lines */
+	struct ecg_buf line;		/* a message or JSON lines being made */
 	struct ecg_summary summary;
 	int summary_on;			/* 0 never, 1 auto, 2 always */
 	const char *junit_path;		/* --junit, or NULL */
-	int junit_fd;			/* opened before the run, written at its end */
 	struct ecg_supervisor *sv;	/* set while the group runs */
+	struct ecg_buf last;		/* ecg-run's last words, written after the run */
 };
 
 /*
@@ -124,6 +127,27 @@ errx_own(const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * A message made by a module (the loader, the set-up) or an event before
+ * the pump exists, on stderr: cut, like every message of ecg-run's, to
+ * ECG_NOTES_MAX with its end kept.  An empty or failed message means
+ * that there was no memory to make it.
+ */
+static void
+say(const char *prefix, const struct ecg_buf *msg)
+{
+	struct ecg_buf line = ECG_BUF_INIT;
+
+	ecg_buf_puts(&line, prefix);
+	if (ecg_buf_failed(msg) || msg->len == 0)
+		ecg_buf_puts(&line, "out of memory");
+	else
+		ecg_frame_message(&line, msg->p, msg->len, ECG_NOTES_MAX - 1 - strlen(prefix),
+		    ECG_NOTES_TAIL);
+	fprintf(stderr, "%s\n", ecg_buf_failed(&line) ? "ecg-run: out of memory" : line.p);
+	ecg_buf_free(&line);
+}
+
 static int __attribute__((format(printf, 1, 2)))
 usage_error(const char *fmt, ...)
 {
@@ -156,22 +180,29 @@ bad_option(const char *arg, int opt)
 }
 
 /*
- * Every event of the run comes here; we decide what is shown.  A message
- * about a task is written after everything the task wrote before it; the
- * cause of a cancellation and errors are never dropped.
+ * Every event of the run comes here; we decide what is shown.  It is
+ * stamped with the one clock on arrival, and every rendering reads that
+ * time.  A message about a task is written after everything the task
+ * wrote before it; the message that a task started comes before anything
+ * it writes.  The cause of a cancellation and errors are never dropped.
  */
 static void
-on_event(void *arg, const struct ecg_event *ev)
+on_event(void *arg, const struct ecg_event *event)
 {
 	struct front *f = arg;
-	struct ecg_output_mark mark;
+	struct ecg_event e = *event;
+	const struct ecg_event *ev = &e;
+	struct ecg_pump_mark mark;
 	enum ecg_event_level level = ecg_event_level(ev);
-	char line[1024];
-	size_t n;
+	int started = ev->type == ECG_EV_STARTED;
+	uint64_t end;
 
-	if (f->json_buf != NULL &&
-	    (n = ecg_evjson_format(&f->json, ev, f->json_buf, 2 * f->json.line_max)) > 0)
-		ecg_evlog_put(&f->events, f->json_buf, n);
+	e.at = ecg_clock_ms();
+	if (f->events.fd >= 0) {
+		ecg_buf_reset(&f->line);
+		if (ecg_evjson_format(&f->json, ev, &f->line) > 0 && !ecg_buf_failed(&f->line))
+			ecg_evlog_put(&f->events, f->line.p, f->line.len);
+	}
 	report_upward(f, ev);
 	if (f->summary.rows != NULL)
 		ecg_summary_event(&f->summary, ev);
@@ -179,37 +210,37 @@ on_event(void *arg, const struct ecg_event *ev)
 		return;
 	if ((level == ECG_LEVEL_INFO && f->quiet) || (level == ECG_LEVEL_VERBOSE && !f->verbose))
 		return;
-	ecg_event_format(ev, f->verbose, line, sizeof(line));
+	ecg_buf_reset(&f->line);
+	ecg_event_format(ev, f->verbose, &f->line);
 	if (f->sv == NULL) {
-		fprintf(stderr, "%s\n", line);
+		say("", &f->line);
 		return;
 	}
+	/* What a started task writes is its new run's: not before the message. */
 	if (ev->task != NULL)
-		ecg_supervisor_mark(f->sv, ev->task, &mark);
-	ecg_output_note(ecg_supervisor_output(f->sv), line, strlen(line),
+		ecg_supervisor_mark(f->sv, ev->task, !started, &mark);
+	end = ecg_notes_put(ecg_supervisor_notes(f->sv), ecg_buf_str(&f->line), f->line.len,
 	    level == ECG_LEVEL_CAUSE || level == ECG_LEVEL_ERROR, ev->task != NULL ? &mark : NULL);
+	if (started)
+		ecg_notes_gate(ecg_supervisor_notes(f->sv), &mark, end);
 }
 
 /*
  * The last event, group_end, with the status ecg-run ends with (128 + S
- * when it dies of signal S); then whatever the events file takes now.
- * Events it could not take are counted, and said.
+ * when it dies of signal S); then the events file gets what is queued,
+ * while it takes it before until.  Events it could not take are counted,
+ * and said.
  */
 static void
-end_events(struct front *f, int status, int sig)
+end_events(struct front *f, int status, int sig, double until)
 {
 	struct ecg_event ev = { .type = ECG_EV_GROUP_END, .code = sig != 0 ? 128 + sig : status };
-	struct timespec now;
-	size_t n;
 
-	if (f->json_buf == NULL)
+	if (f->events.fd < 0)
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ev.ms = (long)(now.tv_sec - f->json.mono0.tv_sec) * 1000 +
-	    (now.tv_nsec - f->json.mono0.tv_nsec) / 1000000;
-	n = ecg_evjson_format(&f->json, &ev, f->json_buf, 2 * f->json.line_max);
-	ecg_evlog_put(&f->events, f->json_buf, n);
-	ecg_evlog_flush(&f->events);
+	ev.ms = ecg_clock_ms();
+	on_event(f, &ev);
+	ecg_evlog_flush(&f->events, until);
 }
 
 static size_t
@@ -222,44 +253,23 @@ task_tail(size_t i, const char **bytes, void *arg)
 static void
 write_junit(struct front *f, struct ecg_supervisor *sv, int sig, int status)
 {
-	struct timespec now;
-	char line[PATH_MAX + 128];
-	long ms;
-	int rc, n;
+	int rc;
 
-	if (f->junit_fd < 0)
+	if (f->junit_path == NULL)
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (long)((double)now.tv_sec * 1000.0 + (double)now.tv_nsec / 1e6 -
-	    f->summary.t0 * 1000.0);
-	rc = ecg_junit_write(f->junit_fd, &f->summary, sig != 0 ? 128 + sig : status, ms,
-	    task_tail, sv);
-	if (close(f->junit_fd) < 0 && rc == 0)
-		rc = -errno;
-	f->junit_fd = -1;
-	if (rc < 0) {
-		n = snprintf(line, sizeof(line), "ecg-run: --junit %s: %s\n", f->junit_path,
-		    strerror(-rc));
-		ecg_output_final(ecg_supervisor_output(sv), line, (size_t)n);
-	}
+	rc = ecg_junit_write(f->junit_path, &f->summary, sig != 0 ? 128 + sig : status,
+	    ecg_clock_ms(), task_tail, sv);
+	if (rc < 0)
+		ecg_buf_printf(&f->last, "ecg-run: --junit %s: %s\n", f->junit_path, strerror(-rc));
 }
 
 /* The table at the end, if it is wanted; with the status ecg-run ends with. */
 static void
-show_summary(struct front *f, struct ecg_supervisor *sv, int sig, int status)
+show_summary(struct front *f, int sig, int status)
 {
-	size_t n;
-	char *buf;
-
 	if (f->summary_on == 0 || (f->summary_on == 1 && !ecg_summary_notable(&f->summary)))
 		return;
-	n = (f->summary.group->ntasks + 2) * 256;
-	buf = malloc(n);
-	if (buf == NULL)
-		return;
-	n = ecg_summary_format(&f->summary, sig != 0 ? 128 + sig : status, buf, n);
-	ecg_output_final(ecg_supervisor_output(sv), buf, n);
-	free(buf);
+	ecg_summary_format(&f->summary, sig != 0 ? 128 + sig : status, &f->last);
 }
 
 /* Descriptors 0-2 must be open, or pipes made later would take their place. */
@@ -286,36 +296,44 @@ check_std_fds(void)
 
 /* Tells, once, how much task output could not be delivered. */
 static void
-report_undelivered(struct ecg_supervisor *sv)
+report_undelivered(struct front *f, struct ecg_supervisor *sv)
 {
 	static const char *const names[] = { "stdout", "stderr" };
-	struct ecg_output *out = ecg_supervisor_output(sv);
-	char line[256];
+	struct ecg_pump *pump = ecg_supervisor_pump(sv);
 	uint64_t lost;
-	int fd, err, n;
+	int fd, err;
 
 	/* With 2>&1 both are one stream: count it once. */
-	for (fd = 1; fd <= (ecg_output_shared(out) ? 1 : 2); fd++) {
-		lost = ecg_output_undelivered(out, fd, &err) + ecg_supervisor_dropped(sv, fd);
+	for (fd = 1; fd <= (ecg_pump_shared(pump) ? 1 : 2); fd++) {
+		lost = ecg_pump_undelivered(pump, fd, &err) + ecg_supervisor_dropped(sv, fd);
 		if (lost == 0 || (fd == 2 && err != 0))
 			continue;
 		if (err != 0)
-			n = snprintf(line, sizeof(line),
+			ecg_buf_printf(&f->last,
 			    "ecg-run: %llu bytes of task output could not be written to %s: %s\n",
 			    (unsigned long long)lost, names[fd - 1], strerror(err));
 		else
-			n = snprintf(line, sizeof(line),
+			ecg_buf_printf(&f->last,
 			    "ecg-run: %llu bytes of task output could not be written to %s in time\n",
 			    (unsigned long long)lost, names[fd - 1]);
-		ecg_output_final(out, line, (size_t)n);
 	}
-	lost = ecg_output_notes_dropped(out, &err);
-	if (lost > 0) {
-		n = snprintf(line, sizeof(line), "ecg-run: %llu messages of ecg-run's own were dropped: "
-		    "%s\n", (unsigned long long)lost, err ? "stderr was too slow" :
-		    "more came at once than their buffer holds");
-		ecg_output_final(out, line, (size_t)n);
-	}
+	lost = ecg_notes_dropped(ecg_supervisor_notes(sv));
+	if (lost > 0)
+		ecg_buf_printf(&f->last, "ecg-run: %llu messages of ecg-run's own were dropped: "
+		    "%s\n", (unsigned long long)lost, ecg_pump_refused(pump, 2) ?
+		    "stderr was too slow" : "more came at once than their buffer holds");
+}
+
+/* The events the file could not take, said once. */
+static void
+report_events_lost(struct front *f)
+{
+	if (f->events.lost == 0)
+		return;
+	ecg_buf_printf(&f->last, "ecg-run: %llu events could not be written to %s%s%s\n",
+	    (unsigned long long)f->events.lost, f->events_path,
+	    f->events.err != 0 ? ": " : " in time",
+	    f->events.err != 0 ? strerror(f->events.err) : "");
 }
 
 /*
@@ -377,15 +395,16 @@ main(int argc, char **argv)
 	const char *config = NULL, *color = "auto", *no_color, *why;
 	long max_parallel = -1, deadline_ms = -1;
 	const char *summary = NULL;
-	char err[1024];
-	int c, check = 0, status, rc, n;
+	struct ecg_buf err = ECG_BUF_INIT;
+	double until;
+	int c, check = 0, status, rc;
 	size_t i;
 
+	ecg_clock_start();
 	memset(&opts, 0, sizeof(opts));
 	memset(&front, 0, sizeof(front));
 	front.ready_fd = -1;
 	front.events.fd = -1;
-	front.junit_fd = -1;
 	opts.out.prefix = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":c:nqvThVj:", longopts, NULL)) != -1) {
@@ -480,14 +499,15 @@ main(int argc, char **argv)
 		return usage_error("-q and -v cannot be used together");
 	if (check_std_fds() < 0)
 		return EXIT_OWN;
-	if (ecg_config_load(&spec, config, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s\n", err);
+	if (ecg_config_load(&spec, config, &err) < 0) {
+		say("", &err);
+		ecg_buf_free(&err);
 		ecg_config_free(&spec);
 		return EXIT_OWN;
 	}
-	if (ecg_config_select(&spec, argv + optind, (size_t)(argc - optind), err,
-	    sizeof(err)) < 0) {
-		errx_own("%s", err);
+	if (ecg_config_select(&spec, argv + optind, (size_t)(argc - optind), &err) < 0) {
+		say("ecg-run: ", &err);
+		ecg_buf_free(&err);
 		ecg_config_free(&spec);
 		return EXIT_OWN;
 	}
@@ -531,9 +551,14 @@ main(int argc, char **argv)
 	}
 	/* A report that cannot be written is known before anything runs. */
 	if (front.junit_path != NULL) {
-		front.junit_fd = open(front.junit_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (front.junit_fd < 0) {
-			errx_own("--junit %s: %s", front.junit_path, strerror(errno));
+		rc = ecg_junit_check(front.junit_path, &why);
+		if (rc < 0 && why != NULL) {
+			errx_own("--junit %s: is %s, not a regular file", front.junit_path, why);
+			ecg_config_free(&spec);
+			return EXIT_OWN;
+		}
+		if (rc < 0) {
+			errx_own("--junit %s: %s", front.junit_path, strerror(-rc));
 			ecg_config_free(&spec);
 			return EXIT_OWN;
 		}
@@ -547,17 +572,11 @@ main(int argc, char **argv)
 			return EXIT_OWN;
 		}
 		ecg_evjson_init(&front.json, &spec);
-		front.json_buf = malloc(2 * front.json.line_max);
-		if (front.json_buf == NULL) {
-			errx_own("--events: out of memory");
-			ecg_evlog_close(&front.events);
-			ecg_config_free(&spec);
-			return EXIT_OWN;
-		}
 	}
-	rc = ecg_supervisor_init(&sv, loop, &spec, &opts, err, sizeof(err));
+	rc = ecg_supervisor_init(&sv, loop, &spec, &opts, &err);
 	if (rc < 0) {
-		errx_own("%s", err);
+		say("ecg-run: ", &err);
+		ecg_buf_free(&err);
 		ecg_supervisor_destroy(&sv);
 		ecg_config_free(&spec);
 		return EXIT_OWN;
@@ -574,28 +593,27 @@ main(int argc, char **argv)
 	front.notify_socket = getenv("NOTIFY_SOCKET");
 	front.sv = &sv;
 	status = ecg_supervisor_run(&sv);
-	end_events(&front, status, ecg_supervisor_end_signal(&sv));
+	c = ecg_supervisor_end_signal(&sv);
+	/* ecg-run's last words share one bound on how long they may wait for a slow reader. */
+	until = ecg_clock_now() + ECG_NOTES_LAST_WAIT;
+	end_events(&front, status, c, until);
 	/* Never ready: the reader sees end of file without a newline. */
 	if (front.ready_fd >= 0)
 		close(front.ready_fd);
 	front.ready_fd = -1;
-	report_undelivered(&sv);
-	show_summary(&front, &sv, ecg_supervisor_end_signal(&sv), status);
-	write_junit(&front, &sv, ecg_supervisor_end_signal(&sv), status);
-	if (front.events.lost > 0) {
-		n = snprintf(err, sizeof(err), "ecg-run: %llu events could not be written to %s%s%s\n",
-		    (unsigned long long)front.events.lost, front.events_path,
-		    front.events.err != 0 ? ": " : " in time",
-		    front.events.err != 0 ? strerror(front.events.err) : "");
-		ecg_output_final(ecg_supervisor_output(&sv), err, (size_t)n);
-	}
+	report_undelivered(&front, &sv);
+	show_summary(&front, c, status);
+	write_junit(&front, &sv, c, status);
+	report_events_lost(&front);
+	if (front.last.len > 0)
+		ecg_notes_last(ecg_supervisor_notes(&sv), front.last.p, front.last.len, until);
 	/* note() reads front.sv: from here on, messages go straight to stderr. */
 	// cppcheck-suppress redundantAssignment
 	front.sv = NULL;
-	c = ecg_supervisor_end_signal(&sv);
 	ecg_supervisor_destroy(&sv);
 	ecg_evlog_close(&front.events);
-	free(front.json_buf);
+	ecg_buf_free(&front.line);
+	ecg_buf_free(&front.last);
 	ecg_summary_destroy(&front.summary);
 	ecg_config_free(&spec);
 	ev_loop_destroy(loop);

@@ -86,7 +86,7 @@ struct ecg_netprobe {
 	size_t len;				/* bytes in buf */
 	size_t off;				/* of the request, the bytes sent */
 	char buf[1536];				/* getent's answer, then the request, then the status line */
-	char error[160];			/* the failure to report */
+	char error[512];			/* the failure to report: a host name (255) fits */
 };
 
 /* Sets up an idle probe of t (copied); allocates nothing. */

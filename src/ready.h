@@ -31,7 +31,8 @@
 #define ECG_READY_POLL_FIRST 0.025
 #define ECG_READY_POLL_MAX 1.0
 #define ECG_READY_PROBE_MAX 5.0		/* a probe running longer fails */
-#define ECG_READY_ERROR_MAX 256
+#define ECG_READY_ERROR_MAX 512		/* an error: a host name (255) and its reason fit */
+#define ECG_READY_LINE_MAX 256		/* a probe's last line is cut here */
 
 struct ecg_ready;
 
@@ -74,8 +75,8 @@ struct ecg_ready {
 	int probe_fd;			/* its output, -1 when closed */
 	ev_io probe_io;
 	ev_timer probe_timer;		/* ECG_READY_PROBE_MAX */
-	char probe_line[ECG_READY_ERROR_MAX];	/* the line it is writing */
-	char probe_last[ECG_READY_ERROR_MAX];	/* its last whole line */
+	char probe_line[ECG_READY_LINE_MAX];	/* the line it is writing */
+	char probe_last[ECG_READY_LINE_MAX];	/* its last whole line */
 	size_t probe_len;
 	int probe_late;			/* it ran past ECG_READY_PROBE_MAX */
 	int fd_read;			/* fd N: our end, -1 when closed */

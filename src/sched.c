@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "deps.h"
 
 static void cancelled(struct ecg_context *ctx, void *arg);
@@ -75,8 +76,8 @@ ecg_sched_destroy(struct ecg_sched *s)
 static void
 no_slot(struct ecg_sched *s, struct ecg_task *t)
 {
-	char list[512];
-	size_t i, j, off = 0, held = 0, k = 0;
+	struct ecg_buf list = ECG_BUF_INIT;
+	size_t i, j, held = 0, k = 0;
 
 	if (s->no_slot_said[t->index])
 		return;
@@ -90,21 +91,21 @@ no_slot(struct ecg_sched *s, struct ecg_task *t)
 			return;		/* a slot of a task t is not after: it will free */
 		held++;
 	}
-	list[0] = '\0';
-	for (i = 0; i < s->n && off < sizeof(list); i++) {
+	for (i = 0; i < s->n; i++) {
 		enum ecg_task_state st = s->tasks[i].state;
 		if (st == ECG_TASK_WAITING || st == ECG_TASK_DONE)
 			continue;
 		k++;
-		off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s",
-		    k == 1 ? "" : k == held ? " and " : ", ", ecg_task_name(&s->tasks[i]));
+		ecg_buf_printf(&list, "%s%s", k == 1 ? "" : k == held ? " and " : ", ",
+		    ecg_task_name(&s->tasks[i]));
 	}
 	s->no_slot_said[t->index] = 1;
 	{
 		struct ecg_event ev = { .type = ECG_EV_NO_SLOT, .task = t,
-			.name = ecg_task_name(t), .text = list, .n = (size_t)s->limit };
+			.name = ecg_task_name(t), .text = ecg_buf_str(&list), .n = (size_t)s->limit };
 		s->event(s->event_arg, &ev);
 	}
+	ecg_buf_free(&list);
 }
 
 /* Starts t if a slot is free: 1 if it started, 0 if it must wait for one. */
@@ -150,43 +151,40 @@ ecg_sched_slot_free(struct ecg_sched *s)
 
 /* "a and b", "a, b and c": the tasks t still waits for. */
 static void
-waiting_list(const struct ecg_sched *s, const struct ecg_task *t, char *buf, size_t len)
+waiting_list(const struct ecg_sched *s, const struct ecg_task *t, struct ecg_buf *b)
 {
-	size_t j, k = 0, left = 0, off = 0;
-	int w;
+	size_t j, k = 0, left = 0;
 
 	for (j = 0; j < t->spec->nafter; j++)
 		if (!s->tasks[t->spec->after[j]].ready)
 			left++;
-	buf[0] = '\0';
-	for (j = 0; j < t->spec->nafter && off < len; j++) {
+	for (j = 0; j < t->spec->nafter; j++) {
 		const struct ecg_task *d = &s->tasks[t->spec->after[j]];
 		if (d->ready)
 			continue;
 		k++;
-		w = snprintf(buf + off, len - off, "%s%s", k == 1 ? "" : k == left ? " and " : ", ",
-		    ecg_task_name(d));
-		if (w < 0)
-			break;
-		off += (size_t)w;
+		ecg_buf_printf(b, "%s%s", k == 1 ? "" : k == left ? " and " : ", ", ecg_task_name(d));
 	}
 }
 
 void
 ecg_sched_run(struct ecg_sched *s)
 {
-	char list[512];
+	struct ecg_buf list = ECG_BUF_INIT;
 	size_t i;
 
 	for (i = 0; i < s->n; i++) {
 		struct ecg_task *t = &s->tasks[i];
 		if (s->waits[i] > 0) {
 			struct ecg_event ev = { .type = ECG_EV_WAITING, .task = t,
-				.name = ecg_task_name(t), .text = list };
-			waiting_list(s, t, list, sizeof(list));
+				.name = ecg_task_name(t) };
+			ecg_buf_reset(&list);
+			waiting_list(s, t, &list);
+			ev.text = ecg_buf_str(&list);
 			s->event(s->event_arg, &ev);
 		}
 	}
+	ecg_buf_free(&list);
 	/* A signal may have come before the run: nothing starts then. */
 	ecg_sched_slot_free(s);
 }

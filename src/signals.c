@@ -5,6 +5,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
+
 /*
  * HUP, USR1, USR2 and WINCH are forwarded (to the tasks whose forward
  * says so; WINCH is ignored by default, and so by ecg-run if none takes it).
@@ -56,15 +58,6 @@ interrupt(int sig)
 	return sig == SIGINT || sig == SIGTERM || sig == SIGQUIT;
 }
 
-static double
-monotonic(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void
 tell(struct ecg_signals *s, enum ecg_event_type type, int sig)
 {
@@ -86,7 +79,7 @@ signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	struct ecg_signals *s = w->data;
 	int sig = w->signum;
-	double now = monotonic();
+	double now = ecg_clock_now();
 	size_t k = (size_t)(w - s->sigs);
 
 	(void)loop;

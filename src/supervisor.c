@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "spawn.h"
 
 static void
@@ -46,8 +47,9 @@ deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	ecg_sweep_abandon(&sv->sweep);
 	for (i = 0; i < sv->ntasks; i++)
 		ecg_task_abandon(&sv->tasks[i]);
-	ecg_output_close_notes(&sv->out);
-	ecg_output_abandon(&sv->out);
+	ecg_notes_close(&sv->notes);
+	ecg_notes_abandon(&sv->notes);
+	ecg_pump_abandon(&sv->pump);
 }
 
 static void
@@ -104,11 +106,11 @@ ecg_supervisor_end_signal(const struct ecg_supervisor *sv)
 }
 
 void
-ecg_supervisor_mark(const struct ecg_supervisor *sv, const struct ecg_task *t,
-    struct ecg_output_mark *m)
+ecg_supervisor_mark(const struct ecg_supervisor *sv, const struct ecg_task *t, int unread,
+    struct ecg_pump_mark *m)
 {
 	(void)sv;
-	ecg_task_output_mark(t, m);
+	ecg_task_output_mark(t, unread, m);
 }
 
 size_t
@@ -118,10 +120,16 @@ ecg_supervisor_stderr_tail(const struct ecg_supervisor *sv, size_t i, const char
 	return i < sv->ntasks ? ecg_task_stderr_tail(&sv->tasks[i], bytes) : 0;
 }
 
-struct ecg_output *
-ecg_supervisor_output(struct ecg_supervisor *sv)
+struct ecg_pump *
+ecg_supervisor_pump(struct ecg_supervisor *sv)
 {
-	return &sv->out;
+	return &sv->pump;
+}
+
+struct ecg_notes *
+ecg_supervisor_notes(struct ecg_supervisor *sv)
+{
+	return &sv->notes;
 }
 
 uint64_t
@@ -133,10 +141,19 @@ ecg_supervisor_dropped(const struct ecg_supervisor *sv, int fd)
 	for (i = 0; i < sv->ntasks; i++) {
 		lost += ecg_task_dropped(&sv->tasks[i], fd);
 		/* With 2>&1 both are one stream. */
-		if (fd == 1 && ecg_output_shared(&sv->out))
+		if (fd == 1 && ecg_pump_shared(&sv->pump))
 			lost += ecg_task_dropped(&sv->tasks[i], 2);
 	}
 	return lost;
+}
+
+/* The pump's hooks. */
+static void
+output_written(void *arg)
+{
+	struct ecg_supervisor *sv = arg;
+
+	ecg_notes_tasks_written(&sv->notes);
 }
 
 static void
@@ -158,7 +175,7 @@ sweep_ended(void *arg)
 {
 	struct ecg_supervisor *sv = arg;
 
-	ecg_output_close_notes(&sv->out);
+	ecg_notes_close(&sv->notes);
 	if (sv->sweeping) {
 		sv->sweeping = 0;
 		ecg_errgroup_done(&sv->eg, 0);
@@ -178,7 +195,7 @@ all_tasks_over(struct ecg_supervisor *sv)
 		sv->sweeping = 1;
 		ecg_errgroup_go(&sv->eg);
 	} else {
-		ecg_output_close_notes(&sv->out);
+		ecg_notes_close(&sv->notes);
 	}
 }
 
@@ -247,7 +264,7 @@ group_ready(void *arg)
 	for (i = 0; i < sv->ntasks; i++)
 		if (sv->tasks[i].spec->nafter > 0 || sv->tasks[i].check != NULL)
 			ev.n++;
-	ev.ms = (long)((ev_now(sv->loop) - sv->started) * 1000.0 + 0.5);
+	ev.ms = ecg_clock_ms();
 	sv->host.event(sv->host.event_arg, &ev);
 }
 
@@ -314,7 +331,7 @@ set_host(struct ecg_supervisor *sv, const struct ecg_supervisor_opts *opts)
 
 	sv->host.loop = sv->loop;
 	sv->host.eg = &sv->eg;
-	sv->host.out = &sv->out;
+	sv->host.pump = &sv->pump;
 	sv->host.shell = sv->shell;
 	/* Another shell may give even plain words a meaning of its own. */
 	sv->host.direct = strcmp(spec->shell, "/bin/sh") == 0;
@@ -339,8 +356,9 @@ set_host(struct ecg_supervisor *sv, const struct ecg_supervisor_opts *opts)
 int
 ecg_supervisor_init(struct ecg_supervisor *sv, struct ev_loop *loop,
     const struct ecg_group_spec *spec, const struct ecg_supervisor_opts *opts,
-    char *err, size_t errlen)
+    struct ecg_buf *err)
 {
+	const struct ecg_pump_hooks hooks = { output_failed, output_written, sv };
 	size_t i;
 	int rc;
 
@@ -369,28 +387,27 @@ ecg_supervisor_init(struct ecg_supervisor *sv, struct ev_loop *loop,
 	raise_nofile(sv);
 	rc = ecg_spawn_which(spec->shell, sv->shell, sizeof(sv->shell));
 	if (rc < 0) {
-		snprintf(err, errlen, "shell %s: %s", spec->shell, strerror(-rc));
+		ecg_buf_printf(err, "shell %s: %s", spec->shell, strerror(-rc));
 		return rc;
 	}
 	sv->host.devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (sv->host.devnull < 0) {
 		rc = -errno;
-		snprintf(err, errlen, "/dev/null: %s", strerror(errno));
+		ecg_buf_printf(err, "/dev/null: %s", strerror(errno));
 		return rc;
 	}
-	rc = ecg_output_init(&sv->out, loop, &sv->outroot, &sv->eg, &opts->out);
+	rc = ecg_pump_init(&sv->pump, loop, &sv->outroot, &sv->eg, &opts->out, &hooks);
+	ecg_notes_init(&sv->notes, &sv->pump, opts->out.tasks);
 	if (rc < 0) {
-		snprintf(err, errlen, "setting up output: %s", strerror(-rc));
+		ecg_buf_printf(err, "setting up output: %s", strerror(-rc));
 		return rc;
 	}
-	sv->out.on_fail = output_failed;
-	sv->out.fail_arg = sv;
 	set_host(sv, opts);
 	for (i = 0; i < spec->ntasks; i++)
 		if (spec->tasks[i].ready.kind == ECG_READY_NOTIFY) {
 			rc = ecg_notify_dir_make(&sv->notify_dir);
 			if (rc < 0) {
-				snprintf(err, errlen, "cannot make a directory for notify sockets: %s",
+				ecg_buf_printf(err, "cannot make a directory for notify sockets: %s",
 				    strerror(-rc));
 				return rc;
 			}
@@ -399,14 +416,14 @@ ecg_supervisor_init(struct ecg_supervisor *sv, struct ev_loop *loop,
 		}
 	sv->tasks = calloc(spec->ntasks ? spec->ntasks : 1, sizeof(*sv->tasks));
 	if (sv->tasks == NULL) {
-		snprintf(err, errlen, "out of memory");
+		ecg_buf_printf(err, "out of memory");
 		return -ENOMEM;
 	}
 	for (i = 0; i < spec->ntasks; i++) {
 		rc = ecg_task_init(&sv->tasks[i], &sv->host, &spec->tasks[i], i, (int)i);
 		sv->ntasks = i + 1;
 		if (rc < 0) {
-			snprintf(err, errlen, "out of memory");
+			ecg_buf_printf(err, "out of memory");
 			return -ENOMEM;
 		}
 	}
@@ -414,7 +431,7 @@ ecg_supervisor_init(struct ecg_supervisor *sv, struct ev_loop *loop,
 	    opts->event_arg) < 0 ||
 	    ecg_sched_init(&sv->sched, sv->tasks, sv->ntasks, &sv->group, opts->event,
 	    opts->event_arg) < 0) {
-		snprintf(err, errlen, "out of memory");
+		ecg_buf_printf(err, "out of memory");
 		return -ENOMEM;
 	}
 	sv->sweep.ended = sweep_ended;
@@ -446,7 +463,6 @@ ecg_supervisor_run(struct ecg_supervisor *sv)
 	struct ecg_event ev = { .type = ECG_EV_GROUP_START, .n = sv->ntasks };
 
 	sv->live = sv->ntasks;
-	sv->started = ev_now(sv->loop);
 	sv->host.event(sv->host.event_arg, &ev);
 	if (sv->spec->deadline_ms > 0) {
 		ev_timer_set(&sv->group_deadline, (double)sv->spec->deadline_ms / 1000.0, 0);
@@ -481,8 +497,10 @@ ecg_supervisor_destroy(struct ecg_supervisor *sv)
 	free(sv->tasks);
 	/* Empty now: each socket went with its task. */
 	ecg_notify_dir_remove(&sv->notify_dir);
-	if (sv->out.loop != NULL)
-		ecg_output_destroy(&sv->out);
+	if (sv->pump.loop != NULL) {
+		ecg_notes_destroy(&sv->notes);
+		ecg_pump_destroy(&sv->pump);
+	}
 	if (sv->host.devnull >= 0)
 		close(sv->host.devnull);
 	ecg_errgroup_destroy(&sv->eg);

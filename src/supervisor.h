@@ -21,7 +21,8 @@
 #include "context.h"
 #include "errgroup.h"
 #include "event.h"
-#include "output.h"
+#include "notes.h"
+#include "pump.h"
 #include "sched.h"
 #include "sentinel.h"
 #include "signals.h"
@@ -32,7 +33,7 @@
 #define ECG_SUPERVISOR_GRACE 2.0
 
 struct ecg_supervisor_opts {
-	struct ecg_output_opts out;
+	struct ecg_pump_opts out;
 	size_t stderr_tail;		/* keep each task's last stderr bytes (0: none) */
 	ecg_event_fn event;		/* receives every event; decides what to show */
 	void *event_arg;
@@ -45,7 +46,8 @@ struct ecg_supervisor {
 	struct ecg_context group;	/* the errgroup's context */
 	struct ecg_context outroot;	/* cancelling it abandons output */
 	struct ecg_errgroup eg;
-	struct ecg_output out;
+	struct ecg_pump pump;		/* task output, and ecg-run's own */
+	struct ecg_notes notes;		/* ecg-run's own messages */
 	struct ecg_task_host host;
 	struct ecg_task *tasks;
 	size_t ntasks;
@@ -61,15 +63,14 @@ struct ecg_supervisor {
 	ev_timer deadline;		/* armed when the group is cancelled */
 	ev_timer group_deadline;	/* the group's deadline = ..., if any */
 	struct ecg_context_waiter group_cancel;
-	double started;			/* ev_now when the run began */
 	int abandoned;			/* the deadline passed */
 	int sweeping;			/* the end sweep is a member of the errgroup */
 };
 
-/* 0, or -errno with a message in err. */
+/* 0, or -errno with a message appended to err. */
 int ecg_supervisor_init(struct ecg_supervisor *sv, struct ev_loop *loop,
     const struct ecg_group_spec *spec, const struct ecg_supervisor_opts *opts,
-    char *err, size_t errlen);
+    struct ecg_buf *err);
 /* Runs the group to its end: returns the first cause's exit status. */
 int ecg_supervisor_run(struct ecg_supervisor *sv);
 void ecg_supervisor_destroy(struct ecg_supervisor *sv);
@@ -82,11 +83,12 @@ void ecg_supervisor_destroy(struct ecg_supervisor *sv);
  */
 int ecg_supervisor_end_signal(const struct ecg_supervisor *sv);
 
-/* Where a message about a task must wait (see ecg_task_output_mark). */
-void ecg_supervisor_mark(const struct ecg_supervisor *sv, const struct ecg_task *t,
-    struct ecg_output_mark *m);
-/* The output pump, for the front end's messages. */
-struct ecg_output *ecg_supervisor_output(struct ecg_supervisor *sv);
+/* How far a task's output is (see ecg_task_output_mark). */
+void ecg_supervisor_mark(const struct ecg_supervisor *sv, const struct ecg_task *t, int unread,
+    struct ecg_pump_mark *m);
+/* The output pump, and ecg-run's messages on it, for the front end. */
+struct ecg_pump *ecg_supervisor_pump(struct ecg_supervisor *sv);
+struct ecg_notes *ecg_supervisor_notes(struct ecg_supervisor *sv);
 /* The last stderr bytes of task i (with opts.stderr_tail): length and where. */
 size_t ecg_supervisor_stderr_tail(const struct ecg_supervisor *sv, size_t i,
     const char **bytes);

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "command.h"
 #include "spawn.h"
 
@@ -71,9 +72,9 @@ ecg_task_alive(const struct ecg_task *t)
 }
 
 void
-ecg_task_output_mark(const struct ecg_task *t, struct ecg_output_mark *m)
+ecg_task_output_mark(const struct ecg_task *t, int unread, struct ecg_pump_mark *m)
 {
-	ecg_taskio_mark(&t->io, m);
+	ecg_taskio_mark(&t->io, unread, m);
 }
 
 uint64_t
@@ -444,12 +445,12 @@ ecg_task_init(struct ecg_task *t, struct ecg_task_host *host,
 	/* Everything that destroy touches is set up before anything can fail. */
 	ecg_proc_init(&t->proc, host->loop, spec->stop_signal, spec->stop_timeout_ms,
 	    &proc_hooks, t);
-	ecg_taskio_init(&t->io, host->loop, host->out, spec->name, color, host->buffer,
+	ecg_taskio_init(&t->io, host->loop, host->pump, spec->name, color, host->buffer,
 	    &io_hooks, t);
 	ecg_logfile_init(&t->log, spec->log_path, spec->log_max_size, spec->log_keep,
 	    host->buffer);
 	if (spec->log_path != NULL)
-		ecg_taskio_log(&t->io, &t->log, host->out->opts.timestamps);
+		ecg_taskio_log(&t->io, &t->log, host->pump->opts.timestamps);
 	ev_timer_init(&t->run_timer, run_timer_cb, 0, 0);
 	t->run_timer.data = t;
 	ev_timer_init(&t->delay_timer, delay_timer_cb, 0, 0);
@@ -604,7 +605,7 @@ restarts(struct ecg_task *t)
 		return 0;
 	if (spec->restart == ECG_RESTART_ON_FAILURE && t->code == 0)
 		return 0;
-	if (t->ready && ev_now(t->host->loop) - t->ready_at >= ECG_TASK_STABLE_S) {
+	if (t->ready && ecg_clock_now() - t->ready_at >= ECG_TASK_STABLE_S) {
 		t->restarts = 0;
 		t->delay_ms = spec->restart_delay_ms;
 	}
@@ -619,7 +620,7 @@ end_event(const struct ecg_task *t, struct ecg_event *ev)
 	ev->pid = (long)t->proc.pid;
 	ev->check = ecg_task_check(t);
 	ev->what = ecg_task_end_name(t->end);
-	ev->ms = (long)((ev_now(t->host->loop) - t->started_at) * 1000.0 + 0.5);
+	ev->ms = ecg_clock_ms_between(t->started_at, ecg_clock_now());
 	if (t->end == ECG_END_NOT_READY && t->spec->ready_timeout_ms > 0 &&
 	    t->spec->ready.kind != ECG_READY_FD)
 		ev->ms = t->spec->ready_timeout_ms;
@@ -739,8 +740,8 @@ became_ready(struct ecg_task *t)
 		ecg_ready_stop(t->check);
 	ecg_taskio_tap(&t->io, NULL, NULL);
 	t->ready = 1;
-	t->ready_at = ev_now(h->loop);
-	ev.ms = (long)((t->ready_at - t->started_at) * 1000.0 + 0.5);
+	t->ready_at = ecg_clock_now();
+	ev.ms = ecg_clock_ms_between(t->started_at, t->ready_at);
 	emit(t, &ev);
 	/* Tasks after it start at its first readiness; a restart's changes nothing. */
 	if (!t->ever_ready && h->ready != NULL) {
@@ -761,10 +762,10 @@ exited(struct ecg_task *t)
 	struct ecg_event ev = { 0 };
 	int ws = t->wstatus, decided = t->end != ECG_END_NONE;
 	enum ecg_task_end end;
-	int code, again;
+	int code, again, one_shot;
 
 	ev.pid = (long)t->proc.pid;
-	ev.ms = (long)((ev_now(t->host->loop) - t->started_at) * 1000.0 + 0.5);
+	ev.ms = ecg_clock_ms_between(t->started_at, ecg_clock_now());
 	if (t->start_code != 0) {
 		end = ECG_END_START_FAILED;
 		code = t->start_code;
@@ -787,14 +788,21 @@ exited(struct ecg_task *t)
 	}
 	t->end = end;
 	t->code = code;
-	/* A one-shot task is ready by exiting with 0, before its end is counted. */
-	if (t->spec->ready.kind == ECG_READY_EXITED && t->end == ECG_END_EXITED && t->code == 0)
-		became_ready(t);
-	/* An end a restart absorbs is said once, with the restart. */
+	/*
+	 * A one-shot task is ready by exiting with 0: said after its exit,
+	 * and before its end is counted (the scheduler must know it ready
+	 * before it hears of its end).  An end a restart absorbs is said
+	 * once, with the restart, and the readiness after it.
+	 */
+	one_shot = t->spec->ready.kind == ECG_READY_EXITED && end == ECG_END_EXITED && code == 0;
 	again = restarts(t);
 	if (end != ECG_END_START_FAILED && !again)
 		emit(t, &ev);
+	if (one_shot && !again)
+		became_ready(t);
 	count_end(t, again, ECG_EV_CAUSE_FAILED, ECG_EV_COUNT);
+	if (one_shot && again)
+		became_ready(t);
 }
 
 /* Its run is over and gone: the next run after the delay, doubled for the one after. */
@@ -883,12 +891,18 @@ step(struct ecg_task *t, enum ecg_task_input in)
 	case ECG_TASK_STARTING:
 		if (from == ECG_TASK_RESTARTING)
 			new_run(t);
-		t->started_at = ev_now(t->host->loop);
+		/*
+		 * Timed from its own spawn, not from the start of this loop
+		 * round: a large group spends seconds in one round starting its
+		 * tasks.  Its runtime counts from the moment its program runs.
+		 */
+		ev_now_update(t->host->loop);
 		if (t->spec->timeout_ms > 0) {
 			ev_timer_set(&t->run_timer, (double)t->spec->timeout_ms / 1000.0, 0);
 			ev_timer_start(t->host->loop, &t->run_timer);
 		}
 		rc = spawn(t);
+		t->started_at = ecg_clock_now();
 		if (rc > 0)
 			step(t, ECG_IN_EXEC);
 		else if (rc < 0)

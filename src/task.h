@@ -27,7 +27,7 @@
 #include "errgroup.h"
 #include "event.h"
 #include "logfile.h"
-#include "output.h"
+#include "pump.h"
 #include "notify.h"
 #include "proc.h"
 #include "ready.h"
@@ -50,7 +50,7 @@ struct ecg_task;
 struct ecg_task_host {
 	struct ev_loop *loop;
 	struct ecg_errgroup *eg;	/* tasks are its members */
-	struct ecg_output *out;
+	struct ecg_pump *pump;
 	const char *shell;		/* resolved path */
 	const char *group_name;
 	const char *run_id;		/* ECG_RUN_ID: this run, for the sentinel */
@@ -91,7 +91,7 @@ struct ecg_task {
 	int restarts;			/* restarts in a row so far */
 	long delay_ms;			/* before the next restart */
 	int restarting;			/* decided when its run ended: it runs again */
-	double started_at;		/* ev_now when it was started */
+	double started_at;		/* when its run was spawned (ecg_clock_now) */
 	double ready_at;		/* and when it became ready */
 	struct ecg_proc proc;
 	struct ecg_taskio io;
@@ -136,11 +136,8 @@ const char *ecg_task_check(const struct ecg_task *t);
 int ecg_task_main_running(const struct ecg_task *t);
 /* Whether something of it may still be running (its main process or group). */
 int ecg_task_alive(const struct ecg_task *t);
-/*
- * Where a message about the task must wait: everything the task has
- * written so far (its channels, and what its pipes hold) comes first.
- */
-void ecg_task_output_mark(const struct ecg_task *t, struct ecg_output_mark *m);
+/* How far its output is (see ecg_taskio_mark). */
+void ecg_task_output_mark(const struct ecg_task *t, int unread, struct ecg_pump_mark *m);
 /* Bytes of stream (1 or 2) thrown away because its output was gone. */
 uint64_t ecg_task_dropped(const struct ecg_task *t, int stream);
 /* The last bytes it wrote to stderr (if the host keeps them): length and where. */

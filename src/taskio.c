@@ -25,7 +25,7 @@ static void log_idle_cb(struct ev_loop *loop, ev_idle *w, int revents);
 #define LOG_BATCH ((size_t)64 * 1024)
 
 void
-ecg_taskio_init(struct ecg_taskio *io, struct ev_loop *loop, struct ecg_output *out,
+ecg_taskio_init(struct ecg_taskio *io, struct ev_loop *loop, struct ecg_pump *pump,
     const char *name, int color, size_t buffer, const struct ecg_taskio_hooks *hooks, void *arg)
 {
 	int i;
@@ -40,7 +40,7 @@ ecg_taskio_init(struct ecg_taskio *io, struct ev_loop *loop, struct ecg_output *
 		p->fd = -1;
 		ev_io_init(&p->readable, readable_cb, -1, EV_READ);
 		p->readable.data = p;
-		ecg_output_source_init(out, &p->src, i + 1, name, color, buffer, on_space, p);
+		ecg_pump_source_init(pump, &p->src, i + 1, name, color, buffer, on_space, p);
 	}
 	ev_timer_init(&io->grace, grace_cb, PIPE_GRACE, 0);
 	io->grace.data = io;
@@ -63,7 +63,7 @@ static void
 stamp_now(struct ecg_taskio *io)
 {
 	if (io->log != NULL && io->stamps)
-		ecg_output_stamp(io->stamp, sizeof(io->stamp));
+		ecg_frame_stamp(io->stamp, sizeof(io->stamp));
 }
 
 /* What was read goes to the log file now; its first failure is told. */
@@ -113,7 +113,7 @@ ecg_taskio_destroy(struct ecg_taskio *io)
 		close_fd(&io->pipes[i]);
 		free(io->pipes[i].tap_line);
 		io->pipes[i].tap_line = NULL;
-		ecg_output_source_destroy(&io->pipes[i].src);
+		ecg_pump_source_destroy(&io->pipes[i].src);
 	}
 }
 
@@ -291,7 +291,11 @@ tail_bytes(struct ecg_taskio_pipe *p, const char *b, size_t n)
 	io->tail_len += n;
 }
 
-/* Bytes just read: the line tap, the tail and the log see them. */
+/*
+ * Bytes just read: the line tap, the tail and the log see them, once they
+ * are in the channel, so that a message the tap causes (a task is ready)
+ * counts them among what the task wrote before it.
+ */
 static void
 seen(struct ecg_taskio_pipe *p, const char *b, size_t n)
 {
@@ -369,9 +373,9 @@ read_once(struct ecg_taskio_pipe *p)
 		r = read(p->fd, sink, cap < sizeof(sink) ? cap : sizeof(sink));
 		if (r > 0) {
 			p->last = sink[r - 1];
-			seen(p, sink, (size_t)r);
 			if ((w = ecg_channel_write(ch, sink, (size_t)r)) < r)
 				p->src.dropped += (uint64_t)(r - (w > 0 ? w : 0));
+			seen(p, sink, (size_t)r);
 		}
 		goto done;
 	}
@@ -394,8 +398,8 @@ read_once(struct ecg_taskio_pipe *p)
 			    (const char *)iov[0].iov_base + r :
 			    (const char *)iov[1].iov_base + ((size_t)r - iov[0].iov_len);
 			p->last = end[-1];
-			seen_iov(p, iov, n, (size_t)r);
 			ecg_channel_commit(ch, (size_t)r);
+			seen_iov(p, iov, n, (size_t)r);
 		}
 	}
 done:
@@ -493,17 +497,17 @@ ecg_taskio_tap(struct ecg_taskio *io, ecg_taskio_tap_fn fn, void *arg)
 }
 
 void
-ecg_taskio_mark(const struct ecg_taskio *io, struct ecg_output_mark *m)
+ecg_taskio_mark(const struct ecg_taskio *io, int unread, struct ecg_pump_mark *m)
 {
-	int i, unread;
+	int i, n;
 
 	for (i = 0; i < 2; i++) {
 		const struct ecg_taskio_pipe *p = &io->pipes[i];
-		unread = 0;
-		if (p->fd >= 0 && ioctl(p->fd, FIONREAD, &unread) < 0)
-			unread = 0;
+		n = 0;
+		if (unread && p->fd >= 0 && ioctl(p->fd, FIONREAD, &n) < 0)
+			n = 0;
 		m->src[i] = &p->src;
-		m->upto[i] = ecg_output_source_end(&p->src, unread > 0 ? (size_t)unread : 0);
+		m->upto[i] = ecg_pump_source_end(&p->src, n > 0 ? (size_t)n : 0);
 	}
 }
 

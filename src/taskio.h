@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #include "logfile.h"
-#include "output.h"
+#include "pump.h"
 
 /* Lines longer than this are given to the tap cut at this length. */
 #define ECG_TASKIO_TAP_MAX 4096
@@ -63,10 +63,10 @@ struct ecg_taskio {
 	size_t tail_cap, tail_len;
 	struct ecg_logfile *log;	/* where the lines are also written, or NULL */
 	int stamps;			/* with -T stamps */
-	char stamp[ECG_OUTPUT_STAMP_MAX];	/* the stamp of the bytes being read */
+	char stamp[ECG_FRAME_STAMP_MAX];	/* the stamp of the bytes being read */
 };
 
-void ecg_taskio_init(struct ecg_taskio *io, struct ev_loop *loop, struct ecg_output *out,
+void ecg_taskio_init(struct ecg_taskio *io, struct ev_loop *loop, struct ecg_pump *pump,
     const char *name, int color, size_t buffer, const struct ecg_taskio_hooks *hooks,
     void *arg);
 void ecg_taskio_destroy(struct ecg_taskio *io);
@@ -105,8 +105,13 @@ int ecg_taskio_keep_tail(struct ecg_taskio *io, size_t cap);
 /* Those bytes: their length, and where they are. */
 size_t ecg_taskio_tail(const struct ecg_taskio *io, const char **bytes);
 
-/* Everything written so far: a message about the task waits for it. */
-void ecg_taskio_mark(const struct ecg_taskio *io, struct ecg_output_mark *m);
+/*
+ * How far the task's output is: what its channels hold, and with unread
+ * what its pipes hold too.  A message about the task waits for all it
+ * wrote before (unread); the message that it started holds back what it
+ * writes after (see ecg_notes_gate).
+ */
+void ecg_taskio_mark(const struct ecg_taskio *io, int unread, struct ecg_pump_mark *m);
 /* Bytes of stream (1 or 2) thrown away because its output was gone. */
 uint64_t ecg_taskio_dropped(const struct ecg_taskio *io, int stream);
 

@@ -59,7 +59,10 @@ bad_config() {
 	bad_config '[group]\nname = my group\n[a]\ncommand = touch ran\n' \
 		"g.ini:2: bad group name 'my group' (1 to 64 characters of A-Z a-z 0-9 _ . -)"
 	bad_config '[a]\ncommand = touch ran\nenv = NOVALUE\n' \
-		"g.ini:3: env needs NAME=VALUE with NAME of A-Z a-z 0-9 _, got 'NOVALUE'"
+		"g.ini:3: env needs NAME=VALUE with NAME of A-Z a-z 0-9 _ (this line has no '=')"
+	# the value may be a secret: only the variable is named
+	bad_config '[a]\ncommand = touch ran\nenv = API-TOKEN=s3cr3t-value\n' \
+		"g.ini:3: env needs NAME=VALUE with NAME of A-Z a-z 0-9 _ (not starting with a digit), not 'API-TOKEN'"
 	bad_config '[a]\ncommand = touch ran\nenv = ECG_RUN_TASK=x\n' \
 		"g.ini:3: env cannot set ECG_RUN_TASK: ecg-run sets it"
 }

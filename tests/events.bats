@@ -222,3 +222,57 @@ event_field() {
 	assert first["tasks"][-1] == "task-with-a-long-name-1500"
 	PY
 }
+
+@test "--events into a file keeps every event of 5,000 tasks" {
+	{
+		printf '[group]\nstop_timeout = 10s\n'
+		for i in $(seq 1 4999); do
+			printf '[s%d]\ncommand = exec sleep 300\n' "$i"
+		done
+		# fails once every other task has started (or the group is stopping)
+		printf '[zfail]\ncommand = sleep 1; exit 3\n'
+	} >g.ini
+	ECG_TIMEOUT=200 run_timed -3 --separate-stderr ecg -q --events ev.jsonl -c g.ini
+	echo "# ${ELAPSED} ms; $(wc -l <ev.jsonl) events" >&3
+	[[ "$stderr" != *"could not be written"* ]]
+	python3 - <<-'PY'
+	import json, collections
+	ev = [json.loads(l) for l in open("ev.jsonl", encoding="utf-8")]
+	assert ev[0]["event"] == "group_start" and len(ev[0]["tasks"]) == 5000
+	assert ev[-1]["event"] == "group_end" and ev[-1]["status"] == 3, ev[-1]
+	kinds = collections.defaultdict(set)
+	for e in ev:
+	    if "task" in e:
+	        kinds[e["event"]].add(e["task"])
+	started, skipped = kinds["start"], kinds["not_started"]
+	assert len(started) + len(skipped) == 5000 and not (started & skipped), (len(started), len(skipped))
+	assert kinds["exit"] == started, (len(kinds["exit"]), len(started))
+	print("# %d started, %d not started, %d events" % (len(started), len(skipped), len(ev)))
+	PY
+	no_marked_left
+}
+
+@test "--events: each task's runtime is from its own spawn, in a large group too" {
+	{
+		for i in $(seq 1 1000); do
+			printf '[s%d]\ncommand = exec sleep 1\n' "$i"
+		done
+	} >g.ini
+	ECG_TIMEOUT=120 run -0 --separate-stderr ecg -q --summary=always --events ev.jsonl -c g.ini
+	python3 - <<-'PY'
+	import json
+	start, worst = {}, (0, None)
+	for e in map(json.loads, open("ev.jsonl", encoding="utf-8")):
+	    if e["event"] == "start":
+	        start[e["task"]] = e["mono_ms"]
+	    elif e["event"] == "exit":
+	        seen = e["mono_ms"] - start[e["task"]]
+	        off = abs(e["runtime_ms"] - seen)
+	        # sleep 1 ran about a second, whenever in the group's start it began
+	        assert e["runtime_ms"] >= 1000, e
+	        if off > worst[0]:
+	            worst = (off, e)
+	print("# worst runtime_ms against the events' own times: %d ms off" % worst[0])
+	assert worst[0] <= 100, worst
+	PY
+}

@@ -207,15 +207,30 @@ line_no() {
 	grep -nxF -- "$1" "$2" | head -1 | cut -d: -f1
 }
 
-# after FIRST SECOND FILE: both lines are in FILE, FIRST before SECOND
-after() {
+# line_no_prefix PREFIX FILE: the number of the first line that starts with PREFIX
+line_no_prefix() {
+	grep -nF -- "$1" "$2" | awk -F: -v p="$1" '{ l = $0; sub(/^[0-9]+:/, "", l); if (index(l, p) == 1) { print $1; exit } }'
+}
+
+# in_order FINDER FIRST SECOND FILE: FINDER finds both in FILE, FIRST before SECOND
+in_order() {
 	local a b
-	a=$(line_no "$1" "$3")
-	b=$(line_no "$2" "$3")
+	a=$("$1" "$2" "$4")
+	b=$("$1" "$3" "$4")
 	if [ -z "$a" ] || [ -z "$b" ] || [ "$a" -ge "$b" ]; then
-		echo "in $3: '$1' at line ${a:-none}, '$2' at line ${b:-none}" >&2
+		echo "in $4: '$2' at line ${a:-none}, '$3' at line ${b:-none}" >&2
 		return 1
 	fi
+}
+
+# after FIRST SECOND FILE: both lines are in FILE, FIRST before SECOND
+after() {
+	in_order line_no "$@"
+}
+
+# after_prefix FIRST SECOND FILE: a line starting with FIRST comes before one starting with SECOND
+after_prefix() {
+	in_order line_no_prefix "$@"
 }
 
 @test "a message about a task comes after the task's own lines: its end, and the cause" {
@@ -247,5 +262,87 @@ after() {
 		after "errs | 3000" "ecg-run: errs: exited with status 0" err2.txt
 		after "db   | FATAL: no space left" "ecg-run: db: failed with status 3, stopping the group" err2.txt
 	done
+	no_marked_left
+}
+
+@test "the message that a task is ready (line) comes after the line that made it ready" {
+	cat >g.ini <<-'INI'
+	[db]
+	command = echo "db is booting"; echo "db ready to accept connections"; echo "db after ready"; exec sleep 300
+	ready = line ready to accept
+	[app]
+	after = db
+	command = echo "app up"
+	cancel_on = exit
+	INI
+	local i
+	for i in $(seq 1 8); do
+		ecg -c g.ini >out.txt 2>&1
+		after_prefix "db  | db ready to accept connections" "ecg-run: db: ready (line ready to accept) after" out.txt
+	done
+	no_marked_left
+}
+
+@test "a one-shot task's exit is said before its readiness (ready = exited)" {
+	cat >g.ini <<-'INI'
+	[migrate]
+	command = echo migrating
+	ready = exited
+	[app]
+	after = migrate
+	command = echo "app up"
+	INI
+	ecg -c g.ini >out.txt 2>&1
+	after_prefix "migrate | migrating" "ecg-run: migrate: exited with status 0" out.txt
+	after_prefix "ecg-run: migrate: exited with status 0" "ecg-run: migrate: ready (exited) after" out.txt
+	after_prefix "ecg-run: migrate: ready (exited) after" "ecg-run: app: started" out.txt
+}
+
+@test "a task's first line comes after the message that it started, even behind a backlog" {
+	# flood ends with its last 120 KB still on their way to a reader that
+	# has not started: the message of its end waits for them, and the
+	# message that late started waits behind it; late's lines, read at
+	# once, must wait for that message.
+	cat >g.ini <<-'INI'
+	[flood]
+	command = i=0; while [ $i -lt 1200 ]; do echo "flood line $i ......................................................................................"; i=$((i + 1)); done
+	ready = exited
+	[late]
+	after = flood
+	command = i=0; while [ $i -lt 200 ]; do echo "late line $i"; i=$((i + 1)); done; touch late-printed
+	cancel_on = exit
+	INI
+	local i
+	for i in 1 2 3; do
+		rm -f late-printed
+		# the reader starts once late has printed everything
+		timeout 60 bash -c "'$ECG_BIN' -c g.ini 2>&1 | { until [ -e late-printed ]; do sleep 0.01; done; cat; }" >out.txt
+		after "flood | flood line 1199 ......................................................................................" "ecg-run: flood: exited with status 0" out.txt
+		after "ecg-run: late: started" "late  | late line 0" out.txt
+	done
+	no_marked_left
+}
+
+@test "a message longer than the limit is cut visibly and keeps its end; a long check does not hide the error" {
+	local pad long
+	pad=$(printf 'x%.0s' $(seq 1 1000))
+	# a probe of 1,000 bytes that says why it fails
+	printf '[db]\ncommand = exec sleep 300\nready = command : %s; echo "probe: connection refused" >&2; exit 1\nready_timeout = 300ms\n' "$pad" >g.ini
+	run -124 --separate-stderr ecg --summary=always -c g.ini
+	local line
+	line=$(grep -a "^ecg-run: db: not ready" <<<"$stderr")
+	[[ "$line" == *"$pad; echo \"probe: connection refused\" >&2; exit 1: probe: connection refused), stopping the group" ]]
+	[[ "$stderr" == *"ecg-run: cause: db: not ready after 300ms (command : $pad"*": probe: connection refused), stopping the group; exit status 124" ]]
+	# a check of 100,000 bytes: cut visibly, the message still says the error and the outcome
+	long=$(printf 'y%.0s' $(seq 1 100000))
+	printf '[db]\ncommand = exec sleep 300\nready = command : %s; echo "probe: connection refused" >&2; exit 1\nready_timeout = 300ms\n' "$long" >g.ini
+	run -124 --separate-stderr ecg --summary=always -c g.ini
+	line=$(grep -a "^ecg-run: db: not ready" <<<"$stderr")
+	echo "# the not ready message: ${#line} bytes" >&3
+	[ "${#line}" -lt 65536 ]
+	[[ "$line" == *"yyy...: probe: connection refused), stopping the group" ]]
+	line=$(grep -a "^ecg-run: cause: " <<<"$stderr")
+	[ "${#line}" -lt 65536 ]
+	[[ "$line" == *"yyy...: probe: connection refused), stopping the group; exit status 124" ]]
 	no_marked_left
 }

@@ -90,3 +90,50 @@ summary_rows() {
 	grep -q "^a  stopped (SIGTERM)" err.txt
 	grep -q "^ecg-run: cause: received SIGINT, stopping the group; exit status 130$" err.txt
 }
+
+@test "--summary is whole for 300 tasks with 60-character names, the cause line last" {
+	local pad=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	{
+		for i in $(seq 100 399); do
+			printf '[t%s-%s]\ncommand = true\n' "$pad" "$i"
+		done
+	} >g.ini
+	run -0 --separate-stderr ecg -q --summary=always -c g.ini
+	run -0 summary_rows "t$pad-[0-9]+"
+	[ "${#lines[@]}" -eq 300 ]
+	[ "${#lines[0]}" -gt 60 ]
+	local i
+	for i in $(seq 0 299); do
+		[[ "${lines[$i]}" =~ ^t$pad-$((i + 100))\ +exited\ 0\ +[0-9.]+m?s\ +0\ restarts$ ]] ||
+			{ echo "row $i: ${lines[$i]}"; false; }
+	done
+	[ "$(printf '%s\n' "$stderr" | tail -1)" = "ecg-run: no cause: every task ended; exit status 0" ]
+	# and after a failure, the cause and its status end it
+	{
+		for i in $(seq 100 399); do
+			printf '[t%s-%s]\ncommand = exec sleep 30\n' "$pad" "$i"
+		done
+		printf '[zz-fails]\ncommand = sleep 1; exit 3\n'
+	} >g.ini
+	run -3 --separate-stderr ecg -q --summary=always -c g.ini
+	run -0 summary_rows "t$pad-[0-9]+|zz-fails"
+	[ "${#lines[@]}" -eq 301 ]
+	[[ "${lines[300]}" =~ ^zz-fails\ +exited\ 3\  ]]
+	[ "$(printf '%s\n' "$stderr" | tail -1)" = "ecg-run: cause: zz-fails: failed with status 3, stopping the group; exit status 3" ]
+	no_marked_left
+}
+
+@test "--summary with -T: every row and the cause line carry a stamp, the columns line up" {
+	printf '[web]\ncommand = exec sleep 30\n[a-much-longer-name]\ncommand = exit 4\n[db]\ncommand = exec sleep 30\n' >g.ini
+	run -4 --separate-stderr ecg -T --summary=always -c g.ini
+	local stamp='[0-2][0-9]:[0-5][0-9]:[0-6][0-9]\.[0-9]{3} '
+	run -0 summary_rows "$stamp(web|a-much-longer-name|db) "
+	[ "${#lines[@]}" -eq 3 ]
+	# the stamp, then the name padded: every result starts in one column
+	local col=${lines[0]%%stopped*}
+	[[ "${lines[1]:${#col}}" == "exited 4"* ]]
+	[[ "${lines[2]:${#col}}" == "stopped (SIGTERM)"* ]]
+	printf '%s\n' "$stderr" | tail -1 | grep -qE "^${stamp}ecg-run: cause: a-much-longer-name: failed with status 4, stopping the group; exit status 4$"
+	# no line of ecg-run's own goes without a stamp
+	! printf '%s\n' "$stderr" | grep -vqE "^$stamp"
+}

@@ -19,13 +19,29 @@ unit() {
 @test "unit: ERE matcher (ready = line), also against glibc" { unit ere; }
 @test "unit: config loader" { unit config; }
 @test "unit: plain commands" { unit command; }
-@test "unit: output messages" { unit output; }
+@test "unit: growable text buffer" { unit buf; }
+@test "unit: the one clock" { unit clock; }
+@test "unit: line framing (golden strings)" { unit frame; }
+@test "unit: ecg-run's messages on the output pump" { unit notes; }
+@test "unit: per-task log files" { unit logfile; }
 @test "unit: out of memory while setting up" { unit alloc; }
 @test "unit: escapees" { unit escapees; }
 @test "unit: task state machine" { unit taskstate; }
 @test "unit: dependency graph" { unit deps; }
 @test "unit: tcp and http readiness probes" { unit netprobe; }
 @test "unit: notify sockets (sd_notify)" { unit notify; }
+
+@test "unit: every unit test of tests/unit is run here, as make builds them all" {
+	local src name missing=""
+	for src in "$BATS_TEST_DIRNAME"/unit/test_*.c; do
+		name=${src##*/test_}
+		name=${name%.c}
+		grep -q "{ unit $name; }" "$BATS_TEST_FILENAME" || missing="$missing $name"
+		[ -x "$ECG_BUILD/tests/unit/test_$name" ] || missing="$missing $name(not built)"
+	done
+	echo "missing:$missing"
+	[ -z "$missing" ]
+}
 
 @test "unit: an escapee's reused pid is never signalled (PID namespace)" {
 	[ "$(id -u)" -eq 0 ] || skip "needs root for unshare --pid"

@@ -27,7 +27,7 @@ printed(const struct ecg_group_spec *g, size_t *len)
 }
 
 static int
-load_bytes(struct ecg_group_spec *g, const void *data, size_t size, char *err, size_t errlen)
+load_bytes(struct ecg_group_spec *g, const void *data, size_t size, struct ecg_buf *err)
 {
 	char path[64];
 	int fd = memfd_create("fuzz.ini", MFD_CLOEXEC), rc;
@@ -37,7 +37,8 @@ load_bytes(struct ecg_group_spec *g, const void *data, size_t size, char *err, s
 	if (size > 0 && write(fd, data, size) != (ssize_t)size)
 		abort();
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	rc = ecg_config_load(g, path, err, errlen);
+	ecg_buf_reset(err);
+	rc = ecg_config_load(g, path, err);
 	close(fd);
 	return rc;
 }
@@ -48,10 +49,13 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ecg_group_spec g, again;
-	char err[1024], *first, *second;
+	static struct ecg_buf errb = ECG_BUF_INIT;
+	const char *err;
+	char *first, *second;
 	size_t n1, n2;
 
-	if (load_bytes(&g, data, size, err, sizeof(err)) < 0) {
+	if (load_bytes(&g, data, size, &errb) < 0) {
+		err = ecg_buf_str(&errb);
 		/* Every error names the file and a line. */
 		if (strncmp(err, "/proc/self/fd/", 14) != 0 || strchr(err, ':') == NULL)
 			abort();
@@ -60,8 +64,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	first = printed(&g, &n1);
 	ecg_config_free(&g);
-	if (load_bytes(&again, first, n1, err, sizeof(err)) < 0) {
-		fprintf(stderr, "printed group does not load: %s\n%s", err, first);
+	if (load_bytes(&again, first, n1, &errb) < 0) {
+		fprintf(stderr, "printed group does not load: %s\n%s", ecg_buf_str(&errb), first);
 		abort();
 	}
 	second = printed(&again, &n2);

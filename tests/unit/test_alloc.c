@@ -80,7 +80,8 @@ main(void)
 	struct ecg_group_spec spec;
 	struct ecg_supervisor sv;
 	struct ev_loop *loop;
-	char path[] = "/tmp/ecg-alloc-XXXXXX", err[256];
+	char path[] = "/tmp/ecg-alloc-XXXXXX";
+	struct ecg_buf errb = ECG_BUF_INIT;
 	long n;
 	int fd, rc = -ENOMEM, bad = 0;
 
@@ -92,18 +93,19 @@ main(void)
 	for (n = 0; n < 1000 && rc != 0; n++) {
 		calls = 0;
 		fail_at = n;
-		rc = ecg_config_load(&spec, path, err, sizeof(err));
+		ecg_buf_reset(&errb);
+		rc = ecg_config_load(&spec, path, &errb);
 		fail_at = -1;
-		if (rc != 0 && strstr(err, "out of memory") == NULL &&
-		    strstr(err, strerror(ENOMEM)) == NULL) {
-			printf("# allocation %ld failing gave: %s\n", n, err);
+		if (rc != 0 && strstr(ecg_buf_str(&errb), "out of memory") == NULL &&
+		    strstr(ecg_buf_str(&errb), strerror(ENOMEM)) == NULL) {
+			printf("# allocation %ld failing gave: %s\n", n, ecg_buf_str(&errb));
 			bad++;
 		}
 		ecg_config_free(&spec);
 	}
 	ok(bad == 0, "the loader says it is out of memory for every failed allocation (%d did not)",
 	    bad);
-	ok(ecg_config_load(&spec, path, err, sizeof(err)) == 0, "the group loads");
+	ok(ecg_config_load(&spec, path, &errb) == 0, "the group loads");
 	unlink(path);
 	rc = -ENOMEM;
 	bad = 0;
@@ -114,7 +116,8 @@ main(void)
 	for (n = 0; n < 1000 && rc == -ENOMEM; n++) {
 		calls = 0;
 		fail_at = n;
-		rc = ecg_supervisor_init(&sv, loop, &spec, &opts, err, sizeof(err));
+		ecg_buf_reset(&errb);
+		rc = ecg_supervisor_init(&sv, loop, &spec, &opts, &errb);
 		fail_at = -1;
 		if (rc != 0 && rc != -ENOMEM)
 			bad++;
@@ -123,6 +126,7 @@ main(void)
 	ok(bad == 0, "every failed allocation gives -ENOMEM");
 	ok(rc == 0 && n > 3, "init succeeds once no allocation fails (after %ld that did)", n - 1);
 	/* Reaching this line is the test that destroy never crashed. */
+	ecg_buf_free(&errb);
 	ecg_config_free(&spec);
 	ev_loop_destroy(loop);
 	return tap_done();

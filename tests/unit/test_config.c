@@ -8,7 +8,9 @@
 #include "tap.h"
 
 static char dir[] = "/tmp/ecg-config-XXXXXX";
-static char path[256], err[1024];
+static char path[256];
+static struct ecg_buf errb = ECG_BUF_INIT;
+#define err ecg_buf_str(&errb)
 
 static int
 load_text(struct ecg_group_spec *g, const char *text, size_t len)
@@ -19,8 +21,8 @@ load_text(struct ecg_group_spec *g, const char *text, size_t len)
 	f = fopen(path, "wb");
 	fwrite(text, 1, len, f);
 	fclose(f);
-	err[0] = '\0';
-	return ecg_config_load(g, path, err, sizeof(err));
+	ecg_buf_reset(&errb);
+	return ecg_config_load(g, path, &errb);
 }
 
 static int
@@ -211,13 +213,13 @@ main(void)
 	ok(load(&g, "[a]\ncommand = x\n[b]\ncommand = y\n[c]\ncommand = z\n") == 0, "three tasks");
 	{
 		char *names[] = { "c", "a" }, *bad[] = { "bb" }, *upper[] = { "A" };
-		ok(ecg_config_select(&g, upper, 1, err, sizeof(err)) < 0 &&
+		ok(ecg_config_select(&g, upper, 1, &errb) < 0 &&
 		    strstr(err, "unknown task 'A'") && strstr(err, "did you mean 'a'"),
 		    "task names are matched exactly (A is not a)");
-		ok(ecg_config_select(&g, bad, 1, err, sizeof(err)) < 0 &&
+		ok(ecg_config_select(&g, bad, 1, &errb) < 0 &&
 		    strstr(err, "unknown task 'bb'") && strstr(err, "did you mean 'b'"),
 		    "an unknown task name is refused with a suggestion");
-		ok(ecg_config_select(&g, names, 2, err, sizeof(err)) == 0 && g.ntasks == 2 &&
+		ok(ecg_config_select(&g, names, 2, &errb) == 0 && g.ntasks == 2 &&
 		    strcmp(g.tasks[0].name, "a") == 0 && strcmp(g.tasks[1].name, "c") == 0,
 		    "selection keeps the file's order");
 	}

@@ -30,7 +30,7 @@ struct result {
 	int inside;		/* set while start runs */
 	int restart;		/* start again from the callback, this many times */
 	int destroy;		/* destroy the probe from the callback */
-	char error[160];
+	char error[512];
 };
 
 static void

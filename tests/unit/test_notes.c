@@ -1,7 +1,8 @@
 /*
- * The output pump's messages: what may be dropped when stderr is stuck and
- * what never is, and a message waiting for a task's lines.  stderr is a
- * pipe of the test's; the TAP lines go to stdout.
+ * ecg-run's messages on the pump: what may be dropped when stderr is stuck
+ * and what never is, a message waiting for a task's lines, a task's lines
+ * waiting for a message (the gate), and the cut of a message too long for
+ * its limit.  stderr is a pipe of the test's; the TAP lines go to stdout.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -10,7 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "output.h"
+#include "notes.h"
+#include "pump.h"
 #include "tap.h"
 
 static char got[1 << 20];
@@ -58,9 +60,10 @@ main(void)
 	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
 	struct ecg_context root;
 	struct ecg_errgroup eg;
-	struct ecg_output out;
-	struct ecg_output_opts opts;
-	struct ecg_output_mark mark;
+	struct ecg_pump out;
+	struct ecg_notes notes;
+	struct ecg_pump_opts opts;
+	struct ecg_pump_mark mark;
 	struct ecg_source src;
 	char line[128], junk[4096];
 	int p[2], saved, refused, i, accepted = 0;
@@ -84,37 +87,45 @@ main(void)
 	opts.prefix = 1;
 	ecg_context_init(&root, loop, NULL);
 	ecg_errgroup_init(&eg, &root);
-	ok(ecg_output_init(&out, loop, &root, &eg, &opts) == 0, "output set up");
-	ecg_output_source_init(&out, &src, 2, "t", -1, 4096, NULL, NULL);
+	ok(ecg_pump_init(&out, loop, &root, &eg, &opts, NULL) == 0, "output set up");
+	ecg_notes_init(&notes, &out, 0);
+	ecg_pump_source_init(&out, &src, 2, "t", -1, 4096, NULL, NULL);
 
 	/* a flood of ordinary messages into a stuck stderr: the excess is dropped */
-	for (i = 0; i < 1000; i++) {
+	for (i = 0; i < 2000; i++) {
 		int n = snprintf(line, sizeof(line), "info %04d %s", i,
 		    "................................................................................");
-		uint64_t before = out.log_dropped;
-		ecg_output_note(&out, line, (size_t)n, 0, NULL);
-		accepted += out.log_dropped == before;
+		uint64_t before = ecg_notes_dropped(&notes);
+		ecg_notes_put(&notes, line, (size_t)n, 0, NULL);
+		accepted += ecg_notes_dropped(&notes) == before;
 		ev_run(loop, EVRUN_NOWAIT);
 	}
-	dropped = ecg_output_notes_dropped(&out, &refused);
-	ok(dropped > 0 && dropped == (uint64_t)(1000 - accepted),
+	dropped = ecg_notes_dropped(&notes);
+	refused = ecg_pump_refused(&out, 2);
+	ok(dropped > 0 && dropped == (uint64_t)(2000 - accepted),
 	    "messages that do not fit are dropped and counted (%llu)", (unsigned long long)dropped);
 	ok(refused, "stderr is known to have refused bytes");
 
-	/* what must be written waits in memory, in its order */
-	ecg_output_note(&out, "cause A", 7, 1, NULL);
-	ecg_output_note(&out, "info after A", 12, 0, NULL);
-	ecg_output_note(&out, "error C", 7, 1, NULL);
-	ok(ecg_output_notes_dropped(&out, &refused) == dropped + 1,
+	/*
+	 * What must be written waits in memory, in its order: a cause longer
+	 * than the room left goes into the channel in part, the rest waits.
+	 */
+	memset(junk, '.', sizeof(junk));
+	memcpy(junk, "cause A", 7);
+	memcpy(junk + 1000 - 5, "A end", 5);
+	ecg_notes_put(&notes, junk, 1000, 1, NULL);
+	ecg_notes_put(&notes, "info after A", 12, 0, NULL);
+	ecg_notes_put(&notes, "error C", 7, 1, NULL);
+	ok(ecg_notes_dropped(&notes) == dropped + 1,
 	    "an ordinary message behind a waiting one is dropped, not put ahead of it");
 
 	/* a task's lines, then a message about it that must come after them */
 	ecg_channel_write(&src.ch, "t line 1\nt line 2\n", 18);
 	mark.src[0] = &src;
 	mark.src[1] = NULL;
-	mark.upto[0] = ecg_output_source_end(&src, 9);	/* and 9 bytes not read yet */
+	mark.upto[0] = ecg_pump_source_end(&src, 9);	/* and 9 bytes not read yet */
 	mark.upto[1] = 0;
-	ecg_output_note(&out, "about t", 7, 1, &mark);
+	ecg_notes_put(&notes, "about t", 7, 1, &mark);
 
 	/* the reader comes back: everything kept arrives */
 	got[0] = '\0';
@@ -129,18 +140,55 @@ main(void)
 	ok(run_until(loop, p[0], "about t\n"), "the waiting messages arrive once stderr drains");
 	ok(count(got, "info ") == (size_t)accepted,
 	    "every accepted message arrives once (%zu of %d)", count(got, "info "), accepted);
-	a = strstr(got, "cause A\n");
+	a = strstr(got, "A end\n");
 	c = strstr(got, "error C\n");
 	ok(a != NULL && c != NULL && a < c && strstr(got, "info after A") == NULL,
 	    "must-write messages arrive in order");
+	ok(strstr(got, "cause A") != NULL && strstr(got, "cause A") + 995 == a,
+	    "a message that went in part arrives whole, as one line");
 	ok(strstr(got, "t line 3\n") != NULL && strstr(got, "t line 3\n") < strstr(got, "about t"),
 	    "the message about the task comes after the task's last line");
 
+	/* the gate: what t writes after the message that it started comes after it */
+	got[0] = '\0';
+	ngot = 0;
+	ecg_channel_write(&src.ch, "t old line\n", 11);
+	mark.upto[0] = ecg_pump_source_end(&src, 0);
+	ecg_notes_put(&notes, "held back", 9, 1, &mark);	/* holds the message behind it */
+	ecg_notes_gate(&notes, &mark, ecg_notes_put(&notes, "t started", 9, 0, &mark));
+	ecg_channel_write(&src.ch, "t first line\n", 13);
+	ecg_channel_write(&src.ch, "t second line\n", 14);
+	ok(run_until(loop, p[0], "t second line\n"), "the task's lines arrive");
+	a = strstr(got, "t old line\n");
+	c = strstr(got, "t started\n");
+	ok(a != NULL && c != NULL && a < c, "the message comes after what the task wrote before it");
+	ok(strstr(got, "t first line\n") > c,
+	    "what the task writes after the message that it started comes after it");
+
+	/* a message longer than the limit is cut in its middle and keeps its end */
+	{
+		size_t n = 200000;
+		char *huge = malloc(n), *cut, *nl;
+		memset(huge, 'x', n);
+		memcpy(huge + n - 24, ", stopping the group END", 24);
+		got[0] = '\0';
+		ngot = 0;
+		ok(ecg_notes_put(&notes, huge, n, 1, NULL) > 0, "a 200,000-byte message is taken");
+		ok(run_until(loop, p[0], "stopping the group END\n"), "it arrives with its end");
+		cut = strstr(got, "xxx...xxx");
+		nl = strchr(got, '\n');
+		ok(cut != NULL && nl != NULL && (size_t)(nl - got) + 1 == ECG_NOTES_MAX,
+		    "cut visibly to %zu bytes with its newline (%zu)", ECG_NOTES_MAX,
+		    nl != NULL ? (size_t)(nl - got) + 1 : (size_t)0);
+		free(huge);
+	}
+
 	ecg_channel_close(&src.ch);
-	ecg_output_close_notes(&out);
+	ecg_notes_close(&notes);
 	ev_run(loop, EVRUN_NOWAIT);
-	ecg_output_source_destroy(&src);
-	ecg_output_destroy(&out);
+	ecg_pump_source_destroy(&src);
+	ecg_notes_destroy(&notes);
+	ecg_pump_destroy(&out);
 	ecg_errgroup_destroy(&eg);
 	ecg_context_destroy(&root);
 	ev_loop_destroy(loop);
