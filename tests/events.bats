@@ -223,7 +223,7 @@ event_field() {
 	PY
 }
 
-@test "--events into a file keeps every event of 5,000 tasks" {
+@test "5,000 tasks: --events into a file keeps every event, the summary and the JUnit report are whole" {
 	{
 		printf '[group]\nstop_timeout = 10s\n'
 		for i in $(seq 1 4999); do
@@ -232,9 +232,12 @@ event_field() {
 		# fails once every other task has started (or the group is stopping)
 		printf '[zfail]\ncommand = sleep 1; exit 3\n'
 	} >g.ini
-	ECG_TIMEOUT=200 run_timed -3 --separate-stderr ecg -q --events ev.jsonl -c g.ini
-	echo "# ${ELAPSED} ms; $(wc -l <ev.jsonl) events" >&3
+	ECG_TIMEOUT=200 run_timed -3 --separate-stderr ecg -q --summary=always --junit r.xml --events ev.jsonl -c g.ini
+	echo "# ${ELAPSED} ms; $(wc -l <ev.jsonl) events; summary: $(grep -c ' restarts\?$' <<<"$stderr") rows" >&3
 	[[ "$stderr" != *"could not be written"* ]]
+	[ "$(grep -cE '^(s[0-9]+|zfail) +[a-z]' <<<"$stderr")" -eq 5000 ]
+	[ "$(printf '%s\n' "$stderr" | tail -1)" = "ecg-run: cause: zfail: failed with status 3, stopping the group; exit status 3" ]
+	python3 -c 'import xml.etree.ElementTree as ET; n = len(list(ET.parse("r.xml").getroot().iter("testcase"))); assert n == 5000, n'
 	python3 - <<-'PY'
 	import json, collections
 	ev = [json.loads(l) for l in open("ev.jsonl", encoding="utf-8")]
