@@ -153,6 +153,19 @@ ecg_buf_put_cut(struct ecg_buf *b, const char *s, size_t max)
 	ecg_buf_puts(b, ECG_BUF_CUT_MARK);
 }
 
+size_t
+ecg_buf_lines(const struct ecg_buf *b, size_t from)
+{
+	const char *p = b->p + from, *end = b->p + b->len;
+	size_t n = 0;
+
+	while (from < b->len && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		n++;
+		p++;
+	}
+	return n;
+}
+
 void
 ecg_buf_truncate(struct ecg_buf *b, size_t len)
 {

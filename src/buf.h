@@ -48,6 +48,8 @@ void ecg_buf_vprintf(struct ecg_buf *b, const char *fmt, va_list ap)
  * out of a message.  NULL appends nothing.
  */
 void ecg_buf_put_cut(struct ecg_buf *b, const char *s, size_t max);
+/* How many lines (newlines) the bytes from from on hold: what is lost when they are. */
+size_t ecg_buf_lines(const struct ecg_buf *b, size_t from);
 /* Drops bytes from the end down to len (no-op if it is not longer). */
 void ecg_buf_truncate(struct ecg_buf *b, size_t len);
 

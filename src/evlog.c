@@ -42,11 +42,7 @@ waiting(const struct ecg_evlog *l)
 static void
 lose_queue(struct ecg_evlog *l)
 {
-	size_t i;
-
-	for (i = l->off; i < l->queue.len; i++)
-		if (l->queue.p[i] == '\n')
-			l->lost++;
+	l->lost += ecg_buf_lines(&l->queue, l->off);
 	ecg_buf_reset(&l->queue);
 	l->off = 0;
 }
@@ -103,6 +99,12 @@ ecg_evlog_put(struct ecg_evlog *l, const char *line, size_t len)
 	if (l->err != 0 || waiting(l) + len > ECG_EVLOG_QUEUE_MAX) {
 		l->lost++;
 		return;
+	}
+	/* What was written goes before the queue grows: it never holds more than its limit. */
+	if (l->off > 0 && l->queue.len + len > l->queue.cap) {
+		memmove(l->queue.p, l->queue.p + l->off, waiting(l));
+		ecg_buf_truncate(&l->queue, waiting(l));
+		l->off = 0;
 	}
 	ecg_buf_put(&l->queue, line, len);
 	if (ecg_buf_failed(&l->queue)) {

@@ -252,6 +252,10 @@ ecg_junit_check(const char *path, const char **why)
 	int fd;
 
 	*why = NULL;
+	if (path[0] != '\0' && path[strlen(path) - 1] == '/') {
+		*why = "a directory";
+		return -EISDIR;
+	}
 	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
 		*why = S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISDIR(st.st_mode) ? "a directory" :
 		    S_ISSOCK(st.st_mode) ? "a socket" : "a device";

@@ -52,6 +52,9 @@ refill(struct ecg_notes *n)
 		    n->pending.len - n->pending_off);
 		if (w > 0)
 			n->pending_off += (size_t)w;
+		else if (w < 0)
+			/* Given up on (or no memory for the channel): they are lost, counted. */
+			ecg_notes_abandon(n);
 	}
 	if (n->pending_off == n->pending.len) {
 		ecg_buf_reset(&n->pending);
@@ -85,10 +88,9 @@ ecg_notes_put(struct ecg_notes *n, const char *line, size_t len, int must,
 	if (ch->closed || ecg_context_done(ch->ctx) || ecg_buf_failed(&cut)) {
 		/* too late, or no memory to cut it */
 	} else if (n->pending_off == n->pending.len && room > len) {
-		/* Whole, with its newline: the channel had room for it. */
-		ecg_channel_write(ch, line, len);
-		ecg_channel_write(ch, "\n", 1);
-		kept = 1;
+		/* Whole, with its newline: the channel had room for it (unless no memory). */
+		kept = ecg_channel_write(ch, line, len) == (long)len &&
+		    ecg_channel_write(ch, "\n", 1) == 1;
 	} else if (must) {
 		before = n->pending.len;
 		ecg_buf_put(&n->pending, line, len);
@@ -147,11 +149,7 @@ ecg_notes_tasks_written(struct ecg_notes *n)
 void
 ecg_notes_abandon(struct ecg_notes *n)
 {
-	size_t i;
-
-	for (i = n->pending_off; i < n->pending.len; i++)
-		if (n->pending.p[i] == '\n')
-			n->dropped++;
+	n->dropped += ecg_buf_lines(&n->pending, n->pending_off);
 	ecg_buf_reset(&n->pending);
 	n->pending_off = 0;
 	maybe_close(n);

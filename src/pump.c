@@ -91,10 +91,28 @@ kick_held(struct ecg_pump *p)
 }
 
 /*
+ * What is left of src before upto is the start of a line its producer is
+ * still writing: no newline in it, all of it in the channel, and the
+ * channel neither full (that line would be cut) nor closed.  Such a line
+ * may never end (a prompt): it must not hold anything back.
+ */
+static int
+unfinished_line(const struct ecg_source *src, uint64_t upto)
+{
+	size_t len = ecg_channel_len(&src->ch);
+
+	if (!src->producing || src->ch.closed || upto > src->taken + len ||
+	    len == ecg_channel_capacity(&src->ch))
+		return 0;
+	return ecg_channel_find(&src->ch, 0, '\n') >= upto - src->taken;
+}
+
+/*
  * Whether a hold is over: each source it waits for has had its bytes up to
  * the mark taken, or has ended, or cannot take them: its stream failed or
  * was given up, or it goes to another file than the held source and that
- * file takes nothing now.
+ * file takes nothing now, or only an unfinished line is left before the
+ * mark.
  */
 static int
 hold_met(const struct ecg_source *held, const struct ecg_hold *h)
@@ -111,6 +129,8 @@ hold_met(const struct ecg_source *held, const struct ecg_hold *h)
 		if (ss->failed_errno != 0 || ecg_context_done(&ss->ctx))
 			continue;
 		if (ss != held->stream && ev_is_active(&ss->writable))
+			continue;
+		if (unfinished_line(src, h->until.upto[i]))
 			continue;
 		return 0;
 	}
@@ -274,6 +294,8 @@ on_data(struct ecg_channel *ch, void *arg)
 		discard(s);
 		return;
 	}
+	/* New bytes may end a line a hold waits for, or show it unfinished. */
+	kick_held(s->pump);
 	/*
 	 * Written once the loop has run every other callback of this round
 	 * (the flush has the lowest priority), so that everything the tasks'
@@ -765,6 +787,13 @@ ecg_pump_source_destroy(struct ecg_source *src)
 	if (s->rest.src == src)
 		s->rest.src = NULL;
 	ecg_channel_destroy(&src->ch);
+}
+
+void
+ecg_pump_source_producing(struct ecg_source *src, int on)
+{
+	src->producing = on;
+	kick_held(src->stream->pump);
 }
 
 uint64_t

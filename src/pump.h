@@ -41,6 +41,7 @@ struct ecg_source {
 	const char *name;		/* prefix name; NULL for ecg-run's own lines */
 	int color;			/* index into the palette, -1 for none */
 	int last;			/* written last: not a task's (see tasks_written) */
+	int producing;			/* its producer may still add to its last line */
 	struct ecg_source *next;	/* in the stream's ready queue */
 	int queued;			/* on the ready queue */
 	struct ecg_hold *holds;		/* what its bytes wait for, in order */
@@ -137,6 +138,12 @@ void ecg_pump_source_init(struct ecg_pump *p, struct ecg_source *src, int fd, co
 /* The source is ecg-run's own, written after the tasks' (not counted by tasks_written). */
 void ecg_pump_source_last(struct ecg_source *src);
 void ecg_pump_source_destroy(struct ecg_source *src);
+/*
+ * Whether src's producer is still writing (a task's pipe is open): while
+ * it is, an unfinished last line (a prompt, a progress bar) holds no
+ * message back; once it is not, that line is final and is waited for.
+ */
+void ecg_pump_source_producing(struct ecg_source *src, int on);
 /* The value of src's taken count once its channel and more bytes are out. */
 uint64_t ecg_pump_source_end(const struct ecg_source *src, size_t more);
 
@@ -144,8 +151,10 @@ uint64_t ecg_pump_source_end(const struct ecg_source *src, size_t more);
  * src's bytes from position from on (in taken terms) wait until every
  * source of until has had its bytes up to its mark taken, has ended, or
  * cannot take them (its stream failed or was given up, or it goes to
- * another file that takes nothing now).  Holds of one source are met in
- * the order they were made.  0, or -ENOMEM (then nothing waits).
+ * another file that takes nothing now, or what is left before its mark
+ * is an unfinished line its producer is still writing).  Holds of one
+ * source are met in the order they were made.  0, or -ENOMEM (then
+ * nothing waits).
  */
 int ecg_pump_hold(struct ecg_source *src, uint64_t from, const struct ecg_pump_mark *until);
 

@@ -84,7 +84,7 @@ ecg_sink_write(struct ecg_sink *k, const void *b, size_t n)
 		 */
 		pfd.fd = k->fd;
 		pfd.events = POLLOUT;
-		if (poll(&pfd, 1, 0) == 0) {
+		if (poll(&pfd, 1, 0) <= 0) {
 			errno = EAGAIN;
 			return -1;
 		}

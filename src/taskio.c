@@ -56,6 +56,8 @@ close_fd(struct ecg_taskio_pipe *p)
 	ev_io_stop(p->io->loop, &p->readable);
 	close(p->fd);
 	p->fd = -1;
+	/* What the task wrote last is final now, a line without its newline too. */
+	ecg_pump_source_producing(&p->src, 0);
 }
 
 /* The stamp of lines read now. */
@@ -152,6 +154,7 @@ ecg_taskio_start(struct ecg_taskio *io)
 		struct ecg_taskio_pipe *p = &io->pipes[i];
 		ev_io_set(&p->readable, p->fd, EV_READ);
 		ev_io_start(io->loop, &p->readable);
+		ecg_pump_source_producing(&p->src, 1);
 	}
 }
 

@@ -174,6 +174,8 @@ junit_case() {
 	mkdir r.dir
 	run -125 --separate-stderr ecg --junit r.dir -c g.ini
 	[ "$stderr" = "ecg-run: --junit r.dir: is a directory, not a regular file" ]
+	run -125 --separate-stderr ecg --junit no-such-dir/ -c g.ini
+	[ "$stderr" = "ecg-run: --junit no-such-dir/: is a directory, not a regular file" ]
 	[ ! -e ran ]
 	mkdir rep
 	echo "not a report" >rep/target

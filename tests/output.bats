@@ -346,3 +346,35 @@ after_prefix() {
 	[[ "$line" == *"yyy...: probe: connection refused), stopping the group; exit status 124" ]]
 	no_marked_left
 }
+
+@test "an unfinished line (a prompt, a spinner) holds back neither messages nor other tasks' lines" {
+	cat >g.ini <<-'INI'
+	[t]
+	command = printf 'spinner...'; echo >&3; exec sleep 300
+	ready = fd 3
+	[u]
+	after = t
+	command = seq 1 200000; echo u-finished
+	cancel_on = exit
+	INI
+	run_timed -0 ecg -T -c g.ini
+	echo "# ${ELAPSED} ms" >&3
+	# every line of u, and the messages, while t's line stays unfinished
+	[ "$(printf '%s\n' "$output" | grep -c ' u | [0-9]')" -eq 200000 ]
+	[[ "$output" == *" u | u-finished"* ]]
+	[[ "$output" == *"ecg-run: t: ready (fd 3)"* ]]
+	[[ "$output" == *"ecg-run: u: started"* ]]
+	# t's line is written once t is stopped, with a newline of ours
+	[[ "$output" == *" t | spinner..."* ]]
+	[ "$ELAPSED" -lt 30000 ]
+	no_marked_left
+}
+
+@test "a last line without a newline still comes before the message that the task exited" {
+	printf '[a]\ncommand = printf "FATAL: out of space"; exit 3\n' >g.ini
+	local i
+	for i in 1 2 3 4 5; do
+		ecg -c g.ini >out.txt 2>&1 || true
+		after "a | FATAL: out of space" "ecg-run: a: exited with status 3" out.txt
+	done
+}

@@ -54,6 +54,10 @@ main(void)
 	ecg_buf_puts(&b, "hello world");
 	ecg_buf_truncate(&b, 5);
 	ok(strcmp(ecg_buf_str(&b), "hello") == 0, "truncate keeps the first bytes");
+	ecg_buf_reset(&b);
+	ecg_buf_puts(&b, "one\ntwo\nthree");
+	ok(ecg_buf_lines(&b, 0) == 2 && ecg_buf_lines(&b, 4) == 1 && ecg_buf_lines(&b, b.len) == 0,
+	    "lines counts the newlines from a point on");
 	ok(!ecg_buf_failed(&b), "nothing failed");
 	ecg_buf_free(&b);
 	ok(b.p == NULL && b.len == 0, "free leaves an empty buffer");
