@@ -805,7 +805,10 @@ exited(struct ecg_task *t)
 		became_ready(t);
 }
 
-/* Its run is over and gone: the next run after the delay, doubled for the one after. */
+/*
+ * Its run is over and gone: the next run after the delay, doubled for the
+ * one after (at least ECG_TASK_RESTART_FLOOR_MS, at most restart_delay_max).
+ */
 static void
 enter_restarting(struct ecg_task *t)
 {
@@ -820,6 +823,8 @@ enter_restarting(struct ecg_task *t)
 	t->delay_ms = t->delay_ms > max / 2 ? max : t->delay_ms * 2;
 	if (t->delay_ms > max)
 		t->delay_ms = max;
+	if (t->delay_ms < ECG_TASK_RESTART_FLOOR_MS)
+		t->delay_ms = ECG_TASK_RESTART_FLOOR_MS;
 }
 
 /* A new run: what the last one left is cleared. */

@@ -127,6 +127,12 @@ const char *ecg_task_name(const struct ecg_task *t);
 pid_t ecg_task_pid(const struct ecg_task *t);
 /* A run ready this long (seconds) gives its task its whole restart budget back. */
 #define ECG_TASK_STABLE_S 10.0
+/*
+ * Every restart in a row after the first waits at least this long (ms),
+ * whatever restart_delay says: 0 must not make a crash loop that takes a
+ * core (doubling 0 stays 0).
+ */
+#define ECG_TASK_RESTART_FLOOR_MS 100
 
 /* "exited", "killed", "could not start", "not ready", "timed out". */
 const char *ecg_task_end_name(enum ecg_task_end end);

@@ -324,3 +324,23 @@ stamps_ms() {
 	[ "$most" -ge 2 ]
 	[ "$(grep -m 4 ': started$' <<<"$stderr" | tr '\n' ' ')" = "ecg-run: job01: started ecg-run: job02: started ecg-run: job03: started ecg-run: job04: started " ]
 }
+
+@test "restart_delay = 0: the first restart is immediate, later ones wait 100 ms and more (no crash loop)" {
+	write_ini g.ini <<-'INI'
+	[loop]
+	command = echo run >>runs; exit 1
+	restart = always
+	max_restarts = 1000000
+	restart_delay = 0
+	INI
+	run -124 --separate-stderr ecg --deadline 1500ms -c g.ini
+	local runs
+	runs=$(wc -l <runs)
+	echo "# $runs runs in 1.5 s" >&3
+	# 0, 100, 200, 400, 800 ms: at most 6 runs fit; a crash loop makes thousands
+	[ "$runs" -ge 3 ]
+	[ "$runs" -le 6 ]
+	[[ "$stderr" == *"restarting in 0s (restart 1 of 1000000)"* ]]
+	[[ "$stderr" == *"restarting in 100ms (restart 2 of 1000000)"* ]]
+	[[ "$stderr" == *"restarting in 200ms (restart 3 of 1000000)"* ]]
+}
