@@ -40,7 +40,12 @@ enum ecg_restart {
 #define ECG_FORWARD_USR1 2u
 #define ECG_FORWARD_USR2 4u
 #define ECG_FORWARD_WINCH 8u
-#define ECG_FORWARD_DEFAULT (ECG_FORWARD_HUP | ECG_FORWARD_USR1 | ECG_FORWARD_USR2)
+/*
+ * None: a signal no task takes keeps its meaning for ecg-run itself (a
+ * HUP stops the group; see signals.h).  Forwarding HUP to every task
+ * killed each one that does not handle it.
+ */
+#define ECG_FORWARD_DEFAULT 0u
 
 /* When a task counts as ready (ready = CHECK). */
 enum ecg_ready_kind {

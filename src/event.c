@@ -217,6 +217,9 @@ format_body(const struct ecg_event *e, int verbose, struct ecg_buf *b)
 	case ECG_EV_SIGNAL_KILL_ALL:
 		ecg_buf_printf(b, "received SIG%s while stopping, killing every task", sig);
 		break;
+	case ECG_EV_SIGNAL_IGNORED:
+		ecg_buf_printf(b, "received SIG%s, ignored: no task takes it (forward)", sig);
+		break;
 	case ECG_EV_ESCAPEES_STOP:
 		ecg_buf_printf(b, "%zu process%s that left %s task's process group still running, "
 		    "stopping %s", e->n, plural(e->n, "", "es"), plural(e->n, "its", "their"),

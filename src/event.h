@@ -57,6 +57,7 @@ enum ecg_event_type {
 	ECG_EV_STOPPING,	/* the group was cancelled: it is stopping */
 	ECG_EV_SIGNAL_AGAIN,	/* sig: a copy within the same-request window */
 	ECG_EV_SIGNAL_FORWARD,	/* sig */
+	ECG_EV_SIGNAL_IGNORED,	/* sig: no task takes it, and it means nothing to ecg-run */
 	ECG_EV_SIGNAL_KILL_ALL,	/* sig: asked again while stopping */
 	ECG_EV_ESCAPEES_STOP,	/* n */
 	ECG_EV_ESCAPEES_KILL,	/* n */

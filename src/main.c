@@ -63,8 +63,8 @@ static const char usage_text[] =
     "0 if none failed, 127 if a task could not start (126: its program cannot be\n"
     "executed), 124 if a task was not ready or timed out, or the deadline passed,\n"
     "125 for ecg-run's own errors,\n"
-    "130/143/131 after SIGINT/SIGTERM/SIGQUIT (even while stopping for another\n"
-    "cause), 141 if output was closed.\n"
+    "130/143/131/129 after SIGINT/SIGTERM/SIGQUIT/SIGHUP (even while stopping\n"
+    "for another cause), 141 if output was closed.\n"
     "See ecg-run(1) and ecg-run.ini(5).\n";
 
 struct front {

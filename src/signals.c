@@ -9,9 +9,9 @@
 
 /*
  * HUP, USR1, USR2 and WINCH are forwarded (to the tasks whose forward
- * says so; WINCH is ignored by default, and so by ecg-run if none takes it).
- * The others would end ecg-run by
- * default: each stops the group instead, and is raised again at the end.
+ * says so); one that no task takes keeps its default meaning for ecg-run
+ * (see signals.h).  The others would end ecg-run by default: each stops
+ * the group instead, and is raised again at the end.
  */
 static const int handled[] = {
 	SIGHUP, SIGUSR1, SIGUSR2, SIGWINCH, SIGINT, SIGTERM, SIGQUIT,
@@ -52,10 +52,17 @@ ecg_signals_start(struct ecg_signals *s)
 		ev_signal_start(s->loop, &s->sigs[i]);
 }
 
+/* A signal that asks ecg-run to stop, and again to stop at once; a shell must see it. */
 static int
 interrupt(int sig)
 {
-	return sig == SIGINT || sig == SIGTERM || sig == SIGQUIT;
+	return sig == SIGINT || sig == SIGTERM || sig == SIGQUIT || sig == SIGHUP;
+}
+
+static int
+forwardable(int sig)
+{
+	return sig == SIGHUP || sig == SIGUSR1 || sig == SIGUSR2 || sig == SIGWINCH;
 }
 
 static void
@@ -89,14 +96,21 @@ signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		return;
 	}
 	s->request_at[k] = now;
-	/* The first interrupt decides how ecg-run ends, whatever the cause was. */
-	if (interrupt(sig) && s->interrupt == 0)
-		s->interrupt = sig;
-	if (sig == SIGHUP || sig == SIGUSR1 || sig == SIGUSR2 || sig == SIGWINCH) {
+	if (forwardable(sig) && s->hooks->takers(sig, s->arg) > 0) {
 		tell(s, ECG_EV_SIGNAL_FORWARD, sig);
 		s->hooks->forward(sig, s->arg);
 		return;
 	}
+	/* No task takes it: its own meaning for ecg-run (HUP is an interrupt). */
+	if (sig == SIGWINCH)
+		return;
+	if (sig == SIGUSR1 || sig == SIGUSR2) {
+		tell(s, ECG_EV_SIGNAL_IGNORED, sig);
+		return;
+	}
+	/* The first interrupt decides how ecg-run ends, whatever the cause was. */
+	if (interrupt(sig) && s->interrupt == 0)
+		s->interrupt = sig;
 	if (!ecg_context_done(s->group)) {
 		tell(s, ECG_EV_CAUSE_SIGNAL, sig);
 		s->signal = sig;

@@ -1,18 +1,22 @@
 /*
  * signals: what ecg-run does with the signals it gets.
  *
- * HUP, USR1, USR2 and WINCH are forwarded, to each task whose forward
- * key names them.  INT, TERM, QUIT and
- * the other signals that would end ecg-run by default cancel the group
- * instead (the first one is the cause); INT, TERM or QUIT again while the
- * group is stopping kills every task at once.  A copy of a signal that
- * arrives within ECG_SIGNALS_SAME_REQUEST of the previous request of the
- * same signal is that request again, not a new one.
+ * HUP, USR1, USR2 and WINCH are forwarded to each task whose forward key
+ * names them.  One that no task of the group takes keeps its meaning for
+ * ecg-run itself: HUP (the terminal went away) is an interrupt like TERM;
+ * USR1 and USR2 are ignored, said once each time; WINCH is ignored.  INT,
+ * TERM, QUIT (and HUP) and the other signals that would end ecg-run by
+ * default cancel the group instead (the first one is the cause); INT,
+ * TERM, QUIT or HUP again while the group is stopping kills every task at
+ * once.  A copy of a signal that arrives within ECG_SIGNALS_SAME_REQUEST
+ * of the previous request of the same signal is that request again, not
+ * a new one.
  */
 #ifndef ECG_SIGNALS_H
 #define ECG_SIGNALS_H
 
 #include <ev.h>
+#include <stddef.h>
 
 #include "context.h"
 #include "event.h"
@@ -22,7 +26,8 @@
 #define ECG_SIGNALS_SAME_REQUEST 0.25
 
 struct ecg_signals_hooks {
-	void (*forward)(int sig, void *arg);	/* to every task */
+	size_t (*takers)(int sig, void *arg);	/* how many tasks forward sig */
+	void (*forward)(int sig, void *arg);	/* to every task that takes it */
 	void (*kill_all)(void *arg);		/* asked again while stopping */
 };
 
@@ -37,7 +42,7 @@ struct ecg_signals {
 	ev_signal sigs[ECG_SIGNALS_COUNT];
 	double request_at[ECG_SIGNALS_COUNT];	/* when each was last a request */
 	int signal;			/* the signal that cancelled, or 0 */
-	int interrupt;			/* the first SIGINT, SIGTERM or SIGQUIT, or 0 */
+	int interrupt;			/* the first SIGINT, SIGTERM, SIGQUIT (SIGHUP), or 0 */
 };
 
 void ecg_signals_init(struct ecg_signals *s, struct ev_loop *loop, struct ecg_context *cancel,

@@ -72,6 +72,18 @@ group_cancelled(struct ecg_context *ctx, void *arg)
 	ev_timer_start(sv->loop, &sv->deadline);
 }
 
+static size_t
+takers(int sig, void *arg)
+{
+	struct ecg_supervisor *sv = arg;
+	unsigned bit = ecg_config_forward_bit(sig);
+	size_t i, n = 0;
+
+	for (i = 0; i < sv->ntasks; i++)
+		n += (sv->tasks[i].spec->forward & bit) != 0;
+	return n;
+}
+
 static void
 forward(int sig, void *arg)
 {
@@ -95,6 +107,7 @@ kill_all(void *arg)
 }
 
 static const struct ecg_signals_hooks signal_hooks = {
+	.takers = takers,
 	.forward = forward,
 	.kill_all = kill_all,
 };

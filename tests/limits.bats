@@ -267,7 +267,6 @@ stamps_ms() {
 	forward = HUP, WINCH
 	[worker]
 	command = touch worker.up; exec sleep 30
-	forward = none
 	INI
 	start_bg -c g.ini
 	wait_for 20 test -e nginx.up

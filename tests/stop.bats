@@ -212,8 +212,10 @@ write_tmo_ini() {
 	no_marked_left
 }
 
-@test "SIGHUP, SIGUSR1 and SIGUSR2 are forwarded to every task" {
+@test "SIGHUP, SIGUSR1 and SIGUSR2 are forwarded to every task that takes them" {
 	cat >g.ini <<-'INI'
+	[group]
+	forward = HUP USR1 USR2
 	[a]
 	command = for s in HUP USR1 USR2; do trap "echo a got $s" $s; done; touch ready-a; while :; do sleep 0.05; done
 	[b]
@@ -241,7 +243,8 @@ write_tmo_ini() {
 	# stopped met its default action and ended ecg-run with 129
 	# both tasks ignore HUP before the storm starts (a HUP before b's trap
 	# would be b's own death by it, 129), and b ends once it is under way
-	printf '[a]\ncommand = trap "" HUP; touch ready; exec sleep 30\n[b]\ncommand = trap "" HUP; touch ready.b; until [ -e storming ]; do sleep 0.01; done; sleep 0.05; exit 7\n' >g.ini
+	# (the tasks take HUP: a HUP that no task takes would stop the group)
+	printf '[group]\nforward = HUP\n[a]\ncommand = trap "" HUP; touch ready; exec sleep 30\n[b]\ncommand = trap "" HUP; touch ready.b; until [ -e storming ]; do sleep 0.01; done; sleep 0.05; exit 7\n' >g.ini
 	for i in 1 2 3 4 5; do
 		rm -f ready ready.b storming
 		"$ECG_BIN" -q -c g.ini >/dev/null 2>&1 &
@@ -375,5 +378,32 @@ write_tmo_ini() {
 		[ "$status" -eq 2 ]
 		[ "$(grep -c 'stubborn: sent SIGKILL to process group' <<<"$stderr")" -eq 1 ]
 	done
+	no_marked_left
+}
+
+@test "a SIGHUP no task takes stops the group like SIGTERM (129); SIGUSR1 no task takes is ignored, said" {
+	cat >g.ini <<-'INI'
+	[web]
+	command = trap 'echo web got TERM; exit 0' TERM; trap 'echo web got HUP' HUP; touch web.up; while :; do sleep 0.02; done
+	[worker]
+	command = touch worker.up; exec sleep 30
+	INI
+	start_bg -c g.ini
+	wait_for 20 test -e web.up
+	wait_for 20 test -e worker.up
+	kill -USR1 "$ECG_PID"
+	wait_for 20 grep -q "ecg-run: received SIGUSR1, ignored: no task takes it (forward)" err.txt
+	# still running: the USR1 killed nothing
+	kill -0 "$ECG_PID"
+	kill -HUP "$ECG_PID"
+	wait_bg
+	cat err.txt >&3
+	[ "$STATUS" -eq 129 ]
+	grep -q "ecg-run: received SIGHUP, stopping the group" err.txt
+	# the tasks were stopped with their stop signal, not killed by the HUP
+	grep -q "web    | web got TERM" out.txt
+	! grep -q "got HUP" out.txt
+	grep -q "worker: killed by signal 15 (SIGTERM)" err.txt
+	! grep -q "killed by signal 1 " err.txt
 	no_marked_left
 }

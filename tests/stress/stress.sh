@@ -79,7 +79,9 @@ run_one() {
 	local bufs=(1K 4K 64K)
 	local ini=$dir/g.ini floods=() expect
 	{
-		printf '[group]\nstop_timeout = %ss\nbuffer = %s\n' "$STOP" "${bufs[RANDOM % 3]}"
+		# HUP storms are forwarded to the tasks (which ignore them): a HUP
+		# that no task took would stop the group itself
+		printf '[group]\nstop_timeout = %ss\nbuffer = %s\nforward = HUP\n' "$STOP" "${bufs[RANDOM % 3]}"
 		for ((i = 1; i <= n; i++)); do
 			if [ "$cause" = none ]; then
 				local kinds=(oneshot flood flood bgshort daemonshort)
