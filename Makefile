@@ -55,7 +55,7 @@ ifeq ($(filter static dynamic,$(LINK)),)
 $(error LINK must be static or dynamic, not '$(LINK)')
 endif
 
-MODULES = buf clock ring context errgroup channel value inilex deps netprobe notify evlog ere config \
+MODULES = buf clock strmap ring context errgroup channel value inilex deps netprobe notify evlog ere config \
 	spawn command escapees sentinel sink frame pump notes logfile event evjson summary junit \
 	taskstate proc taskio ready task sched signals sweep supervisor
 OBJS = $(MODULES:%=$(B)/src/%.o)
@@ -210,7 +210,7 @@ lint:
 # leaves its input in build/fuzz/crash-* or timeout-* (turn each into a
 # regression test).
 FUZZ_SECONDS ?= 60
-FUZZ_SRCS = src/buf.c src/config.c src/inilex.c src/value.c src/ere.c src/spawn.c src/deps.c src/netprobe.c
+FUZZ_SRCS = src/buf.c src/strmap.c src/config.c src/inilex.c src/value.c src/ere.c src/spawn.c src/deps.c src/netprobe.c
 FUZZ = build/fuzz
 FUZZ_FLAGS = -max_total_time=$(FUZZ_SECONDS) -timeout=10 -artifact_prefix=$(FUZZ)/ \
 	-print_final_stats=1

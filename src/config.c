@@ -19,6 +19,7 @@
 #include "inilex.h"
 #include "netprobe.h"
 #include "spawn.h"
+#include "strmap.h"
 #include "value.h"
 
 enum key {
@@ -98,6 +99,11 @@ struct loader {
 	size_t vlen, vcap;
 	struct ecg_buf *err;
 	int failed;
+	size_t tasks_cap;	/* g->tasks has room for this many */
+	struct ecg_strmap names;	/* task name -> index */
+	struct ecg_strmap logs;		/* log path -> index, of the tasks resolved so far */
+	struct ecg_strmap env;		/* NAME -> index in the env list being built */
+	char ***env_list;		/* that list (NULL: none yet) */
 };
 
 static void
@@ -164,7 +170,10 @@ begin_section(struct loader *L, const char *name)
 	struct ecg_group_spec *g = L->g;
 	struct ecg_task_spec *t;
 	size_t i;
+	long at;
 
+	/* The next env line starts another list (tasks may have moved, too). */
+	L->env_list = NULL;
 	end_section(L);
 	if (L->failed)
 		return;
@@ -185,24 +194,30 @@ begin_section(struct loader *L, const char *name)
 		    name, ECG_CONFIG_NAME_MAX);
 		return;
 	}
-	for (i = 0; i < g->ntasks; i++) {
-		if (strcmp(g->tasks[i].name, name) == 0) {
-			failf(L, L->lx.line, "task [%s] repeated (first on line %u)", name,
-			    g->tasks[i].line);
-			return;
-		}
-	}
-	t = realloc(g->tasks, (g->ntasks + 1) * sizeof(*t));
-	if (t == NULL) {
-		failf(L, L->lx.line, "out of memory");
+	if ((at = ecg_strmap_get(&L->names, name, strlen(name))) >= 0) {
+		failf(L, L->lx.line, "task [%s] repeated (first on line %u)", name,
+		    g->tasks[at].line);
 		return;
 	}
-	g->tasks = t;
+	if (g->ntasks == L->tasks_cap) {
+		i = L->tasks_cap != 0 ? 2 * L->tasks_cap : 16;
+		t = realloc(g->tasks, i * sizeof(*t));
+		if (t == NULL) {
+			failf(L, L->lx.line, "out of memory");
+			return;
+		}
+		g->tasks = t;
+		L->tasks_cap = i;
+	}
 	t = &g->tasks[g->ntasks];
 	memset(t, 0, sizeof(*t));
 	t->line = L->lx.line;
 	t->name = xstrdup(L, name);
+	if (t->name == NULL)
+		return;
 	L->section = (int)g->ntasks++;
+	if (ecg_strmap_put(&L->names, (size_t)L->section) < 0)
+		failf(L, L->lx.line, "out of memory");
 }
 
 static int
@@ -296,28 +311,66 @@ valid_env(const char *s)
 	return *p == '=';
 }
 
-static int
-env_push(char ***env, size_t *n, const char *var)
+/* An env list's key: the name before '='. */
+static const char *
+env_key(void *arg, size_t idx, size_t *len)
 {
-	size_t namelen = (size_t)(strchr(var, '=') - var) + 1, i;
-	char *copy = strdup(var), **p;
+	struct loader *L = arg;
+	const char *v = (*L->env_list)[idx];
 
-	if (copy == NULL)
+	*len = strcspn(v, "=");
+	return v;
+}
+
+/* The env list that env_push adds to from now on (its names indexed afresh). */
+static int
+env_begin(struct loader *L, char ***env, size_t n)
+{
+	size_t i;
+
+	ecg_strmap_free(&L->env);
+	ecg_strmap_init(&L->env, env_key, L);
+	L->env_list = env;
+	for (i = 0; i < n; i++)
+		if (ecg_strmap_put(&L->env, i) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+/*
+ * Adds NAME=VALUE to the list env_begin named; a name already there gets
+ * the new value in its place.  The names are indexed, so that a list of
+ * 100,000 lines is built in linear time.
+ */
+static int
+env_push(struct loader *L, char ***env, size_t *n, const char *var)
+{
+	size_t namelen = strcspn(var, "=");
+	char *copy, **p;
+	long at;
+
+	if (L->env_list != env && env_begin(L, env, *n) < 0)
 		return -ENOMEM;
-	for (i = 0; i < *n; i++) {
-		if (strncmp((*env)[i], var, namelen) == 0) {
-			free((*env)[i]);
-			(*env)[i] = copy;
-			return 0;
+	if ((copy = strdup(var)) == NULL)
+		return -ENOMEM;
+	at = ecg_strmap_get(&L->env, var, namelen);
+	if (at >= 0 && *env != NULL) {
+		free((*env)[at]);
+		(*env)[at] = copy;
+		return 0;
+	}
+	/* Room doubles: the list is full when n is zero or a power of two. */
+	if (*env == NULL || (*n & (*n - 1)) == 0) {
+		p = realloc(*env, (*n != 0 ? 2 * *n : 1) * sizeof(*p));
+		if (p == NULL) {
+			free(copy);
+			return -ENOMEM;
 		}
+		*env = p;
 	}
-	p = realloc(*env, (*n + 1) * sizeof(*p));
-	if (p == NULL) {
-		free(copy);
+	(*env)[*n] = copy;
+	if (ecg_strmap_put(&L->env, (*n)++) < 0)
 		return -ENOMEM;
-	}
-	p[(*n)++] = copy;
-	*env = p;
 	return 0;
 }
 
@@ -802,7 +855,7 @@ finish_key(struct loader *L)
 		else if (strncmp(v, "ECG_RUN_TASK=", 13) == 0 || strncmp(v, "ECG_RUN_GROUP=", 14) == 0 ||
 		    strncmp(v, "ECG_RUN_ID=", 11) == 0)
 			failf(L, line, "env cannot set %.*s: ecg-run sets it", (int)strcspn(v, "="), v);
-		else if (env_push(&t->env, &t->nenv, v) < 0)
+		else if (env_push(L, &t->env, &t->nenv, v) < 0)
 			failf(L, line, "out of memory");
 		break;
 	case K_STOP_SIGNAL:
@@ -1102,15 +1155,17 @@ apply_defaults(struct loader *L, struct ecg_task_spec *t)
 	/* The group's variables first, so that the task's own win. */
 	t->env = NULL;
 	t->nenv = 0;
+	L->env_list = NULL;	/* a new list at the same place: index it afresh */
 	for (i = 0; i < d->nenv && !L->failed; i++)
-		if (env_push(&t->env, &t->nenv, d->env[i]) < 0)
+		if (env_push(L, &t->env, &t->nenv, d->env[i]) < 0)
 			failf(L, t->line, "out of memory");
 	for (i = 0; i < nown; i++) {
-		if (!L->failed && env_push(&t->env, &t->nenv, own[i]) < 0)
+		if (!L->failed && env_push(L, &t->env, &t->nenv, own[i]) < 0)
 			failf(L, t->line, "out of memory");
 		free(own[i]);
 	}
 	free(own);
+	L->env_list = NULL;
 }
 
 /*
@@ -1165,15 +1220,29 @@ file_dir(const char *path)
 	return real;
 }
 
-static long
-task_index(const struct ecg_group_spec *g, const char *name)
+/* Keys of the loader's indexes: a task's name, its log file. */
+static const char *
+name_key(void *arg, size_t idx, size_t *len)
 {
-	size_t i;
+	const struct loader *L = arg;
 
-	for (i = 0; i < g->ntasks; i++)
-		if (strcmp(g->tasks[i].name, name) == 0)
-			return (long)i;
-	return -1;
+	*len = strlen(L->g->tasks[idx].name);
+	return L->g->tasks[idx].name;
+}
+
+static const char *
+log_key(void *arg, size_t idx, size_t *len)
+{
+	const struct loader *L = arg;
+
+	*len = strlen(L->g->tasks[idx].log_path);
+	return L->g->tasks[idx].log_path;
+}
+
+static long
+task_index(const struct loader *L, const char *name)
+{
+	return ecg_strmap_get(&L->names, name, strlen(name));
 }
 
 /* Each task's after names become indices, once; a task after itself is an error. */
@@ -1194,7 +1263,7 @@ resolve_after(struct loader *L, struct ecg_task_spec *t)
 	}
 	for (j = 0; j < t->nafter_names && !L->failed; j++) {
 		const char *name = t->after_names[j];
-		idx = task_index(g, name);
+		idx = task_index(L, name);
 		if (idx < 0) {
 			struct ecg_suggest sg;
 			ecg_suggest_init(&sg, name);
@@ -1266,6 +1335,25 @@ rotated_into(const struct ecg_task_spec *a, const struct ecg_task_spec *b)
 	return *end == '\0' && errno == 0 && *k != '0' && v >= 1 && v <= b->log_keep;
 }
 
+/* The task before this one that logs to the len bytes at path, or NULL. */
+static const struct ecg_task_spec *
+log_owner(const struct loader *L, const char *path, size_t len)
+{
+	long at = ecg_strmap_get(&L->logs, path, len);
+
+	return at >= 0 ? &L->g->tasks[at] : NULL;
+}
+
+/* a logs to one of b's old files. */
+static void
+rotation_clash(struct loader *L, unsigned line, const struct ecg_task_spec *a,
+    const struct ecg_task_spec *b)
+{
+	failf(L, line, "task [%s] logs to %s, one of the old files of task [%s]'s log "
+	    "(log_keep = %ld): give each task a file of its own", a->name, a->log_path, b->name,
+	    b->log_keep);
+}
+
 /*
  * The task's log file: its pattern with the name put in, relative to the
  * file's directory.  No two tasks may share one.
@@ -1276,10 +1364,12 @@ resolve_log(struct loader *L, size_t i)
 	struct ecg_group_spec *g = L->g;
 	struct ecg_task_spec *t = &g->tasks[i];
 	unsigned line = has(t, K_LOG) ? t->key_line[K_LOG] : g->defaults.key_line[K_LOG];
-	const char *why;
+	struct ecg_buf old = ECG_BUF_INIT;
+	const struct ecg_task_spec *o;
+	const char *why, *dot;
 	struct stat st;
 	char *name;
-	size_t j;
+	long n;
 
 	if (t->log == NULL) {
 		if (has(t, K_LOG_MAX_SIZE) || has(t, K_LOG_KEEP))
@@ -1308,20 +1398,33 @@ resolve_log(struct loader *L, size_t i)
 		    t->name, t->log_path);
 		return;
 	}
-	for (j = 0; j < i && !L->failed; j++) {
-		const struct ecg_task_spec *o = &g->tasks[j];
-		if (o->log_path == NULL)
-			continue;
-		if (strcmp(o->log_path, t->log_path) == 0)
-			failf(L, line, "task [%s] logs to %s, as task [%s] does: give each task a "
-			    "file of its own", t->name, t->log_path, o->name);
-		else if (rotated_into(t, o) || rotated_into(o, t)) {
-			const struct ecg_task_spec *a = rotated_into(t, o) ? t : o, *b = a == t ? o : t;
-			failf(L, line, "task [%s] logs to %s, one of the old files of task [%s]'s log "
-			    "(log_keep = %ld): give each task a file of its own", a->name, a->log_path,
-			    b->name, b->log_keep);
+	/*
+	 * Another task with the same file, or one whose file is one of the
+	 * other's rotated names (PATH.N): looked up among the tasks before
+	 * it, by path, so that many tasks with logs load in linear time.
+	 */
+	if ((o = log_owner(L, t->log_path, strlen(t->log_path))) != NULL) {
+		failf(L, line, "task [%s] logs to %s, as task [%s] does: give each task a "
+		    "file of its own", t->name, t->log_path, o->name);
+		return;
+	}
+	dot = strrchr(t->log_path, '.');
+	if (dot != NULL && (o = log_owner(L, t->log_path, (size_t)(dot - t->log_path))) != NULL &&
+	    rotated_into(t, o)) {
+		rotation_clash(L, line, t, o);
+		return;
+	}
+	for (n = 1; t->log_max_size > 0 && n <= t->log_keep; n++) {
+		ecg_buf_reset(&old);
+		ecg_buf_printf(&old, "%s.%ld", t->log_path, n);
+		if ((o = log_owner(L, old.p, old.len)) != NULL) {
+			rotation_clash(L, line, o, t);
+			break;
 		}
 	}
+	ecg_buf_free(&old);
+	if (!L->failed && ecg_strmap_put(&L->logs, i) < 0)
+		failf(L, line, "out of memory");
 }
 
 /* Arrays of every task's after lists, for deps.  NULL if out of memory. */
@@ -1402,6 +1505,9 @@ ecg_config_load(struct ecg_group_spec *g, const char *path, struct ecg_buf *err)
 	memset(&L, 0, sizeof(L));
 	L.g = g;
 	L.err = err;
+	ecg_strmap_init(&L.names, name_key, &L);
+	ecg_strmap_init(&L.logs, log_key, &L);
+	ecg_strmap_init(&L.env, env_key, &L);
 	L.section = -2;
 	L.key = -1;
 	g->buffer = DEFAULT_BUFFER;
@@ -1446,6 +1552,9 @@ ecg_config_load(struct ecg_group_spec *g, const char *path, struct ecg_buf *err)
 		    "shell '%s' is not an executable file", g->shell);
 	free(L.val);
 	ecg_inilex_destroy(&L.lx);
+	ecg_strmap_free(&L.names);
+	ecg_strmap_free(&L.logs);
+	ecg_strmap_free(&L.env);
 	return L.failed ? -1 : 0;
 }
 

@@ -92,3 +92,43 @@ bad_config() {
 @test "config error: only the first error is reported" {
 	bad_config '[a]\ncomand = x\n[a]\n' "g.ini:2: unknown key 'comand' in [a] (did you mean 'command'?)"
 }
+
+@test "loading is linear: 200,000 sections, 200,000 env lines, 20,000 log files" {
+	python3 - <<-'PY'
+	with open("sections.ini", "w") as f:
+	    for i in range(200000):
+	        f.write("[t%d]\ncommand = true\n" % i)
+	with open("env.ini", "w") as f:
+	    f.write("[group]\n")
+	    for i in range(200000):
+	        f.write("env = V%d=x\n" % i)
+	    f.write("env = V7=last\n[a]\ncommand = true\nenv = V8=own\n")
+	with open("logs.ini", "w") as f:
+	    f.write("[group]\nlog = logs/%n.log\nlog_max_size = 1M\nlog_keep = 5\n")
+	    for i in range(20000):
+	        f.write("[t%d]\ncommand = true\n" % i)
+	PY
+	mkdir logs
+	# each took minutes when every name was compared with every one before it
+	local f t0 elapsed
+	for f in sections env logs; do
+		t0=$(now_ms)
+		ECG_TIMEOUT=60 ecg --check -c $f.ini >$f.out
+		elapsed=$(( $(now_ms) - t0 ))
+		echo "# $f.ini: $elapsed ms" >&3
+		[ "$elapsed" -lt 15000 ]
+	done
+	[ "$(grep -c '^\[t' sections.out)" -eq 200000 ]
+	# the last value of a name wins, in the place of its first
+	[ "$(grep -c '^env = ' env.out)" -eq 200000 ]
+	grep -qx 'env = V7=last' env.out
+	grep -qx 'env = V8=own' env.out
+	[ "$(grep -n -x 'env = V7=last' env.out | cut -d: -f1)" -lt "$(grep -n -x 'env = V9=x' env.out | cut -d: -f1)" ]
+	# duplicates are still found among them
+	printf '[t5]\ncommand = true\n' >>sections.ini
+	ECG_TIMEOUT=60 run -125 --separate-stderr ecg --check -c sections.ini
+	[ "$stderr" = "sections.ini:400001: task [t5] repeated (first on line 11)" ]
+	printf '[clash]\ncommand = true\nlog = logs/t7.log.3\n' >>logs.ini
+	ECG_TIMEOUT=60 run -125 --separate-stderr ecg --check -c logs.ini
+	[[ "$stderr" == "logs.ini:40007: task [clash] logs to "*"/logs/t7.log.3, one of the old files of task [t7]'s log (log_keep = 5): give each task a file of its own" ]]
+}
