@@ -21,6 +21,7 @@ unit() {
 @test "unit: plain commands" { unit command; }
 @test "unit: growable text buffer" { unit buf; }
 @test "unit: the one clock" { unit clock; }
+@test "unit: string index (the loader's names)" { unit strmap; }
 @test "unit: line framing (golden strings)" { unit frame; }
 @test "unit: ecg-run's messages on the output pump" { unit notes; }
 @test "unit: per-task log files" { unit logfile; }
