@@ -108,6 +108,17 @@ no_slot(struct ecg_sched *s, struct ecg_task *t)
 	ecg_buf_free(&list);
 }
 
+/*
+ * Whether d, which is after p, must be gone before p is stopped: in
+ * reverse order, but a sidecar serves to the end, so a task that is not a
+ * sidecar never waits for one.
+ */
+static int
+stops_before(const struct ecg_sched *s, size_t d, size_t p)
+{
+	return !s->tasks[d].spec->sidecar || s->tasks[p].spec->sidecar;
+}
+
 /* Starts t if a slot is free: 1 if it started, 0 if it must wait for one. */
 static int
 start(struct ecg_sched *s, struct ecg_task *t)
@@ -119,7 +130,8 @@ start(struct ecg_sched *s, struct ecg_task *t)
 		return 0;
 	}
 	for (j = 0; j < t->spec->nafter; j++)
-		s->running_dependents[t->spec->after[j]]++;
+		if (stops_before(s, t->index, t->spec->after[j]))
+			s->running_dependents[t->spec->after[j]]++;
 	return 1;
 }
 
@@ -242,11 +254,17 @@ ecg_sched_task_ended(struct ecg_sched *s, struct ecg_task *t)
 		count_ready(s);
 }
 
-/* Stops t if the group is stopping and nothing after t still runs. */
+/*
+ * Stops t if the group is stopping and nothing after t still runs; a
+ * sidecar only once every task that is not one has ended, so that a log
+ * follower shows their last lines and a proxy serves them while they
+ * drain.
+ */
 static void
 maybe_stop(struct ecg_sched *s, struct ecg_task *t)
 {
-	if (ecg_context_done(s->ctx) && s->running_dependents[t->index] == 0)
+	if (ecg_context_done(s->ctx) && s->running_dependents[t->index] == 0 &&
+	    (!t->spec->sidecar || s->others_left == 0))
 		ecg_task_stop(t);
 }
 
@@ -258,6 +276,8 @@ ecg_sched_task_done(struct ecg_sched *s, struct ecg_task *t)
 
 	for (j = 0; j < t->spec->nafter && started; j++) {
 		size_t p = t->spec->after[j];
+		if (!stops_before(s, t->index, p))
+			continue;
 		s->running_dependents[p]--;
 		maybe_stop(s, &s->tasks[p]);
 	}
@@ -265,14 +285,18 @@ ecg_sched_task_done(struct ecg_sched *s, struct ecg_task *t)
 		return;
 	/*
 	 * Every task that is not a sidecar has ended: the group's work is
-	 * over.  Ending it without a cause stops the sidecars (in reverse
-	 * order too) and leaves the status as it is.
+	 * over.  Ending it without a cause (if nothing did before) leaves the
+	 * status as it is; either way the sidecars stop now, in reverse order
+	 * too.
 	 */
 	for (j = 0; j < s->n; j++)
 		if (s->tasks[j].state != ECG_TASK_DONE) {
 			ecg_context_cancel(s->ctx, 0);
 			break;
 		}
+	for (j = 0; j < s->n; j++)
+		if (s->tasks[j].spec->sidecar && s->tasks[j].state != ECG_TASK_DONE)
+			maybe_stop(s, &s->tasks[j]);
 }
 
 static void
@@ -301,9 +325,21 @@ ecg_sched_stop_bound(const struct ecg_sched *s)
 
 	if (w == NULL)
 		return -1;
+	/*
+	 * The tasks that are not sidecars stop first, in reverse order, then
+	 * the sidecars: the longest chain of each, one after the other.
+	 */
 	for (i = 0; i < s->n; i++)
-		w[i] = s->tasks[i].state != ECG_TASK_DONE ? s->tasks[i].spec->stop_timeout_ms : 0;
+		w[i] = s->tasks[i].state != ECG_TASK_DONE && !s->tasks[i].spec->sidecar ?
+		    s->tasks[i].spec->stop_timeout_ms : 0;
 	bound = ecg_deps_chain(s->n, s->dependents, s->ndependents, w);
+	for (i = 0; i < s->n && bound >= 0; i++)
+		w[i] = s->tasks[i].state != ECG_TASK_DONE && s->tasks[i].spec->sidecar ?
+		    s->tasks[i].spec->stop_timeout_ms : 0;
+	if (bound >= 0) {
+		long sidecars = ecg_deps_chain(s->n, s->dependents, s->ndependents, w);
+		bound = sidecars < 0 ? -1 : bound + sidecars;
+	}
 	free(w);
 	return bound;
 }

@@ -14,8 +14,12 @@
  * Stopping runs in reverse order: once the group is cancelled, a task
  * gets its stop signal when every task that is after it has ended (its
  * whole process group gone); tasks nothing is after are stopped at once,
- * in parallel.  Sidecars serve the others: once every other task has
- * ended, the group is ended (cancelled without a cause) and they stop.
+ * in parallel.  Sidecars serve the others to the end: on any stop, a
+ * sidecar gets its stop signal only once every task that is not a sidecar
+ * has ended (a task that is not one never waits for a sidecar after it),
+ * and once every other task has ended, the group is ended (cancelled
+ * without a cause, if nothing else did) and they stop, in reverse order
+ * among themselves.
  *
  * The group is ready once every task is ready (one that exited with 0
  * counts); the scheduler says so once, through its ready callback.

@@ -629,3 +629,32 @@ start_bg_fifo() {
 	[[ "$output" == *"test  | e2e FAILED"* ]]
 	no_marked_left
 }
+
+@test "sidecars are stopped last: a log follower shows the others' last lines, written while they drain" {
+	write_ini g.ini <<-'INI'
+	[app]
+	command = trap 'echo "draining..." >>app.log; sleep 0.5; echo "shutdown complete" >>app.log; exit 0' TERM; echo "app up" >>app.log; touch app.up; while :; do sleep 0.02; done
+	[logs]
+	sidecar = yes
+	command = n=0; show() { total=$(wc -l <app.log); if [ "$total" -gt "$n" ]; then tail -n +$((n + 1)) app.log | head -n $((total - n)); n=$total; fi; }; : >>app.log; trap 'show; exit 0' TERM; while :; do show; sleep 0.02; done
+	[job]
+	command = until [ -e app.up ]; do sleep 0.02; done; sleep 0.2; exit 3
+	INI
+	run -3 --separate-stderr ecg -c g.ini
+	echo "$output" >&3
+	[[ "$output" == *"logs | draining..."* ]]
+	[[ "$output" == *"logs | shutdown complete"* ]]
+	# and it was stopped once app was gone
+	[[ "$stderr" == *"ecg-run: app: exited with status 0"*"ecg-run: logs: exited with status 0"* ]]
+	# a SIGTERM to ecg-run: the same order
+	rm -f app.log app.up
+	sed -i 's/exit 3$/exec sleep 30/' g.ini
+	start_bg -c g.ini
+	wait_for 20 test -e app.up
+	wait_for 20 grep -q "logs | app up" out.txt
+	kill -TERM "$ECG_PID"
+	wait_bg
+	[ "$STATUS" -eq 143 ]
+	grep -q "logs | shutdown complete" out.txt
+	no_marked_left
+}
