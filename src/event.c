@@ -185,6 +185,10 @@ format_body(const struct ecg_event *e, int verbose, struct ecg_buf *b)
 		ecg_buf_printf(b, "no free slot: max_parallel = %zu is held by %s, which %s is after",
 		    e->n, e->text, e->name);
 		break;
+	case ECG_EV_WAITING_SLOT:
+		ecg_buf_printf(b, "waiting for a free slot (max_parallel = %zu, held by %s)", e->n,
+		    e->text);
+		break;
 	case ECG_EV_CAUSE_EXIT:
 		ecg_buf_printf(b, "ended (cancel_on = exit), stopping the group");
 		break;

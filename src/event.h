@@ -38,6 +38,7 @@ enum ecg_event_type {
 	ECG_EV_RESTARTING,	/* what (its end), code, sig, ms, check, text; delay, n of limit */
 	ECG_EV_NOT_RESTARTED,	/* the group stopped while it waited to restart */
 	ECG_EV_TIMED_OUT,	/* ms: its timeout (its end does not count) */
+	ECG_EV_WAITING_SLOT,	/* n: max_parallel; text, tasks: the tasks that hold the slots */
 	ECG_EV_NO_SLOT,		/* n: max_parallel; text: the tasks it is after that hold them */
 	ECG_EV_LOG_ERROR,	/* step: what failed (write, rotate, open), what: its log file, err */
 	ECG_EV_LOG_LOST,	/* what: its log file, n: lines that could not be written */
@@ -98,6 +99,8 @@ struct ecg_event {
 	long limit;			/* of n: max_restarts */
 	long delay;			/* ms before a restart */
 	long at;			/* when: ms since ecg-run started (clock.h), set on receipt */
+	const size_t *tasks;		/* tasks it names, by index in the group */
+	size_t ntasks;
 };
 
 /* Receives every event of a run. */

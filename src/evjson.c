@@ -233,6 +233,18 @@ ecg_evjson_format(const struct ecg_evjson *j, const struct ecg_event *ev, struct
 		rawz(&o, "]");
 		end(&o);
 		break;
+	case ECG_EV_WAITING_SLOT:
+		begin(j, &o, "waiting_slot", ev);
+		key_long(&o, "max_parallel", (long)ev->n);
+		rawz(&o, ",\"held_by\":[");
+		for (i = 0; i < ev->ntasks; i++) {
+			if (i > 0)
+				rawz(&o, ",");
+			str(&o, j->group->tasks[ev->tasks[i]].name);
+		}
+		rawz(&o, "]");
+		end(&o);
+		break;
 	case ECG_EV_STARTED:
 		begin(j, &o, "start", ev);
 		key_long(&o, "pid", ev->pid);

@@ -29,9 +29,10 @@ ecg_sched_init(struct ecg_sched *s, struct ecg_task *tasks, size_t n, struct ecg
 	nafter = malloc((n ? n : 1) * sizeof(*nafter));
 	s->waits = calloc(n ? n : 1, sizeof(*s->waits));
 	s->running_dependents = calloc(n ? n : 1, sizeof(*s->running_dependents));
-	s->no_slot_said = calloc(n ? n : 1, 1);
+	s->said = calloc(n ? n : 1, 1);
+	s->holders = calloc(n ? n : 1, sizeof(*s->holders));
 	if (after == NULL || nafter == NULL || s->waits == NULL || s->running_dependents == NULL ||
-	    s->no_slot_said == NULL) {
+	    s->said == NULL || s->holders == NULL) {
 		free(after);
 		free(nafter);
 		return -ENOMEM;
@@ -61,48 +62,81 @@ ecg_sched_destroy(struct ecg_sched *s)
 	free(s->ndependents);
 	free(s->waits);
 	free(s->running_dependents);
-	free(s->no_slot_said);
-	s->no_slot_said = NULL;
+	free(s->said);
+	s->said = NULL;
+	free(s->holders);
+	s->holders = NULL;
 	s->dependents = NULL;
 	s->ndependents = NULL;
 	s->waits = NULL;
 	s->running_dependents = NULL;
 }
 
-/*
- * Every slot is held, and only by tasks t is after: unless one of them
- * ends, t never gets one.  Said once; t keeps waiting.
- */
-static void
-no_slot(struct ecg_sched *s, struct ecg_task *t)
+/* What a task was told about its wait for a slot (bits of said[]). */
+#define SAID_WAITING 1		/* it waits for a free slot */
+#define SAID_NO_SLOT 2		/* only tasks it is after hold them */
+
+/* Whether t holds a slot: it started, is not over, and is no sidecar. */
+static int
+holds_slot(const struct ecg_task *t)
 {
-	struct ecg_buf list = ECG_BUF_INIT;
+	return t->state != ECG_TASK_WAITING && t->state != ECG_TASK_DONE && !t->spec->sidecar;
+}
+
+/*
+ * The tasks that hold a slot now, as a list ("a", "a and b", "a, b and
+ * c") and as indices; *onlyafter tells whether t is after each of them.
+ */
+static size_t
+slot_holders(const struct ecg_sched *s, const struct ecg_task *t, struct ecg_buf *list,
+    size_t *idx, int *onlyafter)
+{
 	size_t i, j, held = 0, k = 0;
 
-	if (s->no_slot_said[t->index])
-		return;
+	*onlyafter = 1;
 	for (i = 0; i < s->n; i++) {
-		enum ecg_task_state st = s->tasks[i].state;
-		if (st == ECG_TASK_WAITING || st == ECG_TASK_DONE)
+		if (!holds_slot(&s->tasks[i]))
 			continue;
 		for (j = 0; j < t->spec->nafter && t->spec->after[j] != i; j++)
 			;
 		if (j == t->spec->nafter)
-			return;		/* a slot of a task t is not after: it will free */
-		held++;
+			*onlyafter = 0;
+		idx[held++] = i;
 	}
-	for (i = 0; i < s->n; i++) {
-		enum ecg_task_state st = s->tasks[i].state;
-		if (st == ECG_TASK_WAITING || st == ECG_TASK_DONE)
-			continue;
-		k++;
-		ecg_buf_printf(&list, "%s%s", k == 1 ? "" : k == held ? " and " : ", ",
-		    ecg_task_name(&s->tasks[i]));
+	for (k = 0; k < held; k++)
+		ecg_buf_printf(list, "%s%s", k == 0 ? "" : k + 1 == held ? " and " : ", ",
+		    ecg_task_name(&s->tasks[idx[k]]));
+	return held;
+}
+
+/*
+ * t is ready to start but every slot is held: it says so once, naming
+ * the limit and who holds them.  When only tasks it is after hold them,
+ * unless one of those ends it never gets one: that is said too, as an
+ * error.  t keeps waiting.
+ */
+static void
+slot_wait(struct ecg_sched *s, struct ecg_task *t)
+{
+	struct ecg_buf list = ECG_BUF_INIT;
+	size_t held;
+	int onlyafter;
+
+	if ((s->said[t->index] & SAID_NO_SLOT) ||
+	    ((s->said[t->index] & SAID_WAITING) && t->spec->nafter == 0))
+		return;
+	held = slot_holders(s, t, &list, s->holders, &onlyafter);
+	if (!(s->said[t->index] & SAID_WAITING)) {
+		struct ecg_event ev = { .type = ECG_EV_WAITING_SLOT, .task = t,
+			.name = ecg_task_name(t), .text = ecg_buf_str(&list), .n = (size_t)s->limit,
+			.tasks = s->holders, .ntasks = held };
+		s->said[t->index] |= SAID_WAITING;
+		s->event(s->event_arg, &ev);
 	}
-	s->no_slot_said[t->index] = 1;
-	{
+	if (onlyafter && held > 0) {
 		struct ecg_event ev = { .type = ECG_EV_NO_SLOT, .task = t,
 			.name = ecg_task_name(t), .text = ecg_buf_str(&list), .n = (size_t)s->limit };
+		s->said[t->index] |= SAID_NO_SLOT;
 		s->event(s->event_arg, &ev);
 	}
 	ecg_buf_free(&list);
@@ -126,7 +160,7 @@ start(struct ecg_sched *s, struct ecg_task *t)
 	size_t j;
 
 	if (ecg_task_start(t) < 0) {
-		no_slot(s, t);
+		slot_wait(s, t);
 		return 0;
 	}
 	for (j = 0; j < t->spec->nafter; j++)
@@ -152,11 +186,19 @@ ecg_sched_slot_free(struct ecg_sched *s)
 	}
 	s->scanning = 1;
 	do {
+		int full = 0;
+
 		s->rescan = 0;
-		for (i = 0; i < s->n && !ecg_context_done(s->ctx); i++)
-			if (s->tasks[i].state == ECG_TASK_WAITING && s->waits[i] == 0 &&
-			    !start(s, &s->tasks[i]))
-				break;
+		for (i = 0; i < s->n && !ecg_context_done(s->ctx); i++) {
+			struct ecg_task *t = &s->tasks[i];
+			if (t->state != ECG_TASK_WAITING || s->waits[i] != 0)
+				continue;
+			/* Behind a task that found no slot, in the file's order: it waits too. */
+			if (full && !t->spec->sidecar)
+				slot_wait(s, t);
+			else if (!start(s, t))
+				full = 1;
+		}
 	} while (s->rescan && !ecg_context_done(s->ctx));
 	s->scanning = 0;
 }

@@ -42,7 +42,8 @@ struct ecg_sched {
 	size_t *ndependents;
 	size_t *waits;			/* per task: tasks it is after, not ready yet */
 	size_t *running_dependents;	/* per task: tasks after it, started, not done */
-	char *no_slot_said;		/* per task: its unmeetable wait for a slot was told */
+	char *said;			/* per task: what its wait for a slot was told (sched.c) */
+	size_t *holders;		/* room for the tasks holding slots, to name them */
 	long limit;			/* max_parallel, for messages */
 	int scanning;			/* ecg_sched_slot_free is running */
 	int rescan;			/* and should look again */

@@ -184,6 +184,11 @@ ecg_summary_event(struct ecg_summary *s, const struct ecg_event *ev)
 		}
 		s->notable = 1;
 		break;
+	case ECG_EV_WAITING_SLOT:
+		/* What it is, unless it gets a slot and starts. */
+		if (r != NULL && r->first_start_ms < 0)
+			snprintf(r->result, sizeof(r->result), "not started (no slot)");
+		break;
 	case ECG_EV_NOT_RESTARTED:
 		if (r != NULL)
 			snprintf(r->result, sizeof(r->result), "not restarted");

@@ -871,8 +871,10 @@ enter_done(struct ecg_task *t, enum ecg_task_state from, enum ecg_task_input in)
 			.n = (size_t)ecg_logfile_lost(&t->log) };
 		emit(t, &ev);
 	}
-	/* The task as a whole, and its slot. */
-	if (from != ECG_TASK_WAITING)
+	/* The task as a whole, and its slot (a sidecar has none). */
+	if (from != ECG_TASK_WAITING && t->spec->sidecar)
+		ecg_errgroup_done(h->eg, 0);
+	else if (from != ECG_TASK_WAITING)
 		ecg_errgroup_release(h->eg, 0);
 	if (h->done != NULL)
 		h->done(t, h->arg);
@@ -958,7 +960,10 @@ ecg_task_start(struct ecg_task *t)
 {
 	if (t->state != ECG_TASK_WAITING)
 		return 0;
-	if (ecg_errgroup_try_go(t->host->eg) < 0)
+	/* A sidecar serves the batch, it is not part of it: it takes no slot. */
+	if (t->spec->sidecar)
+		ecg_errgroup_go(t->host->eg);
+	else if (ecg_errgroup_try_go(t->host->eg) < 0)
 		return -EAGAIN;
 	step(t, ECG_IN_START);
 	return 0;

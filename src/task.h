@@ -111,7 +111,10 @@ int ecg_task_init(struct ecg_task *t, struct ecg_task_host *host,
 void ecg_task_destroy(struct ecg_task *t);
 
 /* The scheduler's inputs. */
-/* WAITING: start it, with a slot of the errgroup: 0, or -EAGAIN if none is free. */
+/*
+ * WAITING: start it, with a slot of the errgroup (a sidecar takes none):
+ * 0, or -EAGAIN if none is free.
+ */
 int ecg_task_start(struct ecg_task *t);
 void ecg_task_skip(struct ecg_task *t);		/* WAITING: it will never start */
 void ecg_task_stop(struct ecg_task *t);		/* stop it, if it runs */

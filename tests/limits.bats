@@ -343,3 +343,29 @@ stamps_ms() {
 	[[ "$stderr" == *"restarting in 100ms (restart 2 of 1000000)"* ]]
 	[[ "$stderr" == *"restarting in 200ms (restart 3 of 1000000)"* ]]
 }
+
+@test "max_parallel: a sidecar holds no slot; a task waiting for a slot says so, in the summary and the events too" {
+	# a log follower listed first took the only slot, and the jobs waited forever, silently
+	printf '[logs]\nsidecar = yes\ncommand = exec sleep 30\n[job1]\ncommand = echo one\n[job2]\ncommand = echo two\n[job3]\ncommand = echo three\n' >g.ini
+	ECG_TIMEOUT=30 run -0 --separate-stderr ecg -j 1 -c g.ini
+	[ "$(printf '%s\n' "$output" | grep -c '^job[123] | ')" -eq 3 ]
+	[[ "$stderr" == *"ecg-run: job2: waiting for a free slot (max_parallel = 1, held by job1)"* ]]
+	# a service listed first holds the slot while it runs: the jobs say that they wait, and for whom
+	printf '[svc]\ncommand = touch up; exec sleep 30\n[job1]\ncommand = echo one\n[job2]\ncommand = echo two\n' >g.ini
+	start_bg -j 1 --summary=always --events ev.jsonl -c g.ini
+	wait_for 20 grep -q "job2: waiting for a free slot" err.txt
+	grep -qx "ecg-run: job1: waiting for a free slot (max_parallel = 1, held by svc)" err.txt
+	grep -qx "ecg-run: job2: waiting for a free slot (max_parallel = 1, held by svc)" err.txt
+	[ "$(grep -c 'waiting for a free slot' err.txt)" -eq 2 ]
+	kill -TERM "$ECG_PID"
+	wait_bg
+	[ "$STATUS" -eq 143 ]
+	grep -qE '^job1 +not started \(no slot\) ' err.txt
+	python3 - <<-'PY'
+	import json
+	ev = [json.loads(l) for l in open("ev.jsonl")]
+	w = [e for e in ev if e["event"] == "waiting_slot"]
+	assert [e["task"] for e in w] == ["job1", "job2"], w
+	assert all(e["max_parallel"] == 1 and e["held_by"] == ["svc"] for e in w), w
+	PY
+}
