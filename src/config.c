@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "command.h"
 #include "deps.h"
 #include "ere.h"
 #include "inilex.h"
@@ -1796,4 +1797,74 @@ ecg_config_print(const struct ecg_group_spec *g, FILE *out)
 	free(after);
 	free(nafter);
 	free(order);
+}
+
+/* The line of key k for t: its own, or the [group] default's. */
+static unsigned
+key_line_of(const struct ecg_group_spec *g, const struct ecg_task_spec *t, enum key k)
+{
+	return has(t, k) ? t->key_line[k] : g->defaults.key_line[k] ? g->defaults.key_line[k] :
+	    t->line;
+}
+
+static int
+is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The value of PATH the task will have: its env line, else ecg-run's own. */
+static const char *
+task_path(const struct ecg_task_spec *t)
+{
+	size_t i = t->nenv;
+
+	while (i-- > 0)
+		if (strncmp(t->env[i], "PATH=", 5) == 0)
+			return t->env[i] + 5;
+	return getenv("PATH");
+}
+
+void
+ecg_config_warnings(const struct ecg_group_spec *g, struct ecg_buf *out)
+{
+	struct ecg_buf rel = ECG_BUF_INIT;
+	char found[PATH_MAX], **words, *dir, *slash;
+	size_t i;
+
+	for (i = 0; i < g->ntasks; i++) {
+		const struct ecg_task_spec *t = &g->tasks[i];
+		if (t->cwd_path != NULL && !is_dir(t->cwd_path))
+			ecg_buf_printf(out, "%s:%u: warning: task [%s]: cwd %s is not a directory "
+			    "(the task cannot start, 127, unless it is one by then)\n", g->file,
+			    key_line_of(g, t, K_CWD), t->name, t->cwd_path);
+		if (t->log_path != NULL && (dir = strdup(t->log_path)) != NULL) {
+			slash = strrchr(dir, '/');
+			if (slash != NULL && slash != dir)
+				*slash = '\0';
+			if (slash != NULL && !is_dir(dir))
+				ecg_buf_printf(out, "%s:%u: warning: task [%s]: the directory of its log "
+				    "file, %s, does not exist (the task cannot start, 127, unless it is "
+				    "made by then)\n", g->file, key_line_of(g, t, K_LOG), t->name, dir);
+			free(dir);
+		}
+		if (t->command != NULL && ecg_command_plain(t->command) &&
+		    ecg_command_split(t->command, &words) > 0) {
+			/* A relative path with a slash is the task's directory's. */
+			if (strchr(words[0], '/') != NULL && words[0][0] != '/' && t->cwd_path != NULL)
+				ecg_buf_printf(&rel, "%s/%s", t->cwd_path, words[0]);
+			if (ecg_spawn_which_in(rel.len > 0 ? rel.p : words[0], task_path(t), found,
+			    sizeof(found)) < 0)
+				ecg_buf_printf(out, "%s:%u: warning: task [%s]: %s %s (it fails with "
+				    "127 unless it is there by then)\n", g->file,
+				    key_line_of(g, t, K_COMMAND), t->name, words[0],
+				    strchr(words[0], '/') != NULL ? "is not an executable file" :
+				    "is not found in its PATH");
+			ecg_buf_reset(&rel);
+			free(words);
+		}
+	}
+	ecg_buf_free(&rel);
 }

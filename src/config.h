@@ -137,6 +137,14 @@ int ecg_config_select(struct ecg_group_spec *g, char *const *names, size_t n,
  */
 void ecg_config_print(const struct ecg_group_spec *g, FILE *out);
 
+/*
+ * What --check cannot refuse but the run will fail on (127) unless it
+ * changes first: a cwd or a log directory that is not there, a plain
+ * command whose program is not in the task's PATH.  One line each,
+ * "FILE:LINE: warning: ...", appended to out.
+ */
+void ecg_config_warnings(const struct ecg_group_spec *g, struct ecg_buf *out);
+
 const char *ecg_config_cancel_on_name(enum ecg_cancel_on c);
 const char *ecg_config_restart_name(enum ecg_restart r);
 /* "HUP USR1 USR2", or "none", into buf. */

@@ -518,6 +518,11 @@ main(int argc, char **argv)
 		spec.deadline_ms = deadline_ms;
 	if (check) {
 		ecg_config_print(&spec, stdout);
+		/* What will fail at run time unless it changes: warned, still 0. */
+		ecg_config_warnings(&spec, &err);
+		if (err.len > 0)
+			fputs(ecg_buf_str(&err), stderr);
+		ecg_buf_free(&err);
 		ecg_config_free(&spec);
 		return fflush(stdout) == 0 ? 0 : EXIT_OWN;
 	}

@@ -90,8 +90,10 @@ load helper
 	[[ "$output" == *"env = A=2"* ]]
 	# what it prints is itself a valid group that prints the same
 	printf '%s\n' "$output" >printed.ini
-	run ecg -n -c printed.ini
+	run --separate-stderr ecg -n -c printed.ini
 	[ "$status" -eq 0 ]
+	# sub is not there: --check warns on stderr, and still exits 0
+	[[ "$stderr" == *"warning: task [web]: cwd "*"/sub is not a directory"* ]]
 	[ "$(sed 1d printed.ini)" = "$(printf '%s\n' "$output" | sed 1d)" ]
 }
 
@@ -168,8 +170,10 @@ load helper
 	[ "$status" -eq 0 ]
 	[[ "$output" == *$'\nname = my-gr-ppe\n'* ]]
 	printf '%s\n' "$output" >printed.ini
-	run ecg -n -c printed.ini
+	run --separate-stderr ecg -n -c printed.ini
 	[ "$status" -eq 0 ]
+	# sub is not there: --check warns on stderr, and still exits 0
+	[[ "$stderr" == *"warning: task [web]: cwd "*"/sub is not a directory"* ]]
 	run ecg -q -c 'my grüppe.ini'
 	[ "$output" = "a | my-gr-ppe" ]
 }

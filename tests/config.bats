@@ -132,3 +132,36 @@ bad_config() {
 	ECG_TIMEOUT=60 run -125 --separate-stderr ecg --check -c logs.ini
 	[[ "$stderr" == "logs.ini:40007: task [clash] logs to "*"/logs/t7.log.3, one of the old files of task [t7]'s log (log_keep = 5): give each task a file of its own" ]]
 }
+
+@test "--check warns about what will fail at run time: a missing cwd, log directory or program (still 0)" {
+	mkdir sub
+	printf '#!/bin/sh\necho hi\n' >sub/run.sh
+	chmod +x sub/run.sh
+	write_ini g.ini <<-'INI'
+	[a]
+	command = no-such-program --flag
+	cwd = /nonexistent
+	log = nologs/%n.log
+	[b]
+	command = ./run.sh
+	cwd = sub
+	[c]
+	command = ls -l
+	env = PATH=/nowhere
+	[d]
+	command = ./missing.sh
+	cwd = sub
+	INI
+	run -0 --separate-stderr ecg --check -c g.ini
+	printf '%s\n' "$stderr" >&3
+	[ "${#stderr_lines[@]}" -eq 5 ]
+	[ "${stderr_lines[0]}" = "g.ini:3: warning: task [a]: cwd /nonexistent is not a directory (the task cannot start, 127, unless it is one by then)" ]
+	[ "${stderr_lines[1]}" = "g.ini:4: warning: task [a]: the directory of its log file, $PWD/nologs, does not exist (the task cannot start, 127, unless it is made by then)" ]
+	[ "${stderr_lines[2]}" = "g.ini:2: warning: task [a]: no-such-program is not found in its PATH (it fails with 127 unless it is there by then)" ]
+	[ "${stderr_lines[3]}" = "g.ini:9: warning: task [c]: ls is not found in its PATH (it fails with 127 unless it is there by then)" ]
+	[ "${stderr_lines[4]}" = "g.ini:12: warning: task [d]: ./missing.sh is not an executable file (it fails with 127 unless it is there by then)" ]
+	# a file whose paths are all there: nothing said
+	printf '[b]\ncommand = ./run.sh\ncwd = sub\n' >ok.ini
+	run -0 --separate-stderr ecg --check -c ok.ini
+	[ -z "$stderr" ]
+}

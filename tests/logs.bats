@@ -178,8 +178,10 @@ refused() {
 	command = true
 	log = none
 	INI
-	run ecg --check -c g.ini
+	run --separate-stderr ecg --check -c g.ini
 	[ "$status" -eq 0 ]
+	# logs/ is made below: --check warns that it is not there yet
+	[[ "$stderr" == *"warning: task [web]: the directory of its log file, $(pwd -P)/logs, does not exist"* ]]
 	printf '%s\n' "$output" | grep -qx "log = $(pwd -P)/logs/web-%%.log"
 	printf '%s\n' "$output" | grep -qx 'log_max_size = 2MiB'
 	printf '%s\n' "$output" | grep -qx 'log_keep = 3'
