@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -125,21 +126,17 @@ forget(pid_t *groups, size_t *n, pid_t pgid)
 }
 
 /*
- * The sentinel itself: it reads what ecg-run tells it until ecg-run says
- * goodbye (then it leaves things alone) or is gone (end of file).
+ * What the sentinel is, whether forked or executed again: a session of its
+ * own, every signal ignored (but the ones that cannot be), nothing of
+ * ecg-run's open but the pipe, as descriptor 3.
  */
-static _Noreturn void
-watch(int fd, const char *id)
+static void
+detach(int fd)
 {
-	struct timespec pause = { 0, 10000000L };	/* 10 ms */
 	struct sigaction sa;
-	struct ecg_sentinel_record r;
 	sigset_t none;
-	pid_t *groups = NULL, *more;
-	size_t n = 0, cap = 0, i;
-	char marker[256], *buf;
-	ssize_t got;
-	int sig, nul, round, empty;
+	int sig, nul;
+	size_t i;
 
 	setsid();
 	prctl(PR_SET_NAME, "ecg-sentinel", 0, 0, 0);
@@ -157,13 +154,32 @@ watch(int fd, const char *id)
 		dup2(nul, 1);
 		dup2(nul, 2);
 	}
-	if (dup2(fd, 3) < 0)
+	/* As descriptor 3, kept across an exec (dup2 drops close-on-exec). */
+	if (fd == 3 ? fcntl(3, F_SETFD, 0) < 0 : dup2(fd, 3) < 0)
 		_exit(1);
 #ifdef SYS_close_range
 	if (syscall(SYS_close_range, 4, ~0U, 0) < 0)
 #endif
 		for (i = 4; i < 4096; i++)
 			close((int)i);
+}
+
+/*
+ * The sentinel itself: it reads what ecg-run tells it until ecg-run says
+ * goodbye (then it leaves things alone) or is gone (end of file).
+ */
+static _Noreturn void
+watch(int fd, const char *id)
+{
+	struct timespec pause = { 0, 10000000L };	/* 10 ms */
+	struct ecg_sentinel_record r;
+	pid_t *groups = NULL, *more;
+	size_t n = 0, cap = 0, i;
+	char marker[256], *buf;
+	ssize_t got;
+	int round, empty;
+
+	detach(fd);
 	fd = 3;
 	snprintf(marker, sizeof(marker), "ECG_RUN_ID=%s", id);
 	for (;;) {
@@ -180,11 +196,12 @@ watch(int fd, const char *id)
 			forget(groups, &n, r.pid);
 		} else if (r.op == OP_GROUP && r.pid > 0) {
 			if (n == cap) {
-				cap = cap ? cap * 2 : 64;
-				more = realloc(groups, cap * sizeof(*groups));
+				size_t bigger = cap ? cap * 2 : 64;
+				more = realloc(groups, bigger * sizeof(*groups));
 				if (more == NULL)
 					continue;	/* the environment scan still finds them */
 				groups = more;
+				cap = bigger;
 			}
 			groups[n++] = r.pid;
 		}
@@ -231,9 +248,16 @@ int
 ecg_sentinel_start(struct ecg_sentinel *s, const char *id)
 {
 	sigset_t all, old;
+	char self[PATH_MAX];
+	ssize_t len;
 	int p[2], err;
 	pid_t pid;
 
+	/* Our own program, executed again with an argv of its own. */
+	len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	self[len > 0 ? len : 0] = '\0';
+	if (strstr(self, " (deleted)") != NULL)
+		self[0] = '\0';
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -errno;
 	/* No handler of ecg-run's may run in the child before it has its own. */
@@ -241,8 +265,14 @@ ecg_sentinel_start(struct ecg_sentinel *s, const char *id)
 	sigprocmask(SIG_SETMASK, &all, &old);
 	pid = fork();
 	if (pid == 0) {
+		/* Only async-signal-safe calls from here to the exec. */
+		char *const argv[] = { (char *)ECG_SENTINEL_ARGV0, (char *)id, NULL };
+		char *const envp[] = { NULL };
 		close(p[1]);
-		watch(p[0], id);
+		detach(p[0]);
+		if (self[0] != '\0')
+			execve(self, argv, envp);
+		watch(3, id);
 	}
 	err = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
@@ -261,6 +291,12 @@ ecg_sentinel_start(struct ecg_sentinel *s, const char *id)
 	s->pid = pid;
 	s->fd = p[1];
 	return 0;
+}
+
+_Noreturn void
+ecg_sentinel_main(const char *id)
+{
+	watch(3, id);
 }
 
 void

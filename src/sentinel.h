@@ -13,6 +13,12 @@
  * group it was told of, and to every process whose environment holds this
  * run's ECG_RUN_ID (escapees, which keep their environment), until none is
  * left; then it exits.  After a normal end it exits at once.
+ *
+ * The sentinel executes ecg-run's own program image again, with a command
+ * line of its own (ECG_SENTINEL_ARGV0 and the run's id), so that killing
+ * ecg-run by its command line (pkill -f 'ecg-run -c x.ini', a common
+ * clean-up) never kills the sentinel too.  If that image cannot be
+ * executed, the forked copy watches as it is.
  */
 #ifndef ECG_SENTINEL_H
 #define ECG_SENTINEL_H
@@ -22,6 +28,8 @@
 #include <sys/types.h>
 
 #define ECG_SENTINEL_BATCH 256
+/* The sentinel's argv[0]: ecg-run started with it is the sentinel (see main). */
+#define ECG_SENTINEL_ARGV0 "ecg-run-sentinel"
 
 /* One message on the pipe. */
 struct ecg_sentinel_record {
@@ -57,5 +65,10 @@ void ecg_sentinel_group(struct ecg_sentinel *s, pid_t pgid, int alive);
 void ecg_sentinel_release(struct ecg_sentinel *s);
 /* Stops what ecg_sentinel_init set up (after release). */
 void ecg_sentinel_destroy(struct ecg_sentinel *s);
+/*
+ * The sentinel's program, once executed again: watches descriptor 3 for
+ * the run whose id is id.  Never returns.
+ */
+_Noreturn void ecg_sentinel_main(const char *id);
 
 #endif

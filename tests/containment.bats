@@ -342,3 +342,19 @@ inject() {
 	[ "$ELAPSED" -lt 20000 ]
 	no_marked_left
 }
+
+@test "pkill -f of ecg-run's command line leaves nothing: the sentinel's command line is its own" {
+	printf '[a]\ncommand = sleep 300 & sleep 301 & touch a.up; wait\n[b]\ncommand = touch b.up; exec sleep 302\n' >pkill-me.ini
+	start_bg -c pkill-me.ini
+	wait_for 20 test -e a.up
+	wait_for 20 test -e b.up
+	# the sentinel does not carry ecg-run's arguments
+	local s
+	s=$(pgrep -f "^ecg-run-sentinel $ECG_PID\\.") || true
+	[ -n "$s" ]
+	! tr '\0' ' ' </proc/"$s"/cmdline | grep -q pkill-me.ini
+	# a CI clean-up kills ecg-run by its command line
+	pkill -9 -f 'ecg-run.* -c pkill-me.ini'
+	wait "$ECG_PID" || true
+	wait_for 20 no_marked_left
+}
