@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "safeopen.h"
 #include "value.h"
 
 enum ecg_event_level
@@ -103,9 +104,10 @@ format_body(const struct ecg_event *e, int verbose, struct ecg_buf *b)
 			ecg_buf_printf(b, "cannot start: log file %s: %s (its directory must exist)",
 			    e->what, strerror(e->err));
 		else if (e->what != NULL)
-			ecg_buf_printf(b, "cannot start: %s %s: %s", e->step, e->what, strerror(e->err));
+			ecg_buf_printf(b, "cannot start: %s %s: %s", e->step, e->what,
+			    ecg_safeopen_strerror(e->err));
 		else
-			ecg_buf_printf(b, "cannot start: %s: %s", e->step, strerror(e->err));
+			ecg_buf_printf(b, "cannot start: %s: %s", e->step, ecg_safeopen_strerror(e->err));
 		break;
 	case ECG_EV_READY:
 		ecg_buf_printf(b, "ready (%s) after %s", e->check, dur);
@@ -151,7 +153,8 @@ format_body(const struct ecg_event *e, int verbose, struct ecg_buf *b)
 		    strerror(e->err));
 		break;
 	case ECG_EV_LOG_ERROR:
-		ecg_buf_printf(b, "cannot %s log file %s: %s (%s)", e->step, e->what, strerror(e->err),
+		ecg_buf_printf(b, "cannot %s log file %s: %s (%s)", e->step, e->what,
+		    ecg_safeopen_strerror(e->err),
 		    strcmp(e->step, "rotate") == 0 ? "it grows on, past log_max_size" :
 		    "its lines are lost while it cannot take them");
 		break;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "safeopen.h"
 #include "task.h"
 #include "value.h"
 
@@ -258,7 +259,7 @@ ecg_evjson_format(const struct ecg_evjson *j, const struct ecg_event *ev, struct
 			ecg_buf_putc(&why, ' ');
 			ecg_buf_put_cut(&why, ev->what, ECG_EVENT_TEXT_MAX);
 		}
-		ecg_buf_printf(&why, ": %s", strerror(ev->err));
+		ecg_buf_printf(&why, ": %s", ecg_safeopen_strerror(ev->err));
 		begin(j, &o, "exit", ev);
 		key_long(&o, "code", t != NULL && t->start_code != 0 ? t->start_code : 127);
 		rawz(&o, ",\"error\":");

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "safeopen.h"
 
 static void writable_cb(struct ev_loop *loop, ev_io *w, int revents);
 
@@ -25,9 +26,9 @@ ecg_evlog_open(struct ecg_evlog *l, struct ev_loop *loop, const char *path)
 	 * stops reading costs lines, not a stuck loop.  A FIFO nobody has
 	 * open for reading is an error (ENXIO) rather than a wait.
 	 */
-	l->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NONBLOCK | O_CLOEXEC, 0644);
+	l->fd = ecg_safeopen_append(path, O_NONBLOCK | O_CLOEXEC, 0644);
 	if (l->fd < 0)
-		return -errno;
+		return l->fd;
 	ev_io_set(&l->writable, l->fd, EV_WRITE);
 	return 0;
 }

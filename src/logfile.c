@@ -10,6 +10,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "safeopen.h"
+
 void
 ecg_logfile_init(struct ecg_logfile *lf, const char *path, uint64_t max_size, long keep,
     size_t line_max)
@@ -110,9 +112,10 @@ ecg_logfile_open(struct ecg_logfile *lf)
 
 	if (lf->fd >= 0)
 		return 0;
-	fd = open(lf->path, O_WRONLY | O_CREAT | O_APPEND | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0644);
+	/* Never through a link another user planted (safeopen.h), at a rotation too. */
+	fd = ecg_safeopen_append(lf->path, O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0644);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (fstat(fd, &st) < 0) {
 		int err = errno;
 		close(fd);
@@ -125,8 +128,11 @@ ecg_logfile_open(struct ecg_logfile *lf)
 		count_olds(lf);
 	/* A file left inside a line (by a run that was cut short) is not joined to ours. */
 	if (lf->regular && st.st_size > 0) {
-		char last = '\n';
-		int rd = open(lf->path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+		char last = '\n', self[64];
+		int rd;
+		/* The file just opened, not whatever its path names by now. */
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+		rd = open(self, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 		if (rd >= 0) {
 			if (pread(rd, &last, 1, st.st_size - 1) == 1 && last != '\n')
 				lf->torn = 1;

@@ -26,6 +26,7 @@
 #include "frame.h"
 #include "junit.h"
 #include "notify.h"
+#include "safeopen.h"
 #include "summary.h"
 #include "supervisor.h"
 #include "value.h"
@@ -575,7 +576,7 @@ main(int argc, char **argv)
 	if (front.events_path != NULL) {
 		rc = ecg_evlog_open(&front.events, loop, front.events_path);
 		if (rc < 0) {
-			errx_own("--events %s: %s", front.events_path, strerror(-rc));
+			errx_own("--events %s: %s", front.events_path, ecg_safeopen_strerror(-rc));
 			ecg_config_free(&spec);
 			return EXIT_OWN;
 		}

@@ -192,3 +192,31 @@ refused() {
 	[ "$status" -eq 0 ]
 	[ -e "logs/web-%.log" ]
 }
+
+@test "log files and --events are never written through a link another user planted in a sticky, world-writable directory" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to plant another user's link"
+	id nobody >/dev/null 2>&1 || skip "no user nobody"
+	mkdir pub
+	chmod 1777 pub
+	echo "not yours" >target
+	ln -s ../target pub/web.log
+	chown -h nobody pub/web.log
+	ln -s ../target pub/ev.jsonl
+	chown -h nobody pub/ev.jsonl
+	printf '[web]\ncommand = echo hi\nlog = pub/web.log\n' >g.ini
+	run -127 --separate-stderr ecg -c g.ini
+	[[ "$stderr" == *"ecg-run: web: cannot start: log file $(pwd -P)/pub/web.log: a symbolic link of another user in a sticky, world-writable directory (not followed)"* ]]
+	printf '[web]\ncommand = echo hi\n' >g2.ini
+	run -125 --separate-stderr ecg --events pub/ev.jsonl -c g2.ini
+	[ "$stderr" = "ecg-run: --events pub/ev.jsonl: a symbolic link of another user in a sticky, world-writable directory (not followed)" ]
+	[ "$(cat target)" = "not yours" ]
+	# a link of one's own is followed, and so are /dev/fd/N and a file made anew (O_EXCL)
+	ln -s ../mine.log pub/own.log
+	printf '[web]\ncommand = echo hi\nlog = pub/own.log\n' >g3.ini
+	run -0 ecg -q --events /dev/fd/5 -c g3.ini 5>ev.jsonl
+	[ "$(cat mine.log)" = "hi" ]
+	grep -q '"event":"group_end"' ev.jsonl
+	printf '[web]\ncommand = echo made\nlog = pub/new.log\n' >g4.ini
+	run -0 ecg -q -c g4.ini
+	[ "$(cat pub/new.log)" = "made" ] && [ ! -L pub/new.log ]
+}
