@@ -177,6 +177,15 @@ end_pipe(struct ecg_taskio_pipe *p)
 	if (p->fd < 0)
 		return;
 	close_fd(p);
+	/*
+	 * A last line without a newline is final now, and is printed so: the
+	 * tap sees it as a line too (a task that prints "ready" and exits).
+	 */
+	if (io->tap != NULL && p->tap_len > 0) {
+		size_t len = p->tap_len;
+		p->tap_len = 0;
+		io->tap(io, p->tap_line, len, io->tap_arg);
+	}
 	if (ecg_taskio_closed(io)) {
 		ev_timer_stop(io->loop, &io->grace);
 		if (io->hooks->closed != NULL)

@@ -658,3 +658,10 @@ start_bg_fifo() {
 	grep -q "logs | shutdown complete" out.txt
 	no_marked_left
 }
+
+@test "ready = line matches a last line without a newline, as it is printed" {
+	printf '[setup]\ncommand = printf "setup done"\nready = line done$\n[app]\nafter = setup\ncommand = echo "app runs"\n' >g.ini
+	run -0 ecg -c g.ini
+	[[ "$output" == *"ecg-run: setup: ready (line done\$) after"* ]]
+	[[ "$output" == *"app   | app runs"* ]]
+}
