@@ -25,6 +25,7 @@ ecg_event_level(const struct ecg_event *ev)
 	case ECG_EV_SENT_ESCAPEES:
 	case ECG_EV_OUTPUT_HELD:
 	case ECG_EV_STATUS:
+	case ECG_EV_NOTIFY_REFUSED:
 	case ECG_EV_SIGNAL_AGAIN:
 	case ECG_EV_SIGNAL_FORWARD:
 	case ECG_EV_STOPPING:
@@ -114,6 +115,13 @@ format_body(const struct ecg_event *e, int verbose, struct ecg_buf *b)
 		break;
 	case ECG_EV_STATUS:
 		ecg_buf_printf(b, "status: %s", e->text);
+		break;
+	case ECG_EV_NOTIFY_REFUSED:
+		if (e->pid > 0)
+			ecg_buf_printf(b, "a message from pid %ld to its notify socket was refused: %s",
+			    e->pid, e->text);
+		else
+			ecg_buf_printf(b, "a message to its notify socket was refused: %s", e->text);
 		break;
 	case ECG_EV_NOT_READY:
 	case ECG_EV_CAUSE_NOT_READY:

@@ -25,6 +25,7 @@ enum ecg_event_type {
 	ECG_EV_START_FAILED,	/* step, what (or NULL), err */
 	ECG_EV_READY,		/* check, ms: since it started */
 	ECG_EV_STATUS,		/* text: a STATUS= of its notify socket */
+	ECG_EV_NOTIFY_REFUSED,	/* pid: the sender (0: unknown), text: why */
 	ECG_EV_NOT_READY,	/* check, ms: its ready_timeout, text: last probe error */
 	ECG_EV_EXITED,		/* code */
 	ECG_EV_KILLED,		/* sig, core */

@@ -51,8 +51,12 @@ ecg_notify_dir_make(struct ecg_notify_dir *d)
 			err = -errno;
 			continue;
 		}
-		/* mkdtemp's 0700 is filtered by the umask; we need all three bits to bind. */
-		if (chmod(d->path, 0700) < 0) {
+		/*
+		 * Others may pass through, not look in: a task that switches to
+		 * another user (postgres, redis under setpriv) still reaches
+		 * its socket.  Who may speak is checked on every datagram.
+		 */
+		if (chmod(d->path, 0711) < 0) {
 			err = -errno;
 			rmdir(d->path);
 			continue;
@@ -74,35 +78,33 @@ ecg_notify_dir_remove(struct ecg_notify_dir *d)
 }
 
 /*
- * Who may speak for a task.  Other users cannot reach the socket at all:
- * its directory is 0700.  Our own user's other processes can, so each
- * datagram's sender is checked too: the kernel fills SCM_CREDENTIALS with
- * the sender's real pid and uid (forging another pid takes CAP_SYS_ADMIN,
- * which root has anyway), and the sender must be the task's main process
- * or share its session or process group.  The task is started as a new
+ * Who may speak for a task, whatever user it runs as (it may have
+ * switched to another one): the kernel fills SCM_CREDENTIALS with the
+ * sender's real pid, and the sender must be the task's main process or
+ * share its session or process group.  The task is started as a new
  * session, so everything it starts belongs to it unless it leaves on
  * purpose.  The main process is trusted by pid alone: it is our child, so
  * its pid cannot be reused before we reap it, even if it has exited since
- * it sent.  Any other sender must still exist to be looked up.
+ * it sent.  Any other sender must still exist to be looked up.  The limit:
+ * forging another pid takes CAP_SYS_ADMIN, so root (a task running as
+ * root) can speak for any task.  NULL if allowed, else why not.
  */
-static int
-sender_allowed(const struct ecg_notify *n, const struct ucred *cred)
+static const char *
+sender_refused(const struct ecg_notify *n, const struct ucred *cred)
 {
 	pid_t sid, pgid;
 
-	if (cred->uid != getuid() && cred->uid != 0)
-		return 0;
 	if (n->owner <= 0 || cred->pid <= 0)
-		return 0;
+		return "the task is not running";
 	if (cred->pid == n->owner)
-		return 1;
+		return NULL;
 	sid = getsid(cred->pid);
 	if (sid < 0)
-		return 0;
+		return "its sender is gone, and was not the task's main process";
 	if (sid == n->owner)
-		return 1;
+		return NULL;
 	pgid = getpgid(cred->pid);
-	return pgid == n->owner;
+	return pgid == n->owner ? NULL : "its sender is not one of the task's processes";
 }
 
 /*
@@ -179,7 +181,7 @@ readable_cb(struct ev_loop *loop, ev_io *w, int revents)
 	struct iovec iov;
 	struct msghdr msg;
 	struct ucred cred;
-	const char *status;
+	const char *status, *why;
 	ssize_t got;
 	int i, ready, has_cred, has_nul;
 
@@ -203,8 +205,15 @@ readable_cb(struct ev_loop *loop, ev_io *w, int revents)
 		// cppcheck-suppress uninitvar
 		has_nul = memchr(buf, '\0', (size_t)got) != NULL;
 		/* Truncated or holding a NUL, a datagram cannot be read as its sender meant it. */
-		if (!has_cred || !sender_allowed(n, &cred) || (msg.msg_flags & MSG_TRUNC) || has_nul) {
+		why = !has_cred ? "it came without its sender's credentials" :
+		    (msg.msg_flags & MSG_TRUNC) ? "it is longer than 4096 bytes" :
+		    has_nul ? "it holds a NUL byte" : sender_refused(n, &cred);
+		if (why != NULL) {
 			n->ignored++;
+			if (n->refused != NULL)
+				n->refused(n, has_cred ? cred.pid : 0, why, n->arg);
+			if (n->fd < 0 || !ev_is_active(&n->readable))
+				return;
 			continue;
 		}
 		buf[got] = '\0';
@@ -228,6 +237,7 @@ ecg_notify_init(struct ecg_notify *n, struct ev_loop *loop, ecg_notify_cb cb, vo
 	n->owner = 0;
 	n->ignored = 0;
 	n->cb = cb;
+	n->refused = NULL;
 	n->arg = arg;
 }
 
@@ -251,6 +261,13 @@ ecg_notify_open(struct ecg_notify *n, const struct ecg_notify_dir *d, const char
 	if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) < 0 ||
 	    bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
 		err = -errno;
+		close(fd);
+		return err;
+	}
+	/* Any user may send (a task that switched user); the sender is checked. */
+	if (chmod(addr.sun_path, 0666) < 0) {
+		err = -errno;
+		unlink(addr.sun_path);
 		close(fd);
 		return err;
 	}

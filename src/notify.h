@@ -61,7 +61,9 @@ struct ecg_notify {
 	pid_t owner;		/* the task's process group (= session) id; 0 until known */
 	size_t ignored;		/* datagrams refused: wrong sender, or malformed */
 	ecg_notify_cb cb;
-	void *arg;		/* passed to cb */
+	/* A datagram was refused: pid its sender (0: unknown), why in words (may be NULL). */
+	void (*refused)(struct ecg_notify *n, pid_t pid, const char *why, void *arg);
+	void *arg;		/* passed to cb and refused */
 };
 
 void ecg_notify_init(struct ecg_notify *n, struct ev_loop *loop, ecg_notify_cb cb, void *arg);

@@ -22,6 +22,7 @@ static void probe_timer_cb(struct ev_loop *loop, ev_timer *w, int revents);
 static void fd_cb(struct ev_loop *loop, ev_io *w, int revents);
 static void net_cb(struct ecg_netprobe *p, int ok, const char *error, void *arg);
 static void notify_cb(struct ecg_notify *n, int ready, const char *status, pid_t pid, void *arg);
+static void notify_refused(struct ecg_notify *n, pid_t pid, const char *why, void *arg);
 
 void
 ecg_ready_init(struct ecg_ready *r, struct ev_loop *loop, const struct ecg_task_spec *spec,
@@ -47,6 +48,7 @@ ecg_ready_init(struct ecg_ready *r, struct ev_loop *loop, const struct ecg_task_
 	if (spec->ready.net != NULL)
 		ecg_netprobe_init(&r->net, loop, spec->ready.net, net_cb, r);
 	ecg_notify_init(&r->notify, loop, notify_cb, r);
+	r->notify.refused = notify_refused;
 	ecg_proc_init(&r->probe, loop, probe_env->stop_signal, probe_env->stop_timeout_ms, NULL,
 	    NULL);
 }
@@ -357,6 +359,16 @@ fd_cb(struct ev_loop *loop, ev_io *w, int revents)
 	    r->spec->ready.fd);
 	stop_checks(r);
 	r->hooks->failed(r, r->error, r->arg);
+}
+
+static void
+notify_refused(struct ecg_notify *n, pid_t pid, const char *why, void *arg)
+{
+	struct ecg_ready *r = arg;
+
+	(void)n;
+	if (r->hooks->refused != NULL)
+		r->hooks->refused(r, pid, why, r->arg);
 }
 
 static void

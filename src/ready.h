@@ -42,6 +42,8 @@ struct ecg_ready_hooks {
 	void (*failed)(struct ecg_ready *r, const char *error, void *arg);
 	/* A STATUS= text of the notify socket. */
 	void (*status)(struct ecg_ready *r, const char *text, void *arg);
+	/* A datagram on the notify socket was refused: its sender, and why. */
+	void (*refused)(struct ecg_ready *r, pid_t pid, const char *why, void *arg);
 	/* A probe process is over, after ecg_ready_stop (see ecg_ready_idle). */
 	void (*idle)(struct ecg_ready *r, void *arg);
 	/* The environment for a command probe, freshly allocated (NULL: none). */

@@ -397,6 +397,15 @@ check_status(struct ecg_ready *r, const char *text, void *arg)
 }
 
 static void
+check_refused(struct ecg_ready *r, pid_t pid, const char *why, void *arg)
+{
+	struct ecg_event ev = { .type = ECG_EV_NOTIFY_REFUSED, .pid = (long)pid, .text = why };
+
+	(void)r;
+	emit(arg, &ev);
+}
+
+static void
 check_idle(struct ecg_ready *r, void *arg)
 {
 	(void)r;
@@ -413,6 +422,7 @@ static const struct ecg_ready_hooks check_hooks = {
 	.passed = check_passed,
 	.failed = check_failed,
 	.status = check_status,
+	.refused = check_refused,
 	.idle = check_idle,
 	.env = check_env,
 };

@@ -399,12 +399,14 @@ start_bg_fifo() {
 	[stranger]
 	command = until [ -s socket.path ]; do sleep 0.02; done; python3 -c 'import socket, sys; s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.sendto(b"READY=1", open("socket.path").read().strip())' && touch sent; exec sleep 30
 	INI
-	run --separate-stderr ecg -c g.ini
+	run --separate-stderr ecg -v -c g.ini
 	echo "$stderr" >&3
 	[ -e sent ]
 	[ "$status" -eq 124 ]
 	[[ "$stderr" == *"quiet: not ready after 1500ms (notify)"* ]]
 	[[ "$stderr" != *"quiet: ready"* ]]
+	# -v says why it was refused
+	[[ "$stderr" == *"ecg-run: quiet: a message from pid "*" to its notify socket was refused: its sender is not one of the task's processes"* ]]
 	# the socket's directory is ecg-run's user's alone, and gone afterwards
 	[ ! -e "$(cat socket.path)" ]
 }
@@ -664,4 +666,28 @@ start_bg_fifo() {
 	run -0 ecg -c g.ini
 	[[ "$output" == *"ecg-run: setup: ready (line done\$) after"* ]]
 	[[ "$output" == *"app   | app runs"* ]]
+}
+
+@test "ready = notify: a task that switches to another user still reaches its own socket" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to switch user"
+	command -v setpriv >/dev/null || skip "setpriv not installed"
+	[ -x /usr/bin/python3 ] || skip "no /usr/bin/python3 (Debian's, which nobody may run)"
+	id nobody >/dev/null 2>&1 || skip "no user nobody"
+	write_ini g.ini <<-'INI'
+	[db]
+	command = exec setpriv --reuid=nobody --regid=nogroup --clear-groups -- /usr/bin/python3 -c 'import os, socket, time; s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.sendto(b"READY=1", os.environ["NOTIFY_SOCKET"]); print("sent as", os.getuid(), flush=True); time.sleep(30)'
+	ready = notify
+	ready_timeout = 10s
+	[app]
+	after = db
+	command = echo "db is ready"
+	cancel_on = exit
+	INI
+	run --separate-stderr ecg -c g.ini
+	echo "$stderr" >&3
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"db  | sent as 65534"* ]]
+	[[ "$stderr" == *"ecg-run: db: ready (notify) after"* ]]
+	[[ "$output" == *"app | db is ready"* ]]
+	no_marked_left
 }

@@ -213,8 +213,8 @@ main(void)
 	ok(ecg_notify_dir_make(&dir) == 0 && dir.made, "the directory is made (%s)", dir.path);
 	ok(strncmp(dir.path, "/nonexistent", 12) != 0 && strstr(dir.path, "/ecg-run.") != NULL,
 	    "an unusable XDG_RUNTIME_DIR is passed over");
-	ok(stat(dir.path, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 07777) == 0700,
-	    "it is a directory of mode 0700");
+	ok(stat(dir.path, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 07777) == 0711,
+	    "it is a directory of mode 0711: a task that switched user reaches its socket");
 
 	/* Opening. */
 	ecg_notify_init(&n, loop, on_notify, NULL);
@@ -225,6 +225,8 @@ main(void)
 	ok(ecg_notify_open(&n, &dir, name) == -ENAMETOOLONG && n.fd == -1,
 	    "a socket path too long for sun_path: ENAMETOOLONG");
 	ok(ecg_notify_open(&n, &dir, "1.sock") == 0 && n.fd >= 0, "open binds the socket");
+	ok(stat(n.path, &st) == 0 && S_ISSOCK(st.st_mode) && (st.st_mode & 0777) == 0666,
+	    "any user may send to it: the sender is checked instead");
 	snprintf(path, sizeof(path), "%s/1.sock", dir.path);
 	ok(strcmp(n.path, path) == 0 && stat(n.path, &st) == 0 && S_ISSOCK(st.st_mode),
 	    "the socket sits at DIR/NAME");
