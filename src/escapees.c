@@ -310,6 +310,37 @@ ecg_escapees_rescan(struct ecg_escapees *set, pid_t self, const pid_t *mains,
 	return 0;
 }
 
+long
+ecg_escapees_in_group(pid_t self, pid_t pgid, pid_t **out)
+{
+	long count = children(self, NULL, 0, out), i, n = 0;
+
+	for (i = 0; *out != NULL && i < count; i++)
+		if (getpgid((*out)[i]) == pgid)
+			(*out)[n++] = (*out)[i];
+	return count < 0 ? count : n;
+}
+
+int
+ecg_escapees_comm(pid_t pid, char *buf, size_t len)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		return n < 0 ? -errno : -ENOENT;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
 int
 ecg_escapees_task_of(pid_t pid, char *name, size_t len)
 {

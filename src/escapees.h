@@ -65,6 +65,15 @@ void ecg_escapee_close(struct ecg_escapee *e);
  */
 long ecg_escapees_read_list(const char *path, const pid_t *mains, size_t nmains, pid_t **out);
 
+/*
+ * The children of self in process group pgid, sorted: what a task left
+ * running when its main process ended (its orphans come to us, a child
+ * subreaper).  Their count with the pids in a malloc'd *out, or -errno.
+ */
+long ecg_escapees_in_group(pid_t self, pid_t pgid, pid_t **out);
+/* The program name of pid (/proc/PID/comm), into buf: 0 or -errno. */
+int ecg_escapees_comm(pid_t pid, char *buf, size_t len);
+
 /* The task a process belongs to, from its environment: 0, or -errno. */
 int ecg_escapees_task_of(pid_t pid, char *name, size_t len);
 

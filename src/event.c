@@ -152,6 +152,16 @@ format_body(const struct ecg_event *e, int verbose, struct ecg_buf *b)
 	case ECG_EV_ESCALATING:
 		ecg_buf_printf(b, "still running %s after the stop signal, sending SIGKILL", dur);
 		break;
+	case ECG_EV_LEFTOVERS:
+		ecg_buf_puts(b, "its main process ended, stopping what it left running");
+		if (e->text != NULL && e->text[0] != '\0')
+			ecg_buf_printf(b, ": %s", e->text);
+		else
+			ecg_buf_puts(b, " in its process group");
+		if (e->limit > 0)
+			ecg_buf_printf(b, " (and %ld process%s that left it)", e->limit,
+			    e->limit == 1 ? "" : "es");
+		break;
 	case ECG_EV_OUTPUT_HELD:
 		ecg_buf_printf(b,
 		    "process group gone but its output is still open elsewhere, closing it");

@@ -183,10 +183,13 @@ settle(struct ecg_proc *p)
 		finish(p);
 		return;
 	}
-	if (!p->stop_sent)
+	if (!p->stop_sent) {
+		if (p->hooks->left != NULL)
+			p->hooks->left(p, p->arg);
 		ecg_proc_stop(p);
-	else if (p->kill_sent)
+	} else if (p->kill_sent) {
 		ecg_proc_kill(p);
+	}
 	if (!ev_is_active(&p->poll_timer))
 		ev_timer_start(p->loop, &p->poll_timer);
 }

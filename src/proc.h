@@ -34,6 +34,8 @@ struct ecg_proc_hooks {
 	void (*sent)(struct ecg_proc *p, int sig, int group, size_t n, void *arg);
 	/* stop_timeout passed after the stop signal: SIGKILL follows. */
 	void (*escalating)(struct ecg_proc *p, void *arg);
+	/* The main process ended on its own and left processes running: stopping them now. */
+	void (*left)(struct ecg_proc *p, void *arg);
 	/*
 	 * The proc's processes outside its process group: sends them sig
 	 * (unless 0) and returns how many are alive.

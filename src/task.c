@@ -13,6 +13,7 @@
 
 #include "clock.h"
 #include "command.h"
+#include "escapees.h"
 #include "spawn.h"
 
 extern char **environ;
@@ -313,6 +314,38 @@ proc_escalating(struct ecg_proc *p, void *arg)
 	emit(arg, &ev);
 }
 
+static size_t proc_escaped(struct ecg_proc *p, int sig, void *arg);
+
+/*
+ * Its main process ended on its own and left processes running (a
+ * daemonizing program: pg_ctl start): they are stopped now, as the task
+ * is over, and that is said without -v, naming them, for it surprises.
+ */
+static void
+proc_left(struct ecg_proc *p, void *arg)
+{
+	struct ecg_task *t = arg;
+	struct ecg_event ev = { .type = ECG_EV_LEFTOVERS };
+	struct ecg_buf list = ECG_BUF_INIT;
+	char comm[64];
+	pid_t *pids = NULL;
+	long n = ecg_escapees_in_group(getpid(), p->pid, &pids), i;
+
+	for (i = 0; i < n && i < 8; i++)
+		if (ecg_escapees_comm(pids[i], comm, sizeof(comm)) == 0)
+			ecg_buf_printf(&list, "%s%s (pid %ld)", list.len > 0 ? ", " : "", comm,
+			    (long)pids[i]);
+	if (n > 8)
+		ecg_buf_printf(&list, " and %ld more", n - 8);
+	ev.text = ecg_buf_str(&list);
+	ev.n = (size_t)(n > 0 ? n : 0);
+	/* Our children of the task: those in its group, and those that left it. */
+	ev.limit = (long)proc_escaped(p, 0, t) - (n > 0 ? n : 0);
+	emit(t, &ev);
+	ecg_buf_free(&list);
+	free(pids);
+}
+
 static size_t
 proc_escaped(struct ecg_proc *p, int sig, void *arg)
 {
@@ -328,6 +361,7 @@ static const struct ecg_proc_hooks proc_hooks = {
 	.sent = proc_sent,
 	.escalating = proc_escalating,
 	.escaped = proc_escaped,
+	.left = proc_left,
 };
 
 static void

@@ -358,3 +358,11 @@ inject() {
 	wait "$ECG_PID" || true
 	wait_for 20 no_marked_left
 }
+
+@test "a main process that ends leaving processes behind (a daemonizing program): said without -v, naming them" {
+	printf '[db]\ncommand = exec sh -c "exec sleep 300" & echo started it\nready = exited\n[app]\nafter = db\ncommand = sleep 0.2; echo app done\n' >g.ini
+	run -0 --separate-stderr ecg -c g.ini
+	echo "$stderr" >&3
+	[[ "$stderr" =~ "ecg-run: db: its main process ended, stopping what it left running: "(sleep|sh)" (pid "[0-9]+")" ]]
+	no_marked_left
+}
