@@ -17,8 +17,13 @@
 
 #include <stddef.h>
 
-/* Instructions at most, counts spelled out ("x{3}" is three x). */
-#define ECG_ERE_MAX_SIZE 5000
+/*
+ * Instructions at most, counts spelled out ("x{3}" is three x).  A line
+ * costs at most its length times this many steps (about 4 ns each here):
+ * a 4 KiB line at most about 16 ms, so that matching never holds the loop
+ * (another task's lines, a signal, a timer) for long (see taskio.h).
+ */
+#define ECG_ERE_MAX_SIZE 1000
 /* Groups inside one another, and repetitions of repetitions, at most. */
 #define ECG_ERE_MAX_DEPTH 100
 

@@ -491,6 +491,7 @@ ecg_task_init(struct ecg_task *t, struct ecg_task_host *host,
 	    &proc_hooks, t);
 	ecg_taskio_init(&t->io, host->loop, host->pump, spec->name, color, host->buffer,
 	    &io_hooks, t);
+	ecg_taskio_share(&t->io, &host->tap_round);
 	ecg_logfile_init(&t->log, spec->log_path, spec->log_max_size, spec->log_keep,
 	    host->buffer);
 	if (spec->log_path != NULL)

@@ -60,6 +60,7 @@ struct ecg_task_host {
 	const struct rlimit *nofile;	/* the descriptor limit tasks get */
 	const struct ecg_notify_dir *notify_dir;	/* for ready = notify sockets */
 	size_t stderr_tail;		/* keep this many last bytes of stderr (0: none) */
+	struct ecg_taskio_round tap_round;	/* the taps' share of each loop round */
 	ecg_event_fn event;		/* receives the tasks' events */
 	void *event_arg;
 	/* What the scheduler and the supervisor hear (any may be NULL). */

@@ -321,6 +321,34 @@ seen(struct ecg_taskio_pipe *p, const char *b, size_t n)
 }
 
 void
+ecg_taskio_share(struct ecg_taskio *io, struct ecg_taskio_round *round)
+{
+	io->round = round;
+}
+
+/*
+ * How much one read may take: all the channel holds, but while a tap
+ * matches lines, one tap line's worth, within what is left of the round's
+ * share (0: none left, the pipe is read in the next round; its watcher
+ * stays, the pipe stays readable).
+ */
+static size_t
+read_limit(struct ecg_taskio *io)
+{
+	struct ecg_taskio_round *r = io->round;
+	unsigned it;
+
+	if (io->tap == NULL || r == NULL)
+		return (size_t)-1;
+	it = ev_iteration(io->loop);
+	if (r->iteration != it) {
+		r->iteration = it;
+		r->bytes = 0;
+	}
+	return r->bytes >= ECG_TASKIO_TAP_ROUND ? 0 : ECG_TASKIO_TAP_MAX;
+}
+
+void
 ecg_taskio_log(struct ecg_taskio *io, struct ecg_logfile *lf, int stamps)
 {
 	io->log = lf;
@@ -370,10 +398,13 @@ read_once(struct ecg_taskio_pipe *p)
 	struct ecg_channel *ch = &p->src.ch;
 	struct ecg_taskio *io = p->io;
 	struct iovec iov[2];
+	size_t limit = read_limit(io);
 	ssize_t r;
 	long w;
 	int n;
 
+	if (limit == 0)
+		return 0;
 	stamp_now(io);
 	if (!ecg_channel_has_storage(ch)) {
 		/*
@@ -382,7 +413,9 @@ read_once(struct ecg_taskio_pipe *p)
 		 * copy; an empty channel takes all it can hold.
 		 */
 		size_t cap = ecg_channel_capacity(ch);
-		r = read(p->fd, sink, cap < sizeof(sink) ? cap : sizeof(sink));
+		if (cap > sizeof(sink))
+			cap = sizeof(sink);
+		r = read(p->fd, sink, cap < limit ? cap : limit);
 		if (r > 0) {
 			p->last = sink[r - 1];
 			if ((w = ecg_channel_write(ch, sink, (size_t)r)) < r)
@@ -397,13 +430,19 @@ read_once(struct ecg_taskio_pipe *p)
 		return 0;
 	}
 	if (n < 0) {
-		r = read(p->fd, sink, sizeof(sink));
+		r = read(p->fd, sink, sizeof(sink) < limit ? sizeof(sink) : limit);
 		if (r > 0) {
 			p->last = sink[r - 1];
 			seen(p, sink, (size_t)r);
 			p->src.dropped += (uint64_t)r;
 		}
 	} else {
+		if (iov[0].iov_len >= limit) {
+			iov[0].iov_len = limit;
+			n = 1;
+		} else if (n == 2 && iov[1].iov_len > limit - iov[0].iov_len) {
+			iov[1].iov_len = limit - iov[0].iov_len;
+		}
 		r = readv(p->fd, iov, n);
 		if (r > 0) {
 			const char *end = (size_t)r <= iov[0].iov_len ?
@@ -415,6 +454,8 @@ read_once(struct ecg_taskio_pipe *p)
 		}
 	}
 done:
+	if (r > 0 && limit != (size_t)-1)
+		io->round->bytes += (size_t)r;
 	if (r > 0 && io->log != NULL)
 		flush_log_soon(io);
 	if (r > 0)

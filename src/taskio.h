@@ -23,6 +23,19 @@
 
 /* Lines longer than this are given to the tap cut at this length. */
 #define ECG_TASKIO_TAP_MAX 4096
+/*
+ * What the taps of all tasks may take in one round of the loop, in bytes:
+ * a read feeding a tap takes at most ECG_TASKIO_TAP_MAX, and once the
+ * round's share is used, tapped pipes are read in the next round.  With
+ * the ERE size limit (ere.h) matching never holds the loop for long.
+ */
+#define ECG_TASKIO_TAP_ROUND ((size_t)8 * 1024)
+
+/* Shared by every task's taskio: what the taps took in this round of the loop. */
+struct ecg_taskio_round {
+	unsigned iteration;		/* the round counted (ev_iteration) */
+	size_t bytes;
+};
 
 struct ecg_taskio;
 
@@ -59,6 +72,7 @@ struct ecg_taskio {
 	void *arg;
 	ecg_taskio_tap_fn tap;		/* NULL: no tap */
 	void *tap_arg;
+	struct ecg_taskio_round *round;	/* the taps' share of the loop, or NULL */
 	char *tail;			/* the last bytes of stderr, or NULL */
 	size_t tail_cap, tail_len;
 	struct ecg_logfile *log;	/* where the lines are also written, or NULL */
@@ -69,6 +83,8 @@ struct ecg_taskio {
 void ecg_taskio_init(struct ecg_taskio *io, struct ev_loop *loop, struct ecg_pump *pump,
     const char *name, int color, size_t buffer, const struct ecg_taskio_hooks *hooks,
     void *arg);
+/* Counts what its tap takes against round, shared with the other tasks. */
+void ecg_taskio_share(struct ecg_taskio *io, struct ecg_taskio_round *round);
 void ecg_taskio_destroy(struct ecg_taskio *io);
 
 /* Makes both pipes; wr gets their write ends, for the child.  0 or -errno. */

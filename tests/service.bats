@@ -691,3 +691,38 @@ start_bg_fifo() {
 	[[ "$output" == *"app | db is ready"* ]]
 	no_marked_left
 }
+
+@test "ready = line: matching the worst expression accepted never holds up other tasks' lines for long" {
+	# (.?){499}b: 999 parts, about 16 ms a 4 KiB line; a task that never
+	# matches floods such lines while a ticker prints every 10 ms
+	write_ini g.ini <<-'INI'
+	[ticker]
+	command = exec python3 -u -c 'import time; [(print("tick", flush=True), time.sleep(0.01)) for _ in range(100000)]'
+	[flood]
+	command = exec python3 -c 'import sys; line = "a" * 4095 + "\n"; [sys.stdout.write(line) for _ in iter(int, 1)]'
+	ready = line (.?){499}b
+	ready_timeout = 0
+	[stopper]
+	command = sleep 3
+	cancel_on = exit
+	INI
+	ecg -T -c g.ini 2>/dev/null | grep -aE ' ticker +\| tick$' >ticks.txt || true
+	python3 - <<-'PY' >&3
+	stamps = []
+	for line in open("ticks.txt"):
+	    h, m, s = line.split()[0].split(":")
+	    stamps.append((int(h) * 60 + int(m)) * 60 + float(s))
+	assert len(stamps) > 50, len(stamps)
+	gaps = [b - a for a, b in zip(stamps, stamps[1:])]
+	worst = max(gaps)
+	print("# %d ticks, the longest gap between two: %.0f ms" % (len(stamps), worst * 1000))
+	assert worst < 0.15, worst
+	PY
+	no_marked_left
+}
+
+@test "ready = line: an expression of more than 1000 parts is refused, with the reason" {
+	printf '[a]\ncommand = true\nready = line (.?){2400}b\n' >g.ini
+	run -125 --separate-stderr ecg -c g.ini
+	[ "$stderr" = "g.ini:3: ready 'line (.?){2400}b': the expression is too large: with its counts spelled out (x{3} is xxx) it passes 1000 parts" ]
+}
