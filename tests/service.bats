@@ -182,7 +182,7 @@ start_bg_fifo() {
 		[[ "$stderr" == "g.ini:3: ready '$spec': $want"* ]]
 	done <<-'EOF'
 	line (unclosed|bad regular expression
-	line (a{300}){300}|the expression is too large: with its counts spelled out (x{3} is xxx) it passes 5000 parts
+	line (a{300}){300}|the expression is too large: with its counts spelled out (x{3} is xxx) it passes 1000 parts
 	line ((a*)*){3000}|the expression is too large
 	line (a*)\1b|bad regular expression: \1: back-references are not supported
 	line ready\n|bad regular expression: \n is not an escape ecg-run knows
