@@ -404,6 +404,7 @@ main(int argc, char **argv)
 	/* ecg-run executed again as its own sentinel (sentinel.h). */
 	if (argc == 2 && strcmp(argv[0], ECG_SENTINEL_ARGV0) == 0)
 		ecg_sentinel_main(argv[1]);
+	ecg_sentinel_can_exec();
 	ecg_clock_start();
 	memset(&opts, 0, sizeof(opts));
 	memset(&front, 0, sizeof(front));

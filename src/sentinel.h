@@ -70,5 +70,11 @@ void ecg_sentinel_destroy(struct ecg_sentinel *s);
  * the run whose id is id.  Never returns.
  */
 _Noreturn void ecg_sentinel_main(const char *id);
+/*
+ * This program runs ecg_sentinel_main when started as ECG_SENTINEL_ARGV0
+ * (ecg-run's main does): the sentinel may execute it again.  Without this
+ * call (a test program) the forked copy watches as it is.
+ */
+void ecg_sentinel_can_exec(void);
 
 #endif
