@@ -210,7 +210,7 @@ lint:
 # leaves its input in build/fuzz/crash-* or timeout-* (turn each into a
 # regression test).
 FUZZ_SECONDS ?= 60
-FUZZ_SRCS = src/buf.c src/strmap.c src/config.c src/inilex.c src/value.c src/ere.c src/spawn.c src/deps.c src/netprobe.c
+FUZZ_SRCS = src/buf.c src/strmap.c src/command.c src/config.c src/inilex.c src/value.c src/ere.c src/spawn.c src/deps.c src/netprobe.c
 FUZZ = build/fuzz
 FUZZ_FLAGS = -max_total_time=$(FUZZ_SECONDS) -timeout=10 -artifact_prefix=$(FUZZ)/ \
 	-print_final_stats=1
