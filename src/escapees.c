@@ -77,28 +77,39 @@ slurp(const char *path, size_t max, char **text)
 	return (ssize_t)got;
 }
 
-/* The parent pid from /proc/PID/stat; the name in parentheses may hold anything. */
-static pid_t
-parent_of(pid_t pid)
+int
+ecg_escapees_stat(pid_t pid, pid_t *ppid, pid_t *pgrp)
 {
-	char path[64], buf[512], *close_paren;
+	char path[64], buf[512], *close_paren, *end;
 	ssize_t n;
 	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return -1;
+		return -errno;
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n <= 0)
-		return -1;
+		return -ESRCH;
 	buf[n] = '\0';
+	/* The name in parentheses may hold anything: what follows the last ')' counts. */
 	close_paren = strrchr(buf, ')');
 	if (close_paren == NULL || close_paren[1] == '\0' || close_paren[2] == '\0')
-		return -1;
-	/* ") S PPID ..." */
-	return (pid_t)strtol(close_paren + 4, NULL, 10);
+		return -ESRCH;
+	/* ") S PPID PGRP ..." */
+	*ppid = (pid_t)strtol(close_paren + 4, &end, 10);
+	*pgrp = (pid_t)strtol(end, NULL, 10);
+	return 0;
+}
+
+/* The parent pid, or -1. */
+static pid_t
+parent_of(pid_t pid)
+{
+	pid_t ppid = -1, pgrp = -1;
+
+	return ecg_escapees_stat(pid, &ppid, &pgrp) == 0 ? ppid : -1;
 }
 
 static int

@@ -71,6 +71,8 @@ long ecg_escapees_read_list(const char *path, const pid_t *mains, size_t nmains,
  * subreaper).  Their count with the pids in a malloc'd *out, or -errno.
  */
 long ecg_escapees_in_group(pid_t self, pid_t pgid, pid_t **out);
+/* The parent and the process group of pid (/proc/PID/stat): 0 or -errno. */
+int ecg_escapees_stat(pid_t pid, pid_t *ppid, pid_t *pgrp);
 /* The program name of pid (/proc/PID/comm), into buf: 0 or -errno. */
 int ecg_escapees_comm(pid_t pid, char *buf, size_t len);
 

@@ -41,6 +41,7 @@ ecg_event_level(const struct ecg_event *ev)
 	case ECG_EV_SIGNAL_KILL_ALL:
 		return ECG_LEVEL_CAUSE;
 	case ECG_EV_START_FAILED:
+	case ECG_EV_PORT_HELD:
 	case ECG_EV_READ_ERROR:
 	case ECG_EV_LOG_ERROR:
 	case ECG_EV_LOG_LOST:
@@ -115,6 +116,9 @@ format_body(const struct ecg_event *e, int verbose, struct ecg_buf *b)
 		break;
 	case ECG_EV_STATUS:
 		ecg_buf_printf(b, "status: %s", e->text);
+		break;
+	case ECG_EV_PORT_HELD:
+		ecg_buf_puts(b, e->text);
 		break;
 	case ECG_EV_NOTIFY_REFUSED:
 		if (e->pid > 0)

@@ -26,6 +26,7 @@ enum ecg_event_type {
 	ECG_EV_READY,		/* check, ms: since it started */
 	ECG_EV_STATUS,		/* text: a STATUS= of its notify socket */
 	ECG_EV_NOTIFY_REFUSED,	/* pid: the sender (0: unknown), text: why */
+	ECG_EV_PORT_HELD,	/* text: its check's port is held by a process not its own */
 	ECG_EV_NOT_READY,	/* check, ms: its ready_timeout, text: last probe error */
 	ECG_EV_EXITED,		/* code */
 	ECG_EV_KILLED,		/* sig, core */

@@ -71,6 +71,7 @@ ecg_ready_destroy(struct ecg_ready *r)
 	ev_timer_stop(r->loop, &r->probe_timer);
 	if (r->spec->ready.net != NULL)
 		ecg_netprobe_destroy(&r->net);
+	ecg_portown_free(&r->own);
 	ecg_proc_destroy(&r->probe);
 	close_io(r->loop, &r->probe_io, &r->probe_fd);
 	close_io(r->loop, &r->fd_io, &r->fd_read);
@@ -111,6 +112,11 @@ ecg_ready_prepare(struct ecg_ready *r, const struct ecg_notify_dir *dir, const c
 			return rc;
 		*socket = r->notify.path;
 		return 0;
+	case ECG_READY_TCP:
+	case ECG_READY_HTTP:
+		/* The listeners already on the port, if it is this machine's: not the task's. */
+		r->held_said = 0;
+		return ecg_portown_start(&r->own, r->spec->ready.net->host, r->spec->ready.net->port);
 	default:
 		return 0;
 	}
@@ -161,9 +167,29 @@ net_cb(struct ecg_netprobe *p, int ok, const char *error, void *arg)
 {
 	struct ecg_ready *r = arg;
 
+	pid_t holder;
+	char comm[64];
+
 	(void)p;
 	if (!r->active)
 		return;
+	/* Answered: by the task's server, or by one that was on the port before it? */
+	if (ok && ecg_portown_foreign(&r->own, r->pgid, r->spec->name, &holder, comm,
+	    sizeof(comm))) {
+		if (holder > 0)
+			snprintf(r->error, sizeof(r->error), "port %u is held by pid %ld (%s), not by %s",
+			    (unsigned)r->own.port, (long)holder, comm[0] != '\0' ? comm : "?",
+			    r->spec->name);
+		else
+			snprintf(r->error, sizeof(r->error), "port %u is held by a process that is not "
+			    "%s's", (unsigned)r->own.port, r->spec->name);
+		if (!r->held_said && r->hooks->held != NULL) {
+			r->held_said = 1;
+			r->hooks->held(r, r->error, r->arg);
+		}
+		again(r);
+		return;
+	}
 	if (ok) {
 		passed(r);
 		return;
@@ -410,6 +436,7 @@ ecg_ready_begin(struct ecg_ready *r, pid_t pid)
 	const struct ecg_ready_spec *rs = &r->spec->ready;
 
 	r->active = 1;
+	r->pgid = pid;
 	r->interval = ECG_READY_POLL_FIRST;
 	if (r->spec->ready_timeout_ms > 0) {
 		ev_timer_set(&r->timeout, (double)r->spec->ready_timeout_ms / 1000.0, 0);

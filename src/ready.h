@@ -26,6 +26,7 @@
 #include "config.h"
 #include "netprobe.h"
 #include "notify.h"
+#include "portown.h"
 #include "proc.h"
 
 #define ECG_READY_POLL_FIRST 0.025
@@ -44,6 +45,8 @@ struct ecg_ready_hooks {
 	void (*status)(struct ecg_ready *r, const char *text, void *arg);
 	/* A datagram on the notify socket was refused: its sender, and why. */
 	void (*refused)(struct ecg_ready *r, pid_t pid, const char *why, void *arg);
+	/* A tcp or http check reached a server the task does not own (said once a run). */
+	void (*held)(struct ecg_ready *r, const char *error, void *arg);
 	/* A probe process is over, after ecg_ready_stop (see ecg_ready_idle). */
 	void (*idle)(struct ecg_ready *r, void *arg);
 	/* The environment for a command probe, freshly allocated (NULL: none). */
@@ -73,6 +76,9 @@ struct ecg_ready {
 	ev_timer retry;			/* polled checks: the next attempt */
 	char error[ECG_READY_ERROR_MAX];	/* the last probe error */
 	struct ecg_netprobe net;	/* tcp, http */
+	struct ecg_portown own;		/* who holds their port, if it is this machine's */
+	pid_t pgid;			/* the task's process group, once it runs */
+	int held_said;			/* its port held by another was said this run */
 	struct ecg_proc probe;		/* command */
 	int probe_fd;			/* its output, -1 when closed */
 	ev_io probe_io;

@@ -440,6 +440,15 @@ check_refused(struct ecg_ready *r, pid_t pid, const char *why, void *arg)
 }
 
 static void
+check_held(struct ecg_ready *r, const char *error, void *arg)
+{
+	struct ecg_event ev = { .type = ECG_EV_PORT_HELD, .text = error };
+
+	(void)r;
+	emit(arg, &ev);
+}
+
+static void
 check_idle(struct ecg_ready *r, void *arg)
 {
 	(void)r;
@@ -457,6 +466,7 @@ static const struct ecg_ready_hooks check_hooks = {
 	.failed = check_failed,
 	.status = check_status,
 	.refused = check_refused,
+	.held = check_held,
 	.idle = check_idle,
 	.env = check_env,
 };

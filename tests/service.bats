@@ -728,3 +728,49 @@ start_bg_fifo() {
 	run -125 --separate-stderr ecg -c g.ini
 	[ "$stderr" = "g.ini:3: ready 'line (.?){2400}b': the expression is too large: with its counts spelled out (x{3} is xxx) it passes 1000 parts" ]
 }
+
+# free_port: a TCP port of 127.0.0.1 that nothing listens on now
+free_port() {
+	/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# listens PORT: something accepts connections on 127.0.0.1:PORT
+listens() {
+	/usr/bin/python3 -c "import socket, sys; socket.create_connection(('127.0.0.1', $1), 1)" 2>/dev/null
+}
+
+@test "ready = tcp/http: a server on the port from before the task started is not the task's: said, and not ready" {
+	[ -x /usr/bin/python3 ] || skip "no /usr/bin/python3"
+	local port imp
+	port=$(free_port)
+	# marked as a task's, so that the teardown stops it whatever happens; fd 3 is bats'
+	ECG_RUN_TASK=impostor /usr/bin/python3 -m http.server "$port" --bind 127.0.0.1 >/dev/null 2>&1 3>&- &
+	imp=$!
+	wait_for 20 listens "$port"
+	printf '[web]\ncommand = exec sleep 30\nready = http http://127.0.0.1:%s/\nready_timeout = 1500ms\n' "$port" >g.ini
+	ECG_TIMEOUT=20 run --separate-stderr ecg -c g.ini
+	kill "$imp"
+	echo "$stderr" >&3
+	[ "$status" -eq 124 ]
+	[ "$(grep -c "ecg-run: web: port $port is held by pid $imp (python3), not by web$" <<<"$stderr")" -eq 1 ]
+	[[ "$stderr" == *"ecg-run: web: not ready after 1500ms (http http://127.0.0.1:$port/: port $port is held by pid $imp (python3), not by web), stopping the group"* ]]
+	wait_for 10 no_marked_left
+}
+
+@test "ready = tcp: a listener that comes after the task started (its own, or a proxy for it) makes it ready" {
+	[ -x /usr/bin/python3 ] || skip "no /usr/bin/python3"
+	local port proxy
+	port=$(free_port)
+	printf '[web]\ncommand = touch started; exec sleep 30\nready = tcp 127.0.0.1:%s\nready_timeout = 20s\n[test]\nafter = web\ncommand = echo go\ncancel_on = exit\n' "$port" >g.ini
+	start_bg -c g.ini
+	wait_for 20 test -e started
+	# a process that is not the task's starts listening only now: a container runtime's proxy
+	ECG_RUN_TASK=proxy /usr/bin/python3 -m http.server "$port" --bind 127.0.0.1 >/dev/null 2>&1 3>&- &
+	proxy=$!
+	wait_bg
+	kill "$proxy"
+	cat err.txt >&3
+	[ "$STATUS" -eq 0 ]
+	grep -q "ecg-run: web: ready (tcp 127.0.0.1:$port) after" err.txt
+	! grep -q "is held by" err.txt
+}

@@ -22,6 +22,7 @@ unit() {
 @test "unit: growable text buffer" { unit buf; }
 @test "unit: the one clock" { unit clock; }
 @test "unit: string index (the loader's names)" { unit strmap; }
+@test "unit: who holds a port (ready = tcp, http)" { unit portown; }
 @test "unit: line framing (golden strings)" { unit frame; }
 @test "unit: ecg-run's messages on the output pump" { unit notes; }
 @test "unit: per-task log files" { unit logfile; }
