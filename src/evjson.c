@@ -249,7 +249,7 @@ ecg_evjson_format(const struct ecg_evjson *j, const struct ecg_event *ev, struct
 	case ECG_EV_STARTED:
 		begin(j, &o, "start", ev);
 		key_long(&o, "pid", ev->pid);
-		key_long(&o, "attempt", t != NULL ? t->restarts + 1 : 1);
+		key_long(&o, "attempt", ev->n > 0 ? (long)ev->n : 1);
 		end(&o);
 		break;
 	case ECG_EV_START_FAILED: {
@@ -261,7 +261,7 @@ ecg_evjson_format(const struct ecg_evjson *j, const struct ecg_event *ev, struct
 		}
 		ecg_buf_printf(&why, ": %s", ecg_safeopen_strerror(ev->err));
 		begin(j, &o, "exit", ev);
-		key_long(&o, "code", t != NULL && t->start_code != 0 ? t->start_code : 127);
+		key_long(&o, "code", ev->code != 0 ? ev->code : 127);
 		rawz(&o, ",\"error\":");
 		str_cut(&o, ecg_buf_str(&why), (size_t)-1);
 		key_long(&o, "runtime_ms", 0);

@@ -56,7 +56,6 @@ struct ecg_proc {
 	unsigned stop_sent : 1;
 	unsigned kill_sent : 1;
 	unsigned finished : 1;		/* gone was called (or the proc was abandoned) */
-	unsigned escapees_seen : 1;	/* looked for escapees since the main process ended */
 	ev_child child;
 	ev_timer kill_timer;		/* stop_timeout, then SIGKILL */
 	ev_timer poll_timer;		/* is the process group gone yet? */

@@ -80,7 +80,9 @@ ecg_sched_destroy(struct ecg_sched *s)
 static int
 holds_slot(const struct ecg_task *t)
 {
-	return t->state != ECG_TASK_WAITING && t->state != ECG_TASK_DONE && !t->spec->sidecar;
+	enum ecg_task_state st = ecg_task_state(t);
+
+	return st != ECG_TASK_WAITING && st != ECG_TASK_DONE && !t->spec->sidecar;
 }
 
 /*
@@ -122,21 +124,21 @@ slot_wait(struct ecg_sched *s, struct ecg_task *t)
 	size_t held;
 	int onlyafter;
 
-	if ((s->said[t->index] & SAID_NO_SLOT) ||
-	    ((s->said[t->index] & SAID_WAITING) && t->spec->nafter == 0))
+	if ((s->said[ecg_task_index(t)] & SAID_NO_SLOT) ||
+	    ((s->said[ecg_task_index(t)] & SAID_WAITING) && t->spec->nafter == 0))
 		return;
 	held = slot_holders(s, t, &list, s->holders, &onlyafter);
-	if (!(s->said[t->index] & SAID_WAITING)) {
+	if (!(s->said[ecg_task_index(t)] & SAID_WAITING)) {
 		struct ecg_event ev = { .type = ECG_EV_WAITING_SLOT, .task = t,
 			.name = ecg_task_name(t), .text = ecg_buf_str(&list), .n = (size_t)s->limit,
 			.tasks = s->holders, .ntasks = held };
-		s->said[t->index] |= SAID_WAITING;
+		s->said[ecg_task_index(t)] |= SAID_WAITING;
 		s->event(s->event_arg, &ev);
 	}
 	if (onlyafter && held > 0) {
 		struct ecg_event ev = { .type = ECG_EV_NO_SLOT, .task = t,
 			.name = ecg_task_name(t), .text = ecg_buf_str(&list), .n = (size_t)s->limit };
-		s->said[t->index] |= SAID_NO_SLOT;
+		s->said[ecg_task_index(t)] |= SAID_NO_SLOT;
 		s->event(s->event_arg, &ev);
 	}
 	ecg_buf_free(&list);
@@ -164,7 +166,7 @@ start(struct ecg_sched *s, struct ecg_task *t)
 		return 0;
 	}
 	for (j = 0; j < t->spec->nafter; j++)
-		if (stops_before(s, t->index, t->spec->after[j]))
+		if (stops_before(s, ecg_task_index(t), t->spec->after[j]))
 			s->running_dependents[t->spec->after[j]]++;
 	return 1;
 }
@@ -191,7 +193,7 @@ ecg_sched_slot_free(struct ecg_sched *s)
 		s->rescan = 0;
 		for (i = 0; i < s->n && !ecg_context_done(s->ctx); i++) {
 			struct ecg_task *t = &s->tasks[i];
-			if (t->state != ECG_TASK_WAITING || s->waits[i] != 0)
+			if (ecg_task_state(t) != ECG_TASK_WAITING || s->waits[i] != 0)
 				continue;
 			/* Behind a task that found no slot, in the file's order: it waits too. */
 			if (full && !t->spec->sidecar)
@@ -210,11 +212,11 @@ waiting_list(const struct ecg_sched *s, const struct ecg_task *t, struct ecg_buf
 	size_t j, k = 0, left = 0;
 
 	for (j = 0; j < t->spec->nafter; j++)
-		if (!s->tasks[t->spec->after[j]].ready)
+		if (!ecg_task_ever_ready(&s->tasks[t->spec->after[j]]))
 			left++;
 	for (j = 0; j < t->spec->nafter; j++) {
 		const struct ecg_task *d = &s->tasks[t->spec->after[j]];
-		if (d->ready)
+		if (ecg_task_ever_ready(d))
 			continue;
 		k++;
 		ecg_buf_printf(b, "%s%s", k == 1 ? "" : k == left ? " and " : ", ", ecg_task_name(d));
@@ -262,8 +264,8 @@ ecg_sched_task_ready(struct ecg_sched *s, struct ecg_task *t)
 	size_t j, k;
 
 	count_ready(s);
-	for (j = 0; j < s->ndependents[t->index]; j++) {
-		k = s->dependents[t->index][j];
+	for (j = 0; j < s->ndependents[ecg_task_index(t)]; j++) {
+		k = s->dependents[ecg_task_index(t)][j];
 		if (s->waits[k] > 0)
 			s->waits[k]--;
 	}
@@ -274,25 +276,26 @@ ecg_sched_task_ready(struct ecg_sched *s, struct ecg_task *t)
 void
 ecg_sched_task_ended(struct ecg_sched *s, struct ecg_task *t)
 {
-	size_t j;
+	const struct ecg_run_end *end = ecg_task_run_end(t);
+	size_t j, i = ecg_task_index(t);
 
-	if (t->ever_ready)
+	if (ecg_task_ever_ready(t))
 		return;
 	/* Whoever still waits for it would wait forever. */
-	for (j = 0; j < s->ndependents[t->index]; j++) {
-		struct ecg_task *d = &s->tasks[s->dependents[t->index][j]];
-		if (d->state != ECG_TASK_WAITING)
+	for (j = 0; j < s->ndependents[i]; j++) {
+		struct ecg_task *d = &s->tasks[s->dependents[i][j]];
+		if (ecg_task_state(d) != ECG_TASK_WAITING)
 			continue;
 		if (!ecg_context_done(s->ctx)) {
 			struct ecg_event ev = { .type = ECG_EV_CAUSE_DEPENDENCY, .task = t,
-				.name = ecg_task_name(t), .other = ecg_task_name(d), .code = t->code };
+				.name = ecg_task_name(t), .other = ecg_task_name(d), .code = end->code };
 			s->event(s->event_arg, &ev);
-			ecg_context_cancel(s->ctx, t->code != 0 ? t->code : 1);
+			ecg_context_cancel(s->ctx, end->code != 0 ? end->code : 1);
 		}
 		break;
 	}
 	/* A task that exited with 0 counts as ready for the group. */
-	if (t->end == ECG_END_EXITED && t->code == 0)
+	if (end->end == ECG_END_EXITED && end->code == 0)
 		count_ready(s);
 }
 
@@ -305,7 +308,7 @@ ecg_sched_task_ended(struct ecg_sched *s, struct ecg_task *t)
 static void
 maybe_stop(struct ecg_sched *s, struct ecg_task *t)
 {
-	if (ecg_context_done(s->ctx) && s->running_dependents[t->index] == 0 &&
+	if (ecg_context_done(s->ctx) && s->running_dependents[ecg_task_index(t)] == 0 &&
 	    (!t->spec->sidecar || s->others_left == 0))
 		ecg_task_stop(t);
 }
@@ -314,11 +317,11 @@ void
 ecg_sched_task_done(struct ecg_sched *s, struct ecg_task *t)
 {
 	size_t j;
-	int started = t->started_at > 0;
+	int started = ecg_task_ever_started(t);
 
 	for (j = 0; j < t->spec->nafter && started; j++) {
 		size_t p = t->spec->after[j];
-		if (!stops_before(s, t->index, p))
+		if (!stops_before(s, ecg_task_index(t), p))
 			continue;
 		s->running_dependents[p]--;
 		maybe_stop(s, &s->tasks[p]);
@@ -332,12 +335,12 @@ ecg_sched_task_done(struct ecg_sched *s, struct ecg_task *t)
 	 * too.
 	 */
 	for (j = 0; j < s->n; j++)
-		if (s->tasks[j].state != ECG_TASK_DONE) {
+		if (ecg_task_state(&s->tasks[j]) != ECG_TASK_DONE) {
 			ecg_context_cancel(s->ctx, 0);
 			break;
 		}
 	for (j = 0; j < s->n; j++)
-		if (s->tasks[j].spec->sidecar && s->tasks[j].state != ECG_TASK_DONE)
+		if (s->tasks[j].spec->sidecar && ecg_task_state(&s->tasks[j]) != ECG_TASK_DONE)
 			maybe_stop(s, &s->tasks[j]);
 }
 
@@ -349,13 +352,16 @@ cancelled(struct ecg_context *ctx, void *arg)
 
 	(void)ctx;
 	/* Those still waiting (for their dependencies or a slot) never start; none restarts. */
-	for (i = 0; i < s->n; i++)
-		if (s->tasks[i].state == ECG_TASK_WAITING)
+	for (i = 0; i < s->n; i++) {
+		enum ecg_task_state st = ecg_task_state(&s->tasks[i]);
+		if (st == ECG_TASK_WAITING)
 			ecg_task_skip(&s->tasks[i]);
-		else if (s->tasks[i].state == ECG_TASK_RESTARTING)
+		else if (st == ECG_TASK_BACKOFF || st == ECG_TASK_RESTARTING ||
+		    st == ECG_TASK_RECYCLING)
 			ecg_task_stop(&s->tasks[i]);
+	}
 	for (i = 0; i < s->n; i++)
-		if (s->tasks[i].state != ECG_TASK_DONE)
+		if (ecg_task_state(&s->tasks[i]) != ECG_TASK_DONE)
 			maybe_stop(s, &s->tasks[i]);
 }
 
@@ -372,11 +378,11 @@ ecg_sched_stop_bound(const struct ecg_sched *s)
 	 * the sidecars: the longest chain of each, one after the other.
 	 */
 	for (i = 0; i < s->n; i++)
-		w[i] = s->tasks[i].state != ECG_TASK_DONE && !s->tasks[i].spec->sidecar ?
+		w[i] = ecg_task_state(&s->tasks[i]) != ECG_TASK_DONE && !s->tasks[i].spec->sidecar ?
 		    s->tasks[i].spec->stop_timeout_ms : 0;
 	bound = ecg_deps_chain(s->n, s->dependents, s->ndependents, w);
 	for (i = 0; i < s->n && bound >= 0; i++)
-		w[i] = s->tasks[i].state != ECG_TASK_DONE && s->tasks[i].spec->sidecar ?
+		w[i] = ecg_task_state(&s->tasks[i]) != ECG_TASK_DONE && s->tasks[i].spec->sidecar ?
 		    s->tasks[i].spec->stop_timeout_ms : 0;
 	if (bound >= 0) {
 		long sidecars = ecg_deps_chain(s->n, s->dependents, s->ndependents, w);

@@ -44,7 +44,7 @@ ecg_summary_destroy(struct ecg_summary *s)
 static struct ecg_summary_row *
 row_of(struct ecg_summary *s, const struct ecg_event *ev)
 {
-	return ev->task != NULL && s->rows != NULL ? &s->rows[ev->task->index] : NULL;
+	return ev->task != NULL && s->rows != NULL ? &s->rows[ecg_task_index(ev->task)] : NULL;
 }
 
 /* The text of ev as ecg-run says it, without "ecg-run: " (and the task's name unless named). */
@@ -149,8 +149,8 @@ ecg_summary_event(struct ecg_summary *s, const struct ecg_event *ev)
 			break;
 		r->live = 0;
 		/* An end already said (not ready, timed out) keeps its words. */
-		if (ev->task == NULL || ev->task->end == ECG_END_EXITED ||
-		    ev->task->end == ECG_END_KILLED)
+		if (ev->task == NULL || ecg_task_run_end(ev->task)->end == ECG_END_EXITED ||
+		    ecg_task_run_end(ev->task)->end == ECG_END_KILLED)
 			set_end(s, r, ev);
 		else
 			r->last_end_ms = ev->at;

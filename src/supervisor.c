@@ -260,11 +260,11 @@ task_run_over(struct ecg_task *t, void *arg)
 }
 
 static size_t
-task_escaped(struct ecg_task *t, int sig, void *arg)
+task_escaped(struct ecg_task *t, int reaped, int sig, void *arg)
 {
 	struct ecg_supervisor *sv = arg;
 
-	return ecg_sweep_task(&sv->sweep, t, sig);
+	return ecg_sweep_task(&sv->sweep, ecg_task_index(t), ecg_task_pid(t), reaped, sig);
 }
 
 static void
@@ -275,7 +275,7 @@ group_ready(void *arg)
 	size_t i;
 
 	for (i = 0; i < sv->ntasks; i++)
-		if (sv->tasks[i].spec->nafter > 0 || sv->tasks[i].check != NULL)
+		if (sv->tasks[i].spec->nafter > 0 || ecg_task_has_check(&sv->tasks[i]))
 			ev.n++;
 	ev.ms = ecg_clock_ms();
 	sv->host.event(sv->host.event_arg, &ev);
@@ -333,7 +333,7 @@ raise_nofile(struct ecg_supervisor *sv)
 	raised = sv->nofile;
 	raised.rlim_cur = raised.rlim_max;
 	if (raised.rlim_cur != sv->nofile.rlim_cur && setrlimit(RLIMIT_NOFILE, &raised) == 0)
-		sv->host.nofile = &sv->nofile;
+		sv->host.run.nofile = &sv->nofile;
 }
 
 static void
@@ -342,19 +342,19 @@ set_host(struct ecg_supervisor *sv, const struct ecg_supervisor_opts *opts)
 	const struct ecg_group_spec *spec = sv->spec;
 	struct timespec now;
 
-	sv->host.loop = sv->loop;
+	sv->host.run.loop = sv->loop;
 	sv->host.eg = &sv->eg;
-	sv->host.pump = &sv->pump;
-	sv->host.shell = sv->shell;
+	sv->host.run.pump = &sv->pump;
+	sv->host.run.shell = sv->shell;
 	/* Another shell may give even plain words a meaning of its own. */
-	sv->host.direct = strcmp(spec->shell, "/bin/sh") == 0;
-	sv->host.group_name = spec->name;
+	sv->host.run.direct = strcmp(spec->shell, "/bin/sh") == 0;
+	sv->host.run.group_name = spec->name;
 	clock_gettime(CLOCK_REALTIME, &now);
 	snprintf(sv->run_id, sizeof(sv->run_id), "%d.%llx", (int)getpid(),
 	    (unsigned long long)now.tv_sec * 1000000000ULL + (unsigned long long)now.tv_nsec);
-	sv->host.run_id = sv->run_id;
-	sv->host.buffer = spec->buffer;
-	sv->host.stderr_tail = opts->stderr_tail;
+	sv->host.run.run_id = sv->run_id;
+	sv->host.run.buffer = spec->buffer;
+	sv->host.run.stderr_tail = opts->stderr_tail;
 	sv->host.event = opts->event;
 	sv->host.event_arg = opts->event_arg;
 	sv->host.started = task_started;
@@ -378,7 +378,7 @@ ecg_supervisor_init(struct ecg_supervisor *sv, struct ev_loop *loop,
 	memset(sv, 0, sizeof(*sv));
 	sv->loop = loop;
 	sv->spec = spec;
-	sv->host.devnull = -1;
+	sv->host.run.devnull = -1;
 	sv->host.event = opts->event;
 	sv->host.event_arg = opts->event_arg;
 	ecg_sentinel_init(&sv->sentinel, loop);
@@ -403,8 +403,8 @@ ecg_supervisor_init(struct ecg_supervisor *sv, struct ev_loop *loop,
 		ecg_buf_printf(err, "shell %s: %s", spec->shell, strerror(-rc));
 		return rc;
 	}
-	sv->host.devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (sv->host.devnull < 0) {
+	sv->host.run.devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (sv->host.run.devnull < 0) {
 		rc = -errno;
 		ecg_buf_printf(err, "/dev/null: %s", strerror(errno));
 		return rc;
@@ -424,7 +424,7 @@ ecg_supervisor_init(struct ecg_supervisor *sv, struct ev_loop *loop,
 				    strerror(-rc));
 				return rc;
 			}
-			sv->host.notify_dir = &sv->notify_dir;
+			sv->host.run.notify_dir = &sv->notify_dir;
 			break;
 		}
 	sv->tasks = calloc(spec->ntasks ? spec->ntasks : 1, sizeof(*sv->tasks));
@@ -514,8 +514,8 @@ ecg_supervisor_destroy(struct ecg_supervisor *sv)
 		ecg_notes_destroy(&sv->notes);
 		ecg_pump_destroy(&sv->pump);
 	}
-	if (sv->host.devnull >= 0)
-		close(sv->host.devnull);
+	if (sv->host.run.devnull >= 0)
+		close(sv->host.run.devnull);
 	ecg_errgroup_destroy(&sv->eg);
 	ecg_context_destroy(&sv->outroot);
 	ecg_context_destroy(&sv->group);

@@ -31,7 +31,8 @@ ecg_sweep_init(struct ecg_sweep *sw, struct ev_loop *loop, struct ecg_task *task
 	ev_timer_init(&sw->kill, kill_cb, 0, 0);
 	sw->kill.data = sw;
 	sw->mains = calloc(ntasks + 1, sizeof(*sw->mains));
-	return sw->mains != NULL ? 0 : -ENOMEM;
+	sw->seen = calloc(ntasks + 1, sizeof(*sw->seen));
+	return sw->mains != NULL && sw->seen != NULL ? 0 : -ENOMEM;
 }
 
 void
@@ -44,6 +45,8 @@ ecg_sweep_destroy(struct ecg_sweep *sw)
 	ecg_escapees_destroy(&sw->escapees);
 	free(sw->mains);
 	sw->mains = NULL;
+	free(sw->seen);
+	sw->seen = NULL;
 }
 
 static int
@@ -95,15 +98,15 @@ scan(struct ecg_sweep *sw, int force)
 }
 
 size_t
-ecg_sweep_task(struct ecg_sweep *sw, struct ecg_task *t, int sig)
+ecg_sweep_task(struct ecg_sweep *sw, size_t task, pid_t pid, int reaped, int sig)
 {
-	long idx = (long)(t - sw->tasks);
+	long idx = (long)task;
 	size_t i, n = 0;
 
 	/* Right after the main process ended, its orphans have just come to us. */
-	scan(sw, t->proc.reaped && !t->proc.escapees_seen);
-	if (t->proc.reaped)
-		t->proc.escapees_seen = 1;
+	scan(sw, reaped && sw->seen[task] != pid);
+	if (reaped)
+		sw->seen[task] = pid;
 	for (i = 0; i < sw->escapees.n; i++) {
 		if (sw->escapees.list[i].task != idx || !ecg_escapee_alive(&sw->escapees.list[i]))
 			continue;

@@ -30,6 +30,7 @@ struct ecg_sweep {
 	double scanned;			/* ev_now of that scan */
 	unsigned scan_iteration;	/* 1 + the loop iteration of that scan */
 	pid_t *mains;			/* scratch: pids of unreaped main processes */
+	pid_t *seen;			/* per task: the run whose orphans were looked for */
 	pid_t sentinel;			/* our child too, and no escapee; 0 if none */
 	ev_timer poll;			/* at the end: are the escapees gone? */
 	ev_timer kill;			/* at the end: their stop_timeout */
@@ -45,8 +46,12 @@ int ecg_sweep_init(struct ecg_sweep *sw, struct ev_loop *loop, struct ecg_task *
     size_t ntasks, const struct ecg_group_spec *spec, ecg_event_fn event, void *event_arg);
 void ecg_sweep_destroy(struct ecg_sweep *sw);
 
-/* The task hook: sends sig (unless 0) to t's escapees, returns how many are alive. */
-size_t ecg_sweep_task(struct ecg_sweep *sw, struct ecg_task *t, int sig);
+/*
+ * The task hook: sends sig (unless 0) to the escapees of task number
+ * task (its run pid, whose main process was reaped or not), returns how
+ * many are alive.
+ */
+size_t ecg_sweep_task(struct ecg_sweep *sw, size_t task, pid_t pid, int reaped, int sig);
 
 /*
  * Every task is over: stops what is left.  Returns 1 if that takes time

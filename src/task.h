@@ -1,40 +1,42 @@
 /*
  * task: one command of the group, run as its own process group.
  *
- * A task is a state machine (taskstate.h); step() in task.c is the one
- * place that moves it, and every input (its process executed or ended,
- * its readiness check passed or failed, the scheduler asks it to start or
- * stop, its process group and pipes are gone) goes through it.  What it
- * runs is a proc (proc.h); its output goes through taskio (taskio.h).
+ * A task is a transition table (taskstate.h): every input (its process
+ * executed or ended, its readiness check passed or failed, its timeout,
+ * the scheduler asks it to start or stop, its process group and pipes are
+ * gone) goes through ecg_task_input, which moves it to the state the table
+ * names and takes the cell's action.  How a run ended (struct
+ * ecg_run_end) is written only by actions; whether it runs again is
+ * restart.h's pure decision, which comes back to the table as an input.
+ * What a task does to the system goes through its world's functions
+ * (taskops.h; the real world is taskrun.h), so that a unit test can drive
+ * it through every cell without a process.
  *
  * A task is two errgroup members: each run's main process (done when it
  * ends, fails its readiness check or times out, with its failure if that
  * counts and no restart absorbs it) and the task as a whole, which holds
  * a slot of the errgroup's limit from its start until it is DONE (its
- * restarts included).  It never watches the
- * group's context itself: the scheduler decides when it starts and when
- * it is stopped.
+ * restarts included; a sidecar holds none).  It never watches the group's
+ * context itself: the scheduler decides when it starts and when it is
+ * stopped.
  */
 #ifndef ECG_TASK_H
 #define ECG_TASK_H
 
 #include <ev.h>
 #include <stdint.h>
-#include <sys/resource.h>
 #include <sys/types.h>
 
 #include "config.h"
 #include "errgroup.h"
 #include "event.h"
-#include "logfile.h"
 #include "pump.h"
-#include "notify.h"
-#include "proc.h"
-#include "ready.h"
-#include "taskio.h"
+#include "restart.h"
+#include "taskops.h"
+#include "taskrun.h"
 #include "taskstate.h"
 
-/* How a task's main process ended, once it has. */
+/* How a task's run ended, once it has. */
 enum ecg_task_end {
 	ECG_END_NONE,		/* not yet (or never started) */
 	ECG_END_EXITED,		/* exited: code is its status */
@@ -44,72 +46,67 @@ enum ecg_task_end {
 	ECG_END_TIMEOUT,	/* it ran past its timeout: 124 */
 };
 
+/* How a run ended, and what follows: written by the table's actions only. */
+struct ecg_run_end {
+	enum ecg_task_end end;
+	int code;			/* the status its end gives, as a shell shows it */
+	int start_code;			/* 126 or 127 once its start failed, else 0 */
+	struct ecg_restart_decision restart;
+};
+
 struct ecg_task;
 
 /* What every task of a run shares. */
 struct ecg_task_host {
-	struct ev_loop *loop;
+	struct ecg_taskrun_env run;	/* what every task's world shares */
 	struct ecg_errgroup *eg;	/* tasks are its members */
-	struct ecg_pump *pump;
-	const char *shell;		/* resolved path */
-	const char *group_name;
-	const char *run_id;		/* ECG_RUN_ID: this run, for the sentinel */
-	size_t buffer;			/* channel capacity */
-	int devnull;			/* every task's stdin */
-	int direct;			/* plain commands may skip the shell */
-	const struct rlimit *nofile;	/* the descriptor limit tasks get */
-	const struct ecg_notify_dir *notify_dir;	/* for ready = notify sockets */
-	size_t stderr_tail;		/* keep this many last bytes of stderr (0: none) */
-	struct ecg_taskio_round tap_round;	/* the taps' share of each loop round */
 	ecg_event_fn event;		/* receives the tasks' events */
 	void *event_arg;
 	/* What the scheduler and the supervisor hear (any may be NULL). */
 	void (*started)(struct ecg_task *t, void *arg);	/* a process was made */
-	void (*ready)(struct ecg_task *t, void *arg);
-	void (*ended)(struct ecg_task *t, void *arg);	/* main process over (or not ready) */
+	void (*ready)(struct ecg_task *t, void *arg);	/* its first readiness */
+	void (*ended)(struct ecg_task *t, void *arg);	/* its end counts (not ready, or over) */
 	void (*done)(struct ecg_task *t, void *arg);
 	/* A run's process group is gone and the task will run again. */
 	void (*run_over)(struct ecg_task *t, void *arg);
 	/*
 	 * The task's processes outside its process group: sends them sig
-	 * (unless 0) and returns how many are alive.
+	 * (unless 0) and returns how many are alive.  reaped: its main
+	 * process has ended.
 	 */
-	size_t (*escaped)(struct ecg_task *t, int sig, void *arg);
+	size_t (*escaped)(struct ecg_task *t, int reaped, int sig, void *arg);
 	void *arg;
 };
 
 struct ecg_task {
 	const struct ecg_task_spec *spec;
 	struct ecg_task_host *host;
+	const struct ecg_task_ops *ops;	/* its world's functions */
+	void *world;
 	size_t index;			/* in the group, in the file's order */
-	enum ecg_task_state state;	/* moved by step() only */
-	enum ecg_task_end end;
-	int code;			/* the status its end gives, as a shell shows it */
-	int wstatus;			/* of its main process, once reaped */
-	int start_code;			/* 126 or 127 once a start failed, else 0 */
-	int ready;			/* this run's check passed */
+	enum ecg_task_state state;	/* moved by ecg_task_input only */
+	struct ecg_run_end end;		/* this run's */
+	struct ecg_restart_policy policy;
+	struct ecg_restart_history history;
 	int ever_ready;			/* some run's check passed (latched) */
-	int restarts;			/* restarts in a row so far */
-	long delay_ms;			/* before the next restart */
-	int restarting;			/* decided when its run ended: it runs again */
-	double started_at;		/* when its run was spawned (ecg_clock_now) */
-	double ready_at;		/* and when it became ready */
-	struct ecg_proc proc;
-	struct ecg_taskio io;
-	struct ecg_logfile log;		/* its log file, if it has one (log = PATH) */
-	struct ecg_ready *check;	/* its readiness check, unless ready = started */
+	double started_at;		/* when its run was spawned (ecg_clock_now); 0: never */
+	double ready_at;		/* when this run became ready; < 0: not yet */
 	ev_timer run_timer;		/* its timeout, each run */
 	ev_timer delay_timer;		/* its restart delay */
-	char *argv[4];			/* SHELL -c COMMAND */
-	char **words;			/* or, for a plain command, its words */
-	char *program;			/* and the program they name (see command.h), */
-	char **script_argv;		/* SHELL PROGRAM ARGS... if it is a script without #! */
+	struct ecg_taskrun run;		/* its real world (ecg_task_init) */
 };
 
-/* 0 or -ENOMEM.  color picks the prefix colour. */
+/* A task on the system: 0 or -ENOMEM.  color picks the prefix colour. */
 int ecg_task_init(struct ecg_task *t, struct ecg_task_host *host,
     const struct ecg_task_spec *spec, size_t index, int color);
+/* A task in the world ops/world (a test's). */
+void ecg_task_init_world(struct ecg_task *t, struct ecg_task_host *host,
+    const struct ecg_task_spec *spec, size_t index, const struct ecg_task_ops *ops,
+    void *world);
 void ecg_task_destroy(struct ecg_task *t);
+
+/* The one way in: the table decides what in does in the task's state. */
+void ecg_task_input(struct ecg_task *t, const struct ecg_task_in *in);
 
 /* The scheduler's inputs. */
 /*
@@ -127,16 +124,19 @@ void ecg_task_kill(struct ecg_task *t);
 void ecg_task_abandon(struct ecg_task *t);
 
 const char *ecg_task_name(const struct ecg_task *t);
+size_t ecg_task_index(const struct ecg_task *t);
+enum ecg_task_state ecg_task_state(const struct ecg_task *t);
 /* Its process group id, or -1 if it never had one. */
 pid_t ecg_task_pid(const struct ecg_task *t);
-/* A run ready this long (seconds) gives its task its whole restart budget back. */
-#define ECG_TASK_STABLE_S 10.0
-/*
- * Every restart in a row after the first waits at least this long (ms),
- * whatever restart_delay says: 0 must not make a crash loop that takes a
- * core (doubling 0 stays 0).
- */
-#define ECG_TASK_RESTART_FLOOR_MS 100
+/* How its last run ended (ECG_END_NONE while it runs). */
+const struct ecg_run_end *ecg_task_run_end(const struct ecg_task *t);
+/* Whether some run of it became ready; whether it ever started. */
+int ecg_task_ever_ready(const struct ecg_task *t);
+int ecg_task_ever_started(const struct ecg_task *t);
+/* Which run this is: 1 for the first, n + 1 after n restarts in a row. */
+long ecg_task_attempt(const struct ecg_task *t);
+/* Whether it has a readiness check of its own (not ready = started). */
+int ecg_task_has_check(const struct ecg_task *t);
 
 /* "exited", "killed", "could not start", "not ready", "timed out". */
 const char *ecg_task_end_name(enum ecg_task_end end);
