@@ -28,7 +28,9 @@ unit() {
 @test "unit: per-task log files" { unit logfile; }
 @test "unit: out of memory while setting up" { unit alloc; }
 @test "unit: escapees" { unit escapees; }
-@test "unit: task state machine" { unit taskstate; }
+@test "unit: task transition table" { unit taskstate; }
+@test "unit: restart decision" { unit restart; }
+@test "unit: every cell of the table, in a fake world" { unit task; }
 @test "unit: dependency graph" { unit deps; }
 @test "unit: tcp and http readiness probes" { unit netprobe; }
 @test "unit: notify sockets (sd_notify)" { unit notify; }
