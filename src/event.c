@@ -9,6 +9,46 @@
 #include "safeopen.h"
 #include "value.h"
 
+int
+ecg_bus_subscribe(struct ecg_bus *bus, ecg_event_fn fn, void *arg)
+{
+	if (bus->n == ECG_BUS_MAX)
+		return -ENOSPC;
+	bus->sub[bus->n].fn = fn;
+	bus->sub[bus->n].arg = arg;
+	bus->n++;
+	return 0;
+}
+
+void
+ecg_bus_publish(void *arg, const struct ecg_event *ev)
+{
+	struct ecg_bus *bus = arg;
+	size_t i;
+
+	for (i = 0; i < bus->n; i++)
+		bus->sub[i].fn(bus->sub[i].arg, ev);
+}
+
+const char *
+ecg_event_end_name(enum ecg_end end)
+{
+	switch (end) {
+	case ECG_END_EXITED:
+		return "exited";
+	case ECG_END_KILLED:
+		return "killed";
+	case ECG_END_START_FAILED:
+		return "could not start";
+	case ECG_END_NOT_READY:
+		return "not ready";
+	case ECG_END_TIMEOUT:
+		return "timed out";
+	default:
+		return "running";
+	}
+}
+
 enum ecg_event_level
 ecg_event_level(const struct ecg_event *ev)
 {
@@ -20,6 +60,10 @@ ecg_event_level(const struct ecg_event *ev)
 		return ev->n > 0 ? ECG_LEVEL_INFO : ECG_LEVEL_VERBOSE;
 	case ECG_EV_GROUP_START:
 	case ECG_EV_GROUP_END:
+	case ECG_EV_SPAWNED:
+	case ECG_EV_ENDED:
+	case ECG_EV_RUN_OVER:
+	case ECG_EV_DONE:
 		return ECG_LEVEL_DATA;
 	case ECG_EV_SENT:
 	case ECG_EV_SENT_ESCAPEES:
@@ -68,20 +112,26 @@ plural(size_t n, const char *one, const char *many)
 static void
 format_end(const struct ecg_event *e, const char *sig, const char *dur, struct ecg_buf *b)
 {
-	const char *what = e->what != NULL ? e->what : "";
-
-	if (strcmp(what, "exited") == 0)
+	switch (e->end) {
+	case ECG_END_EXITED:
 		ecg_buf_printf(b, "exited with status %d", e->code);
-	else if (strcmp(what, "killed") == 0)
+		break;
+	case ECG_END_KILLED:
 		ecg_buf_printf(b, "killed by signal %d (SIG%s)", e->sig, sig);
-	else if (strcmp(what, "not ready") == 0 && e->text != NULL && e->text[0] != '\0')
-		ecg_buf_printf(b, "not ready after %s (%s: %s)", dur, e->check, e->text);
-	else if (strcmp(what, "not ready") == 0)
-		ecg_buf_printf(b, "not ready after %s (%s)", dur, e->check);
-	else if (strcmp(what, "timed out") == 0)
+		break;
+	case ECG_END_NOT_READY:
+		if (e->text != NULL && e->text[0] != '\0')
+			ecg_buf_printf(b, "not ready after %s (%s: %s)", dur, e->check, e->text);
+		else
+			ecg_buf_printf(b, "not ready after %s (%s)", dur, e->check);
+		break;
+	case ECG_END_TIMEOUT:
 		ecg_buf_printf(b, "timed out after %s", dur);
-	else
+		break;
+	default:
 		ecg_buf_printf(b, "could not start (status %d)", e->code);
+		break;
+	}
 }
 
 static void

@@ -18,18 +18,28 @@
 /* The longest piece of free text in an event's renderings: longer ones are cut, "...". */
 #define ECG_EVENT_TEXT_MAX ((size_t)16 * 1024)
 
+/* How a task's run ended (the events that end a run, or say its end, carry it). */
+enum ecg_end {
+	ECG_END_NONE,		/* not yet (or never started) */
+	ECG_END_EXITED,		/* exited: code is its status */
+	ECG_END_KILLED,		/* by a signal: code is 128 + it */
+	ECG_END_START_FAILED,	/* could not become its command: 126 or 127 */
+	ECG_END_NOT_READY,	/* its readiness check failed: 124 */
+	ECG_END_TIMEOUT,	/* it ran past its timeout: 124 */
+};
+
 enum ecg_event_type {
 	/* about one task */
 	ECG_EV_WAITING,		/* text: the tasks it waits for */
-	ECG_EV_STARTED,		/* pid */
-	ECG_EV_START_FAILED,	/* step, what (or NULL), err */
-	ECG_EV_READY,		/* check, ms: since it started */
+	ECG_EV_STARTED,		/* pid, n: which run (1: the first) */
+	ECG_EV_START_FAILED,	/* step, what (or NULL), err, code: 126 or 127 */
+	ECG_EV_READY,		/* check, ms: since it started; first: its first readiness */
 	ECG_EV_STATUS,		/* text: a STATUS= of its notify socket */
 	ECG_EV_NOTIFY_REFUSED,	/* pid: the sender (0: unknown), text: why */
 	ECG_EV_PORT_HELD,	/* text: its check's port is held by a process not its own */
 	ECG_EV_NOT_READY,	/* check, ms: its ready_timeout, text: last probe error */
-	ECG_EV_EXITED,		/* code */
-	ECG_EV_KILLED,		/* sig, core */
+	ECG_EV_EXITED,		/* code; end: its run's (not ready, timed out: decided before) */
+	ECG_EV_KILLED,		/* sig, core; end: as for EXITED */
 	ECG_EV_NOT_STARTED,	/* the group was cancelled before it could start */
 	ECG_EV_SENT,		/* sig, pid: to its process group */
 	ECG_EV_SENT_ESCAPEES,	/* sig, n */
@@ -38,14 +48,19 @@ enum ecg_event_type {
 	ECG_EV_OUTPUT_HELD,	/* its output is held open by a stranger */
 	ECG_EV_READ_ERROR,	/* stream, err */
 	ECG_EV_GIVEN_UP,	/* still there at the deadline */
-	ECG_EV_RESTARTING,	/* what (its end), code, sig, ms, check, text; delay, n of limit */
+	ECG_EV_RESTARTING,	/* end, code, sig, ms, check, text; delay, n of limit */
 	ECG_EV_NOT_RESTARTED,	/* the group stopped while it waited to restart */
 	ECG_EV_TIMED_OUT,	/* ms: its timeout (its end does not count) */
 	ECG_EV_WAITING_SLOT,	/* n: max_parallel; text, tasks: the tasks that hold the slots */
 	ECG_EV_NO_SLOT,		/* n: max_parallel; text: the tasks it is after that hold them */
 	ECG_EV_LOG_ERROR,	/* step: what failed (write, rotate, open), what: its log file, err */
 	ECG_EV_LOG_LOST,	/* what: its log file, n: lines that could not be written */
-	/* why the group is stopping: the cause */
+	/* a task's life, for the modules that follow it (data only: never rendered) */
+	ECG_EV_SPAWNED,		/* pid: its run's process group was made */
+	ECG_EV_ENDED,		/* end, code: its run's end counts; was_ready */
+	ECG_EV_RUN_OVER,	/* pid: its run's process group is gone, and it runs again */
+	ECG_EV_DONE,		/* pid (or -1); n: 1 if it ever started; nothing of it is left */
+	/* why the group is stopping: the cause (end, as RESTARTING, for the task's) */
 	ECG_EV_CAUSE_EXIT,	/* task: ended with cancel_on = exit */
 	ECG_EV_CAUSE_FAILED,	/* task: code */
 	ECG_EV_CAUSE_NOT_READY,	/* task: see ECG_EV_NOT_READY; code 124 */
@@ -80,12 +95,10 @@ enum ecg_event_level {
 	ECG_LEVEL_DATA,		/* for machine renderings only: never printed as text */
 };
 
-struct ecg_task;
-
 struct ecg_event {
 	enum ecg_event_type type;
-	const struct ecg_task *task;	/* NULL: about the group */
-	const char *name;		/* the task's name, or NULL */
+	const char *name;		/* the task's name; NULL: about the group */
+	size_t index;			/* the task's, in the group's order (when name is set) */
 	const char *other;		/* a second task's name */
 	const char *step;		/* what failed */
 	const char *what;		/* on what */
@@ -98,6 +111,9 @@ struct ecg_event {
 	int err;			/* an errno */
 	int stream;			/* 1 stdout, 2 stderr */
 	long ms;
+	enum ecg_end end;
+	int first_ready;		/* READY: the task's first (a restart's changes nothing) */
+	int was_ready;			/* ENDED: some run of it was ready */
 	size_t n;
 	long limit;			/* of n: max_restarts */
 	long delay;			/* ms before a restart */
@@ -108,6 +124,28 @@ struct ecg_event {
 
 /* Receives every event of a run. */
 typedef void (*ecg_event_fn)(void *arg, const struct ecg_event *ev);
+
+/*
+ * The one way events go out: every subscriber gets every event, in the
+ * order they subscribed (the front end first, so that what is said of an
+ * event comes before what others do about it).
+ */
+#define ECG_BUS_MAX 8
+struct ecg_bus {
+	struct {
+		ecg_event_fn fn;
+		void *arg;
+	} sub[ECG_BUS_MAX];
+	size_t n;
+};
+
+/* 0, or -ENOSPC past ECG_BUS_MAX subscribers. */
+int ecg_bus_subscribe(struct ecg_bus *bus, ecg_event_fn fn, void *arg);
+/* An ecg_event_fn: arg is the bus. */
+void ecg_bus_publish(void *bus, const struct ecg_event *ev);
+
+/* "exited", "killed", "could not start", "not ready", "timed out" ("running": none). */
+const char *ecg_event_end_name(enum ecg_end end);
 
 /*
  * How loud ev is.  Readiness at exec (the default check) is said only with

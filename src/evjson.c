@@ -5,10 +5,10 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "buf.h"
 #include "safeopen.h"
-#include "task.h"
 #include "value.h"
 
 void
@@ -140,16 +140,17 @@ end(struct out *o)
 static void
 exit_fields(struct out *o, const struct ecg_event *ev)
 {
-	const char *what = ev->what != NULL ? ev->what : "exited";
+	/* An exit event says how the process ended; the others, how the run did. */
+	int plain = ev->type == ECG_EV_EXITED || ev->type == ECG_EV_KILLED;
 
 	if (ev->pid > 0)
 		key_long(o, "pid", ev->pid);
-	if (strcmp(what, "killed") == 0 || ev->type == ECG_EV_KILLED)
+	if (ev->type == ECG_EV_KILLED || (!plain && ev->end == ECG_END_KILLED))
 		key_signal(o, "signal", ev->sig);
 	else
 		key_long(o, "code", ev->code);
-	if (strcmp(what, "exited") != 0 && strcmp(what, "killed") != 0)
-		key_str(o, "error", what);
+	if (!plain && ev->end != ECG_END_EXITED && ev->end != ECG_END_KILLED)
+		key_str(o, "error", ecg_event_end_name(ev->end));
 	key_long(o, "runtime_ms", ev->ms);
 }
 
@@ -205,7 +206,8 @@ message(const struct ecg_evjson *j, struct out *o, const struct ecg_event *ev)
 size_t
 ecg_evjson_format(const struct ecg_evjson *j, const struct ecg_event *ev, struct ecg_buf *out)
 {
-	const struct ecg_task *t = ev->task;
+	const struct ecg_task_spec *t = ev->name != NULL && ev->index < j->group->ntasks ?
+	    &j->group->tasks[ev->index] : NULL;
 	struct out o = { out };
 	size_t i, len0 = out->len;
 
@@ -226,10 +228,10 @@ ecg_evjson_format(const struct ecg_evjson *j, const struct ecg_event *ev, struct
 	case ECG_EV_WAITING:
 		begin(j, &o, "waiting", ev);
 		rawz(&o, ",\"after\":[");
-		for (i = 0; t != NULL && i < t->spec->nafter; i++) {
+		for (i = 0; t != NULL && i < t->nafter; i++) {
 			if (i > 0)
 				rawz(&o, ",");
-			str(&o, j->group->tasks[t->spec->after[i]].name);
+			str(&o, j->group->tasks[t->after[i]].name);
 		}
 		rawz(&o, "]");
 		end(&o);
@@ -282,7 +284,7 @@ ecg_evjson_format(const struct ecg_evjson *j, const struct ecg_event *ev, struct
 		end(&o);
 		break;
 	case ECG_EV_RESTARTING:
-		if (ev->what != NULL && strcmp(ev->what, "could not start") != 0) {
+		if (ev->end != ECG_END_START_FAILED) {
 			begin(j, &o, "exit", ev);
 			exit_fields(&o, ev);
 			end(&o);
@@ -327,7 +329,7 @@ ecg_evjson_format(const struct ecg_evjson *j, const struct ecg_event *ev, struct
 		if (ev->sig == SIGCONT)
 			break;
 		begin(j, &o, ev->sig == SIGKILL ? "kill" : t != NULL &&
-		    ev->sig == t->spec->stop_signal ? "stop" : "signal", ev);
+		    ev->sig == t->stop_signal ? "stop" : "signal", ev);
 		key_signal(&o, "signal", ev->sig);
 		if (ev->type == ECG_EV_SENT)
 			key_long(&o, "pgid", ev->pid);
@@ -357,6 +359,12 @@ ecg_evjson_format(const struct ecg_evjson *j, const struct ecg_event *ev, struct
 	case ECG_EV_STOPPING:
 	case ECG_EV_ESCALATING:
 		/* said by the cancel and the kill events */
+		break;
+	case ECG_EV_SPAWNED:
+	case ECG_EV_ENDED:
+	case ECG_EV_RUN_OVER:
+	case ECG_EV_DONE:
+		/* a task's life, for the modules that follow it */
 		break;
 	default:
 		message(j, &o, ev);

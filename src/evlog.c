@@ -139,6 +139,19 @@ ecg_evlog_flush(struct ecg_evlog *l, double until)
 	lose_queue(l);
 }
 
+int
+ecg_evlog_is_open(const struct ecg_evlog *l)
+{
+	return l->fd >= 0;
+}
+
+uint64_t
+ecg_evlog_lost(const struct ecg_evlog *l, int *err)
+{
+	*err = l->err;
+	return l->lost;
+}
+
 void
 ecg_evlog_close(struct ecg_evlog *l)
 {

@@ -46,5 +46,9 @@ void ecg_evlog_put(struct ecg_evlog *l, const char *line, size_t len);
 void ecg_evlog_flush(struct ecg_evlog *l, double until);
 /* Stops, closes, frees.  Safe on an object that was never opened. */
 void ecg_evlog_close(struct ecg_evlog *l);
+/* Whether it is open. */
+int ecg_evlog_is_open(const struct ecg_evlog *l);
+/* Lines thrown away, and the write error that stopped it (0: none, it was too slow). */
+uint64_t ecg_evlog_lost(const struct ecg_evlog *l, int *err);
 
 #endif

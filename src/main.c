@@ -199,13 +199,13 @@ on_event(void *arg, const struct ecg_event *event)
 	uint64_t end;
 
 	e.at = ecg_clock_ms();
-	if (f->events.fd >= 0) {
+	if (ecg_evlog_is_open(&f->events)) {
 		ecg_buf_reset(&f->line);
 		if (ecg_evjson_format(&f->json, ev, &f->line) > 0 && !ecg_buf_failed(&f->line))
 			ecg_evlog_put(&f->events, f->line.p, f->line.len);
 	}
 	report_upward(f, ev);
-	if (f->summary.rows != NULL)
+	if (ecg_summary_active(&f->summary))
 		ecg_summary_event(&f->summary, ev);
 	if (level == ECG_LEVEL_DATA)
 		return;
@@ -218,10 +218,10 @@ on_event(void *arg, const struct ecg_event *event)
 		return;
 	}
 	/* What a started task writes is its new run's: not before the message. */
-	if (ev->task != NULL)
-		ecg_supervisor_mark(f->sv, ev->task, !started, &mark);
+	if (ev->name != NULL)
+		ecg_supervisor_mark(f->sv, ev->index, !started, &mark);
 	end = ecg_notes_put(ecg_supervisor_notes(f->sv), ecg_buf_str(&f->line), f->line.len,
-	    level == ECG_LEVEL_CAUSE || level == ECG_LEVEL_ERROR, ev->task != NULL ? &mark : NULL);
+	    level == ECG_LEVEL_CAUSE || level == ECG_LEVEL_ERROR, ev->name != NULL ? &mark : NULL);
 	if (started)
 		ecg_notes_gate(ecg_supervisor_notes(f->sv), &mark, end);
 }
@@ -237,7 +237,7 @@ end_events(struct front *f, int status, int sig, double until)
 {
 	struct ecg_event ev = { .type = ECG_EV_GROUP_END, .code = sig != 0 ? 128 + sig : status };
 
-	if (f->events.fd < 0)
+	if (!ecg_evlog_is_open(&f->events))
 		return;
 	ev.ms = ecg_clock_ms();
 	on_event(f, &ev);
@@ -329,12 +329,14 @@ report_undelivered(struct front *f, struct ecg_supervisor *sv)
 static void
 report_events_lost(struct front *f)
 {
-	if (f->events.lost == 0)
+	int err;
+	uint64_t lost = ecg_evlog_lost(&f->events, &err);
+
+	if (lost == 0)
 		return;
 	ecg_buf_printf(&f->last, "ecg-run: %llu events could not be written to %s%s%s\n",
-	    (unsigned long long)f->events.lost, f->events_path,
-	    f->events.err != 0 ? ": " : " in time",
-	    f->events.err != 0 ? strerror(f->events.err) : "");
+	    (unsigned long long)lost, f->events_path, err != 0 ? ": " : " in time",
+	    err != 0 ? strerror(err) : "");
 }
 
 /*

@@ -11,15 +11,23 @@
 
 static void cancelled(struct ecg_context *ctx, void *arg);
 
+/* What the file says of t. */
+static const struct ecg_task_spec *
+spec_of(const struct ecg_sched *s, const struct ecg_task *t)
+{
+	return &s->specs[ecg_task_index(t)];
+}
+
 int
-ecg_sched_init(struct ecg_sched *s, struct ecg_task *tasks, size_t n, struct ecg_context *ctx,
-    ecg_event_fn event, void *event_arg)
+ecg_sched_init(struct ecg_sched *s, struct ecg_task *tasks, const struct ecg_task_spec *specs,
+    size_t n, struct ecg_context *ctx, ecg_event_fn event, void *event_arg)
 {
 	size_t **after, *nafter, i;
 	int rc;
 
 	memset(s, 0, sizeof(*s));
 	s->tasks = tasks;
+	s->specs = specs;
 	s->n = n;
 	s->ctx = ctx;
 	s->event = event;
@@ -38,10 +46,10 @@ ecg_sched_init(struct ecg_sched *s, struct ecg_task *tasks, size_t n, struct ecg
 		return -ENOMEM;
 	}
 	for (i = 0; i < n; i++) {
-		after[i] = tasks[i].spec->after;
-		nafter[i] = tasks[i].spec->nafter;
+		after[i] = specs[i].after;
+		nafter[i] = specs[i].nafter;
 		s->waits[i] = nafter[i];
-		if (!tasks[i].spec->sidecar)
+		if (!specs[i].sidecar)
 			s->others_left++;
 	}
 	rc = ecg_deps_reverse(n, after, nafter, &s->dependents, &s->ndependents);
@@ -51,6 +59,19 @@ ecg_sched_init(struct ecg_sched *s, struct ecg_task *tasks, size_t n, struct ecg
 		return -ENOMEM;
 	ecg_context_on_cancel(ctx, &s->cancel, cancelled, s);
 	return 0;
+}
+
+void
+ecg_sched_on_ready(struct ecg_sched *s, void (*ready)(void *arg), void *arg)
+{
+	s->ready = ready;
+	s->ready_arg = arg;
+}
+
+void
+ecg_sched_set_limit(struct ecg_sched *s, long limit)
+{
+	s->limit = limit;
 }
 
 void
@@ -78,11 +99,11 @@ ecg_sched_destroy(struct ecg_sched *s)
 
 /* Whether t holds a slot: it started, is not over, and is no sidecar. */
 static int
-holds_slot(const struct ecg_task *t)
+holds_slot(const struct ecg_sched *s, const struct ecg_task *t)
 {
 	enum ecg_task_state st = ecg_task_state(t);
 
-	return st != ECG_TASK_WAITING && st != ECG_TASK_DONE && !t->spec->sidecar;
+	return st != ECG_TASK_WAITING && st != ECG_TASK_DONE && !spec_of(s, t)->sidecar;
 }
 
 /*
@@ -97,11 +118,11 @@ slot_holders(const struct ecg_sched *s, const struct ecg_task *t, struct ecg_buf
 
 	*onlyafter = 1;
 	for (i = 0; i < s->n; i++) {
-		if (!holds_slot(&s->tasks[i]))
+		if (!holds_slot(s, &s->tasks[i]))
 			continue;
-		for (j = 0; j < t->spec->nafter && t->spec->after[j] != i; j++)
+		for (j = 0; j < spec_of(s, t)->nafter && spec_of(s, t)->after[j] != i; j++)
 			;
-		if (j == t->spec->nafter)
+		if (j == spec_of(s, t)->nafter)
 			*onlyafter = 0;
 		idx[held++] = i;
 	}
@@ -125,18 +146,18 @@ slot_wait(struct ecg_sched *s, struct ecg_task *t)
 	int onlyafter;
 
 	if ((s->said[ecg_task_index(t)] & SAID_NO_SLOT) ||
-	    ((s->said[ecg_task_index(t)] & SAID_WAITING) && t->spec->nafter == 0))
+	    ((s->said[ecg_task_index(t)] & SAID_WAITING) && spec_of(s, t)->nafter == 0))
 		return;
 	held = slot_holders(s, t, &list, s->holders, &onlyafter);
 	if (!(s->said[ecg_task_index(t)] & SAID_WAITING)) {
-		struct ecg_event ev = { .type = ECG_EV_WAITING_SLOT, .task = t,
+		struct ecg_event ev = { .type = ECG_EV_WAITING_SLOT, .index = ecg_task_index(t),
 			.name = ecg_task_name(t), .text = ecg_buf_str(&list), .n = (size_t)s->limit,
 			.tasks = s->holders, .ntasks = held };
 		s->said[ecg_task_index(t)] |= SAID_WAITING;
 		s->event(s->event_arg, &ev);
 	}
 	if (onlyafter && held > 0) {
-		struct ecg_event ev = { .type = ECG_EV_NO_SLOT, .task = t,
+		struct ecg_event ev = { .type = ECG_EV_NO_SLOT, .index = ecg_task_index(t),
 			.name = ecg_task_name(t), .text = ecg_buf_str(&list), .n = (size_t)s->limit };
 		s->said[ecg_task_index(t)] |= SAID_NO_SLOT;
 		s->event(s->event_arg, &ev);
@@ -152,7 +173,7 @@ slot_wait(struct ecg_sched *s, struct ecg_task *t)
 static int
 stops_before(const struct ecg_sched *s, size_t d, size_t p)
 {
-	return !s->tasks[d].spec->sidecar || s->tasks[p].spec->sidecar;
+	return !s->specs[d].sidecar || s->specs[p].sidecar;
 }
 
 /* Starts t if a slot is free: 1 if it started, 0 if it must wait for one. */
@@ -165,9 +186,9 @@ start(struct ecg_sched *s, struct ecg_task *t)
 		slot_wait(s, t);
 		return 0;
 	}
-	for (j = 0; j < t->spec->nafter; j++)
-		if (stops_before(s, ecg_task_index(t), t->spec->after[j]))
-			s->running_dependents[t->spec->after[j]]++;
+	for (j = 0; j < spec_of(s, t)->nafter; j++)
+		if (stops_before(s, ecg_task_index(t), spec_of(s, t)->after[j]))
+			s->running_dependents[spec_of(s, t)->after[j]]++;
 	return 1;
 }
 
@@ -196,7 +217,7 @@ ecg_sched_slot_free(struct ecg_sched *s)
 			if (ecg_task_state(t) != ECG_TASK_WAITING || s->waits[i] != 0)
 				continue;
 			/* Behind a task that found no slot, in the file's order: it waits too. */
-			if (full && !t->spec->sidecar)
+			if (full && !spec_of(s, t)->sidecar)
 				slot_wait(s, t);
 			else if (!start(s, t))
 				full = 1;
@@ -211,11 +232,11 @@ waiting_list(const struct ecg_sched *s, const struct ecg_task *t, struct ecg_buf
 {
 	size_t j, k = 0, left = 0;
 
-	for (j = 0; j < t->spec->nafter; j++)
-		if (!ecg_task_ever_ready(&s->tasks[t->spec->after[j]]))
+	for (j = 0; j < spec_of(s, t)->nafter; j++)
+		if (!ecg_task_ever_ready(&s->tasks[spec_of(s, t)->after[j]]))
 			left++;
-	for (j = 0; j < t->spec->nafter; j++) {
-		const struct ecg_task *d = &s->tasks[t->spec->after[j]];
+	for (j = 0; j < spec_of(s, t)->nafter; j++) {
+		const struct ecg_task *d = &s->tasks[spec_of(s, t)->after[j]];
 		if (ecg_task_ever_ready(d))
 			continue;
 		k++;
@@ -232,7 +253,7 @@ ecg_sched_run(struct ecg_sched *s)
 	for (i = 0; i < s->n; i++) {
 		struct ecg_task *t = &s->tasks[i];
 		if (s->waits[i] > 0) {
-			struct ecg_event ev = { .type = ECG_EV_WAITING, .task = t,
+			struct ecg_event ev = { .type = ECG_EV_WAITING, .index = ecg_task_index(t),
 				.name = ecg_task_name(t) };
 			ecg_buf_reset(&list);
 			waiting_list(s, t, &list);
@@ -258,8 +279,8 @@ count_ready(struct ecg_sched *s)
 		s->ready(s->ready_arg);
 }
 
-void
-ecg_sched_task_ready(struct ecg_sched *s, struct ecg_task *t)
+static void
+task_ready(struct ecg_sched *s, struct ecg_task *t)
 {
 	size_t j, k;
 
@@ -273,13 +294,12 @@ ecg_sched_task_ready(struct ecg_sched *s, struct ecg_task *t)
 	ecg_sched_slot_free(s);
 }
 
-void
-ecg_sched_task_ended(struct ecg_sched *s, struct ecg_task *t)
+static void
+task_ended(struct ecg_sched *s, struct ecg_task *t, const struct ecg_event *end)
 {
-	const struct ecg_run_end *end = ecg_task_run_end(t);
 	size_t j, i = ecg_task_index(t);
 
-	if (ecg_task_ever_ready(t))
+	if (end->was_ready)
 		return;
 	/* Whoever still waits for it would wait forever. */
 	for (j = 0; j < s->ndependents[i]; j++) {
@@ -287,7 +307,7 @@ ecg_sched_task_ended(struct ecg_sched *s, struct ecg_task *t)
 		if (ecg_task_state(d) != ECG_TASK_WAITING)
 			continue;
 		if (!ecg_context_done(s->ctx)) {
-			struct ecg_event ev = { .type = ECG_EV_CAUSE_DEPENDENCY, .task = t,
+			struct ecg_event ev = { .type = ECG_EV_CAUSE_DEPENDENCY, .index = ecg_task_index(t),
 				.name = ecg_task_name(t), .other = ecg_task_name(d), .code = end->code };
 			s->event(s->event_arg, &ev);
 			ecg_context_cancel(s->ctx, end->code != 0 ? end->code : 1);
@@ -309,24 +329,23 @@ static void
 maybe_stop(struct ecg_sched *s, struct ecg_task *t)
 {
 	if (ecg_context_done(s->ctx) && s->running_dependents[ecg_task_index(t)] == 0 &&
-	    (!t->spec->sidecar || s->others_left == 0))
+	    (!spec_of(s, t)->sidecar || s->others_left == 0))
 		ecg_task_stop(t);
 }
 
-void
-ecg_sched_task_done(struct ecg_sched *s, struct ecg_task *t)
+static void
+task_done(struct ecg_sched *s, struct ecg_task *t, int started)
 {
 	size_t j;
-	int started = ecg_task_ever_started(t);
 
-	for (j = 0; j < t->spec->nafter && started; j++) {
-		size_t p = t->spec->after[j];
+	for (j = 0; j < spec_of(s, t)->nafter && started; j++) {
+		size_t p = spec_of(s, t)->after[j];
 		if (!stops_before(s, ecg_task_index(t), p))
 			continue;
 		s->running_dependents[p]--;
 		maybe_stop(s, &s->tasks[p]);
 	}
-	if (t->spec->sidecar || s->others_left == 0 || --s->others_left > 0)
+	if (spec_of(s, t)->sidecar || s->others_left == 0 || --s->others_left > 0)
 		return;
 	/*
 	 * Every task that is not a sidecar has ended: the group's work is
@@ -340,8 +359,24 @@ ecg_sched_task_done(struct ecg_sched *s, struct ecg_task *t)
 			break;
 		}
 	for (j = 0; j < s->n; j++)
-		if (s->tasks[j].spec->sidecar && ecg_task_state(&s->tasks[j]) != ECG_TASK_DONE)
+		if (s->specs[j].sidecar && ecg_task_state(&s->tasks[j]) != ECG_TASK_DONE)
 			maybe_stop(s, &s->tasks[j]);
+}
+
+void
+ecg_sched_event(void *arg, const struct ecg_event *ev)
+{
+	struct ecg_sched *s = arg;
+	struct ecg_task *t = ev->name != NULL && ev->index < s->n ? &s->tasks[ev->index] : NULL;
+
+	if (t == NULL)
+		return;
+	if (ev->type == ECG_EV_READY && ev->first_ready)
+		task_ready(s, t);
+	else if (ev->type == ECG_EV_ENDED)
+		task_ended(s, t, ev);
+	else if (ev->type == ECG_EV_DONE)
+		task_done(s, t, ev->n != 0);
 }
 
 static void
@@ -378,12 +413,12 @@ ecg_sched_stop_bound(const struct ecg_sched *s)
 	 * the sidecars: the longest chain of each, one after the other.
 	 */
 	for (i = 0; i < s->n; i++)
-		w[i] = ecg_task_state(&s->tasks[i]) != ECG_TASK_DONE && !s->tasks[i].spec->sidecar ?
-		    s->tasks[i].spec->stop_timeout_ms : 0;
+		w[i] = ecg_task_state(&s->tasks[i]) != ECG_TASK_DONE && !s->specs[i].sidecar ?
+		    s->specs[i].stop_timeout_ms : 0;
 	bound = ecg_deps_chain(s->n, s->dependents, s->ndependents, w);
 	for (i = 0; i < s->n && bound >= 0; i++)
-		w[i] = ecg_task_state(&s->tasks[i]) != ECG_TASK_DONE && s->tasks[i].spec->sidecar ?
-		    s->tasks[i].spec->stop_timeout_ms : 0;
+		w[i] = ecg_task_state(&s->tasks[i]) != ECG_TASK_DONE && s->specs[i].sidecar ?
+		    s->specs[i].stop_timeout_ms : 0;
 	if (bound >= 0) {
 		long sidecars = ecg_deps_chain(s->n, s->dependents, s->ndependents, w);
 		bound = sidecars < 0 ? -1 : bound + sidecars;

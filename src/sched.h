@@ -35,6 +35,7 @@
 
 struct ecg_sched {
 	struct ecg_task *tasks;
+	const struct ecg_task_spec *specs;	/* what the file says of each */
 	size_t n;
 	struct ecg_context *ctx;	/* the group's: cancelled means stopping */
 	struct ecg_context_waiter cancel;
@@ -57,9 +58,14 @@ struct ecg_sched {
 };
 
 /* 0 or -ENOMEM. */
-int ecg_sched_init(struct ecg_sched *s, struct ecg_task *tasks, size_t n,
-    struct ecg_context *ctx, ecg_event_fn event, void *event_arg);
+/* tasks and the specs they were made from, n of each. */
+int ecg_sched_init(struct ecg_sched *s, struct ecg_task *tasks,
+    const struct ecg_task_spec *specs, size_t n, struct ecg_context *ctx,
+    ecg_event_fn event, void *event_arg);
 void ecg_sched_destroy(struct ecg_sched *s);
+/* ready(arg) once the group is ready; at most limit tasks at once (0: no limit). */
+void ecg_sched_on_ready(struct ecg_sched *s, void (*ready)(void *arg), void *arg);
+void ecg_sched_set_limit(struct ecg_sched *s, long limit);
 
 /* Starts what can start; says which tasks wait, and for what. */
 void ecg_sched_run(struct ecg_sched *s);
@@ -67,10 +73,13 @@ void ecg_sched_run(struct ecg_sched *s);
 /* A slot of the errgroup's limit is free: waiting tasks take it in order. */
 void ecg_sched_slot_free(struct ecg_sched *s);
 
-/* The tasks' news (task host hooks call these). */
-void ecg_sched_task_ready(struct ecg_sched *s, struct ecg_task *t);
-void ecg_sched_task_ended(struct ecg_sched *s, struct ecg_task *t);
-void ecg_sched_task_done(struct ecg_sched *s, struct ecg_task *t);
+/*
+ * A subscriber of the run's events (arg: the scheduler): a task's first
+ * readiness starts those after it; an end that counts before it was ever
+ * ready stops those that wait for it; a task done lets those it is after
+ * stop.
+ */
+void ecg_sched_event(void *arg, const struct ecg_event *ev);
 
 /*
  * The longest a stop can take, in ms, along the longest chain of tasks

@@ -314,6 +314,12 @@ ecg_sentinel_group(struct ecg_sentinel *s, pid_t pgid, int alive)
 	add_record(s, alive ? OP_GROUP : OP_GONE, pgid);
 }
 
+pid_t
+ecg_sentinel_pid(const struct ecg_sentinel *s)
+{
+	return s->pid > 0 ? s->pid : 0;
+}
+
 void
 ecg_sentinel_release(struct ecg_sentinel *s)
 {

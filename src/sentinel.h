@@ -63,6 +63,8 @@ int ecg_sentinel_start(struct ecg_sentinel *s, const char *id);
 void ecg_sentinel_group(struct ecg_sentinel *s, pid_t pgid, int alive);
 /* The run is over: the sentinel exits without touching anything. */
 void ecg_sentinel_release(struct ecg_sentinel *s);
+/* The sentinel's pid, or 0 if it was not started. */
+pid_t ecg_sentinel_pid(const struct ecg_sentinel *s);
 /* Stops what ecg_sentinel_init set up (after release). */
 void ecg_sentinel_destroy(struct ecg_sentinel *s);
 /*

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "task.h"
 #include "value.h"
 
 int
@@ -44,7 +43,8 @@ ecg_summary_destroy(struct ecg_summary *s)
 static struct ecg_summary_row *
 row_of(struct ecg_summary *s, const struct ecg_event *ev)
 {
-	return ev->task != NULL && s->rows != NULL ? &s->rows[ecg_task_index(ev->task)] : NULL;
+	return ev->name != NULL && s->rows != NULL && ev->index < s->group->ntasks ?
+	    &s->rows[ev->index] : NULL;
 }
 
 /* The text of ev as ecg-run says it, without "ecg-run: " (and the task's name unless named). */
@@ -149,8 +149,7 @@ ecg_summary_event(struct ecg_summary *s, const struct ecg_event *ev)
 			break;
 		r->live = 0;
 		/* An end already said (not ready, timed out) keeps its words. */
-		if (ev->task == NULL || ecg_task_run_end(ev->task)->end == ECG_END_EXITED ||
-		    ecg_task_run_end(ev->task)->end == ECG_END_KILLED)
+		if (ev->end == ECG_END_EXITED || ev->end == ECG_END_KILLED)
 			set_end(s, r, ev);
 		else
 			r->last_end_ms = ev->at;
@@ -201,6 +200,12 @@ ecg_summary_event(struct ecg_summary *s, const struct ecg_event *ev)
 	}
 	if (level == ECG_LEVEL_CAUSE || (r != NULL && r->failed))
 		s->notable = 1;
+}
+
+int
+ecg_summary_active(const struct ecg_summary *s)
+{
+	return s->rows != NULL;
 }
 
 int

@@ -44,6 +44,8 @@ struct ecg_summary {
 /* 0 or -ENOMEM. */
 int ecg_summary_init(struct ecg_summary *s, const struct ecg_group_spec *group);
 void ecg_summary_destroy(struct ecg_summary *s);
+/* Whether it was set up (and follows the events). */
+int ecg_summary_active(const struct ecg_summary *s);
 void ecg_summary_event(struct ecg_summary *s, const struct ecg_event *ev);
 /* Whether --summary=auto shows it: something failed, timed out, restarted, or was cancelled. */
 int ecg_summary_notable(const struct ecg_summary *s);

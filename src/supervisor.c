@@ -19,7 +19,7 @@ tell(struct ecg_supervisor *sv, enum ecg_event_type type, int err)
 {
 	struct ecg_event ev = { .type = type, .err = err };
 
-	sv->host.event(sv->host.event_arg, &ev);
+	ecg_bus_publish(&sv->bus, &ev);
 }
 
 /*
@@ -38,9 +38,9 @@ deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	for (i = 0; i < sv->ntasks; i++) {
 		struct ecg_task *t = &sv->tasks[i];
 		if (ecg_task_alive(t)) {
-			struct ecg_event ev = { .type = ECG_EV_GIVEN_UP, .task = t,
+			struct ecg_event ev = { .type = ECG_EV_GIVEN_UP, .index = i,
 				.name = ecg_task_name(t) };
-			sv->host.event(sv->host.event_arg, &ev);
+			ecg_bus_publish(&sv->bus, &ev);
 		}
 	}
 	sv->abandoned = 1;
@@ -64,9 +64,9 @@ group_cancelled(struct ecg_context *ctx, void *arg)
 	if (bound < 0) {
 		/* No memory to walk the chains: every stop_timeout in a row is a bound too. */
 		for (i = 0, bound = 0; i < sv->ntasks; i++)
-			bound += sv->tasks[i].spec->stop_timeout_ms;
+			bound += sv->spec->tasks[i].stop_timeout_ms;
 	}
-	sv->host.event(sv->host.event_arg, &ev);
+	ecg_bus_publish(&sv->bus, &ev);
 	ev_timer_stop(sv->loop, &sv->group_deadline);
 	ev_timer_set(&sv->deadline, (double)bound / 1000.0 + ECG_SUPERVISOR_GRACE, 0);
 	ev_timer_start(sv->loop, &sv->deadline);
@@ -80,7 +80,7 @@ takers(int sig, void *arg)
 	size_t i, n = 0;
 
 	for (i = 0; i < sv->ntasks; i++)
-		n += (sv->tasks[i].spec->forward & bit) != 0;
+		n += (sv->spec->tasks[i].forward & bit) != 0;
 	return n;
 }
 
@@ -92,7 +92,7 @@ forward(int sig, void *arg)
 	size_t i;
 
 	for (i = 0; i < sv->ntasks; i++)
-		if (sv->tasks[i].spec->forward & bit)
+		if (sv->spec->tasks[i].forward & bit)
 			ecg_task_signal(&sv->tasks[i], sig);
 }
 
@@ -119,11 +119,11 @@ ecg_supervisor_end_signal(const struct ecg_supervisor *sv)
 }
 
 void
-ecg_supervisor_mark(const struct ecg_supervisor *sv, const struct ecg_task *t, int unread,
+ecg_supervisor_mark(const struct ecg_supervisor *sv, size_t i, int unread,
     struct ecg_pump_mark *m)
 {
-	(void)sv;
-	ecg_task_output_mark(t, unread, m);
+	if (i < sv->ntasks)
+		ecg_task_output_mark(&sv->tasks[i], unread, m);
 }
 
 size_t
@@ -179,7 +179,7 @@ output_failed(int fd, int err, void *arg)
 	if (ecg_context_done(&sv->group))
 		return;
 	/* Once every task is over there is nothing left to stop. */
-	sv->host.event(sv->host.event_arg, &ev);
+	ecg_bus_publish(&sv->bus, &ev);
 }
 
 /* The end sweep is over: ecg-run's own messages may close now. */
@@ -212,51 +212,33 @@ all_tasks_over(struct ecg_supervisor *sv)
 	}
 }
 
-/* The tasks' host hooks. */
+/*
+ * The supervisor's own part of a task's life: the sentinel knows each
+ * run's process group while it may have members (and never keeps an id
+ * the kernel may give again), and the last task done ends the run.
+ */
 static void
-task_started(struct ecg_task *t, void *arg)
+task_life(void *arg, const struct ecg_event *ev)
 {
 	struct ecg_supervisor *sv = arg;
 
-	ecg_sentinel_group(&sv->sentinel, ecg_task_pid(t), 1);
-}
-
-static void
-task_ready(struct ecg_task *t, void *arg)
-{
-	struct ecg_supervisor *sv = arg;
-
-	ecg_sched_task_ready(&sv->sched, t);
-}
-
-static void
-task_ended(struct ecg_task *t, void *arg)
-{
-	struct ecg_supervisor *sv = arg;
-
-	ecg_sched_task_ended(&sv->sched, t);
-}
-
-static void
-task_done(struct ecg_task *t, void *arg)
-{
-	struct ecg_supervisor *sv = arg;
-
-	if (ecg_task_pid(t) > 0)
-		ecg_sentinel_group(&sv->sentinel, ecg_task_pid(t), 0);
-	ecg_sched_task_done(&sv->sched, t);
-	if (sv->live > 0 && --sv->live == 0)
-		all_tasks_over(sv);
-}
-
-/* The sentinel must not keep a process group id that the kernel may give again. */
-static void
-task_run_over(struct ecg_task *t, void *arg)
-{
-	struct ecg_supervisor *sv = arg;
-
-	if (ecg_task_pid(t) > 0)
-		ecg_sentinel_group(&sv->sentinel, ecg_task_pid(t), 0);
+	switch (ev->type) {
+	case ECG_EV_SPAWNED:
+		ecg_sentinel_group(&sv->sentinel, (pid_t)ev->pid, 1);
+		break;
+	case ECG_EV_RUN_OVER:
+		if (ev->pid > 0)
+			ecg_sentinel_group(&sv->sentinel, (pid_t)ev->pid, 0);
+		break;
+	case ECG_EV_DONE:
+		if (ev->pid > 0)
+			ecg_sentinel_group(&sv->sentinel, (pid_t)ev->pid, 0);
+		if (sv->live > 0 && --sv->live == 0)
+			all_tasks_over(sv);
+		break;
+	default:
+		break;
+	}
 }
 
 static size_t
@@ -275,10 +257,10 @@ group_ready(void *arg)
 	size_t i;
 
 	for (i = 0; i < sv->ntasks; i++)
-		if (sv->tasks[i].spec->nafter > 0 || ecg_task_has_check(&sv->tasks[i]))
+		if (sv->spec->tasks[i].nafter > 0 || ecg_task_has_check(&sv->tasks[i]))
 			ev.n++;
 	ev.ms = ecg_clock_ms();
-	sv->host.event(sv->host.event_arg, &ev);
+	ecg_bus_publish(&sv->bus, &ev);
 }
 
 static void
@@ -306,7 +288,7 @@ group_deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	if (ecg_context_done(&sv->group))
 		return;
-	sv->host.event(sv->host.event_arg, &ev);
+	ecg_bus_publish(&sv->bus, &ev);
 	ecg_context_cancel(&sv->group, 124);
 }
 
@@ -355,13 +337,8 @@ set_host(struct ecg_supervisor *sv, const struct ecg_supervisor_opts *opts)
 	sv->host.run.run_id = sv->run_id;
 	sv->host.run.buffer = spec->buffer;
 	sv->host.run.stderr_tail = opts->stderr_tail;
-	sv->host.event = opts->event;
-	sv->host.event_arg = opts->event_arg;
-	sv->host.started = task_started;
-	sv->host.ready = task_ready;
-	sv->host.ended = task_ended;
-	sv->host.done = task_done;
-	sv->host.run_over = task_run_over;
+	sv->host.event = ecg_bus_publish;
+	sv->host.event_arg = &sv->bus;
 	sv->host.escaped = task_escaped;
 	sv->host.arg = sv;
 }
@@ -379,15 +356,15 @@ ecg_supervisor_init(struct ecg_supervisor *sv, struct ev_loop *loop,
 	sv->loop = loop;
 	sv->spec = spec;
 	sv->host.run.devnull = -1;
-	sv->host.event = opts->event;
-	sv->host.event_arg = opts->event_arg;
+	/* The front end first: what happens is said before what follows from it. */
+	ecg_bus_subscribe(&sv->bus, opts->event, opts->event_arg);
 	ecg_sentinel_init(&sv->sentinel, loop);
 	ecg_context_init(&sv->root, loop, NULL);
 	ecg_context_init(&sv->group, loop, &sv->root);
 	ecg_context_init(&sv->outroot, loop, NULL);
 	ecg_errgroup_init(&sv->eg, &sv->group);
 	ecg_signals_init(&sv->signals, loop, &sv->root, &sv->group, &signal_hooks, sv,
-	    opts->event, opts->event_arg);
+	    ecg_bus_publish, &sv->bus);
 	ev_timer_init(&sv->deadline, deadline_cb, 0, 0);
 	sv->deadline.data = sv;
 	/*
@@ -411,6 +388,7 @@ ecg_supervisor_init(struct ecg_supervisor *sv, struct ev_loop *loop,
 	}
 	rc = ecg_pump_init(&sv->pump, loop, &sv->outroot, &sv->eg, &opts->out, &hooks);
 	ecg_notes_init(&sv->notes, &sv->pump, opts->out.tasks);
+	sv->pump_made = 1;
 	if (rc < 0) {
 		ecg_buf_printf(err, "setting up output: %s", strerror(-rc));
 		return rc;
@@ -440,18 +418,18 @@ ecg_supervisor_init(struct ecg_supervisor *sv, struct ev_loop *loop,
 			return -ENOMEM;
 		}
 	}
-	if (ecg_sweep_init(&sv->sweep, loop, sv->tasks, sv->ntasks, spec, opts->event,
-	    opts->event_arg) < 0 ||
-	    ecg_sched_init(&sv->sched, sv->tasks, sv->ntasks, &sv->group, opts->event,
-	    opts->event_arg) < 0) {
+	if (ecg_sweep_init(&sv->sweep, loop, sv->tasks, sv->ntasks, spec, ecg_bus_publish,
+	    &sv->bus) < 0 ||
+	    ecg_sched_init(&sv->sched, sv->tasks, spec->tasks, sv->ntasks, &sv->group,
+	    ecg_bus_publish, &sv->bus) < 0) {
 		ecg_buf_printf(err, "out of memory");
 		return -ENOMEM;
 	}
-	sv->sweep.ended = sweep_ended;
-	sv->sweep.arg = sv;
-	sv->sched.ready = group_ready;
-	sv->sched.ready_arg = sv;
-	sv->sched.limit = spec->max_parallel;
+	ecg_bus_subscribe(&sv->bus, ecg_sched_event, &sv->sched);
+	ecg_bus_subscribe(&sv->bus, task_life, sv);
+	ecg_sweep_on_end(&sv->sweep, sweep_ended, sv);
+	ecg_sched_on_ready(&sv->sched, group_ready, sv);
+	ecg_sched_set_limit(&sv->sched, spec->max_parallel);
 	ecg_errgroup_set_limit(&sv->eg, (unsigned)spec->max_parallel);
 	ecg_errgroup_on_slot(&sv->eg, slot_free, sv);
 	ev_timer_init(&sv->group_deadline, group_deadline_cb, 0, 0);
@@ -464,7 +442,7 @@ ecg_supervisor_init(struct ecg_supervisor *sv, struct ev_loop *loop,
 	 */
 	if (getpid() != 1 && (rc = ecg_sentinel_start(&sv->sentinel, sv->run_id)) < 0)
 		tell(sv, ECG_EV_NO_SENTINEL, -rc);
-	sv->sweep.sentinel = sv->sentinel.pid;
+	ecg_sweep_set_sentinel(&sv->sweep, ecg_sentinel_pid(&sv->sentinel));
 	return 0;
 }
 
@@ -476,7 +454,7 @@ ecg_supervisor_run(struct ecg_supervisor *sv)
 	struct ecg_event ev = { .type = ECG_EV_GROUP_START, .n = sv->ntasks };
 
 	sv->live = sv->ntasks;
-	sv->host.event(sv->host.event_arg, &ev);
+	ecg_bus_publish(&sv->bus, &ev);
 	if (sv->spec->deadline_ms > 0) {
 		ev_timer_set(&sv->group_deadline, (double)sv->spec->deadline_ms / 1000.0, 0);
 		ev_timer_start(sv->loop, &sv->group_deadline);
@@ -510,7 +488,7 @@ ecg_supervisor_destroy(struct ecg_supervisor *sv)
 	free(sv->tasks);
 	/* Empty now: each socket went with its task. */
 	ecg_notify_dir_remove(&sv->notify_dir);
-	if (sv->pump.loop != NULL) {
+	if (sv->pump_made) {
 		ecg_notes_destroy(&sv->notes);
 		ecg_pump_destroy(&sv->pump);
 	}

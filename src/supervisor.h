@@ -48,6 +48,7 @@ struct ecg_supervisor {
 	struct ecg_errgroup eg;
 	struct ecg_pump pump;		/* task output, and ecg-run's own */
 	struct ecg_notes notes;		/* ecg-run's own messages */
+	struct ecg_bus bus;		/* every event: the front end, the scheduler, us */
 	struct ecg_task_host host;
 	struct ecg_task *tasks;
 	size_t ntasks;
@@ -65,6 +66,7 @@ struct ecg_supervisor {
 	struct ecg_context_waiter group_cancel;
 	int abandoned;			/* the deadline passed */
 	int sweeping;			/* the end sweep is a member of the errgroup */
+	int pump_made;			/* the pump (and notes) were set up */
 };
 
 /* 0, or -errno with a message appended to err. */
@@ -83,8 +85,8 @@ void ecg_supervisor_destroy(struct ecg_supervisor *sv);
  */
 int ecg_supervisor_end_signal(const struct ecg_supervisor *sv);
 
-/* How far a task's output is (see ecg_task_output_mark). */
-void ecg_supervisor_mark(const struct ecg_supervisor *sv, const struct ecg_task *t, int unread,
+/* How far task number i's output is (see ecg_task_output_mark). */
+void ecg_supervisor_mark(const struct ecg_supervisor *sv, size_t i, int unread,
     struct ecg_pump_mark *m);
 /* The output pump, and ecg-run's messages on it, for the front end. */
 struct ecg_pump *ecg_supervisor_pump(struct ecg_supervisor *sv);

@@ -36,6 +36,19 @@ ecg_sweep_init(struct ecg_sweep *sw, struct ev_loop *loop, struct ecg_task *task
 }
 
 void
+ecg_sweep_on_end(struct ecg_sweep *sw, void (*ended)(void *arg), void *arg)
+{
+	sw->ended = ended;
+	sw->arg = arg;
+}
+
+void
+ecg_sweep_set_sentinel(struct ecg_sweep *sw, pid_t sentinel)
+{
+	sw->sentinel = sentinel;
+}
+
+void
 ecg_sweep_destroy(struct ecg_sweep *sw)
 {
 	if (sw->loop == NULL)
@@ -201,7 +214,7 @@ ecg_sweep_begin(struct ecg_sweep *sw, int kill)
 	tell(sw, ECG_EV_ESCAPEES_STOP);
 	for (i = 0; i < sw->escapees.n; i++) {
 		const struct ecg_task_spec *t = sw->escapees.list[i].task >= 0 ?
-		    sw->tasks[sw->escapees.list[i].task].spec : NULL;
+		    &sw->spec->tasks[sw->escapees.list[i].task] : NULL;
 		sig = t != NULL ? t->stop_signal : sw->spec->stop_signal;
 		ms = t != NULL ? t->stop_timeout_ms : sw->spec->stop_timeout_ms;
 		if (ms > longest)

@@ -45,6 +45,9 @@ struct ecg_sweep {
 int ecg_sweep_init(struct ecg_sweep *sw, struct ev_loop *loop, struct ecg_task *tasks,
     size_t ntasks, const struct ecg_group_spec *spec, ecg_event_fn event, void *event_arg);
 void ecg_sweep_destroy(struct ecg_sweep *sw);
+/* ended(arg) once the end sweep is over; sentinel: our child that is no escapee (0: none). */
+void ecg_sweep_on_end(struct ecg_sweep *sw, void (*ended)(void *arg), void *arg);
+void ecg_sweep_set_sentinel(struct ecg_sweep *sw, pid_t sentinel);
 
 /*
  * The task hook: sends sig (unless 0) to the escapees of task number

@@ -86,25 +86,6 @@ ecg_task_has_check(const struct ecg_task *t)
 }
 
 const char *
-ecg_task_end_name(enum ecg_task_end end)
-{
-	switch (end) {
-	case ECG_END_EXITED:
-		return "exited";
-	case ECG_END_KILLED:
-		return "killed";
-	case ECG_END_START_FAILED:
-		return "could not start";
-	case ECG_END_NOT_READY:
-		return "not ready";
-	case ECG_END_TIMEOUT:
-		return "timed out";
-	default:
-		return "running";
-	}
-}
-
-const char *
 ecg_task_check(const struct ecg_task *t)
 {
 	return ecg_config_ready_text(t->spec);
@@ -145,8 +126,8 @@ ecg_task_stderr_tail(const struct ecg_task *t, const char **bytes)
 static void
 emit(struct ecg_task *t, struct ecg_event *ev)
 {
-	ev->task = t;
 	ev->name = t->spec->name;
+	ev->index = t->index;
 	t->host->event(t->host->event_arg, ev);
 }
 
@@ -154,6 +135,24 @@ static void
 emit_type(struct ecg_task *t, enum ecg_event_type type)
 {
 	struct ecg_event ev = { .type = type };
+
+	emit(t, &ev);
+}
+
+/* Its life, for the modules that follow it: data only, never rendered. */
+static void
+life(struct ecg_task *t, enum ecg_event_type type, long pid)
+{
+	struct ecg_event ev = { .type = type, .pid = pid };
+
+	emit(t, &ev);
+}
+
+static void
+said_ended(struct ecg_task *t)
+{
+	struct ecg_event ev = { .type = ECG_EV_ENDED, .end = t->end.end, .code = t->end.code,
+		.was_ready = t->ever_ready };
 
 	emit(t, &ev);
 }
@@ -173,7 +172,7 @@ end_event(struct ecg_task *t, struct ecg_event *ev)
 	ev->code = t->end.code;
 	ev->pid = (long)t->ops->pid(t->world);
 	ev->check = ecg_task_check(t);
-	ev->what = ecg_task_end_name(t->end.end);
+	ev->end = t->end.end;
 	ev->ms = ecg_clock_ms_between(t->started_at, ecg_clock_now());
 	if (t->end.end == ECG_END_NOT_READY && spec->ready_timeout_ms > 0 &&
 	    spec->ready.kind != ECG_READY_FD)
@@ -187,7 +186,7 @@ end_event(struct ecg_task *t, struct ecg_event *ev)
 
 /* The run's end is end with code: does a restart absorb it? */
 static void
-decide(struct ecg_task *t, enum ecg_task_end end, int code)
+decide(struct ecg_task *t, enum ecg_end end, int code)
 {
 	struct ecg_restart_run run = { .code = code, .stopping = stopping(t),
 		.ready_at = t->ready_at, .now = ecg_clock_now() };
@@ -237,8 +236,7 @@ count(struct ecg_task *t)
 		}
 		ecg_errgroup_done(h->eg, 0);
 	}
-	if (h->ended != NULL)
-		h->ended(t, h->arg);
+	said_ended(t);
 }
 
 /* A restart absorbs the run's end: said with the delay and the restart's number. */
@@ -277,12 +275,15 @@ finish(struct ecg_task *t, int started)
 		ecg_errgroup_done(h->eg, 0);
 	else if (started)
 		ecg_errgroup_release(h->eg, 0);
-	if (h->done != NULL)
-		h->done(t, h->arg);
+	{
+		struct ecg_event ev = { .type = ECG_EV_DONE, .pid = (long)t->ops->pid(t->world),
+			.n = (size_t)started };
+		emit(t, &ev);
+	}
 }
 
 /* How the main process ended, as its event (the end it gives, and its code). */
-static enum ecg_task_end
+static enum ecg_end
 exit_event(const struct ecg_task *t, int ws, struct ecg_event *ev, int *code)
 {
 	ev->pid = (long)t->ops->pid(t->world);
@@ -337,8 +338,8 @@ a_start(struct ecg_task *t, const struct ecg_task_in *in, struct feed *f)
 	rc = t->ops->spawn(t->world, &code);
 	t->started_at = ecg_clock_now();
 	t->end.start_code = code;
-	if (rc >= 0 && h->started != NULL)
-		h->started(t, h->arg);
+	if (rc >= 0)
+		life(t, ECG_EV_SPAWNED, (long)t->ops->pid(t->world));
 	if (rc > 0)
 		push(f, ECG_IN_EXEC);
 	else if (rc < 0)
@@ -372,19 +373,16 @@ a_exec(struct ecg_task *t, const struct ecg_task_in *in, struct feed *f)
 static void
 a_ready(struct ecg_task *t, const struct ecg_task_in *in, struct feed *f)
 {
-	struct ecg_task_host *h = t->host;
-	struct ecg_event ev = { .type = ECG_EV_READY, .check = ecg_task_check(t) };
-	int first = !t->ever_ready;
+	struct ecg_event ev = { .type = ECG_EV_READY, .check = ecg_task_check(t),
+		.first_ready = !t->ever_ready };
 
 	(void)in;
 	(void)f;
 	t->ops->check_stop(t->world);
 	t->ready_at = ecg_clock_now();
+	t->ever_ready = 1;
 	ev.ms = ecg_clock_ms_between(t->started_at, t->ready_at);
 	emit(t, &ev);
-	t->ever_ready = 1;
-	if (first && h->ready != NULL)
-		h->ready(t, h->arg);
 }
 
 /*
@@ -442,13 +440,14 @@ static void
 a_exit(struct ecg_task *t, const struct ecg_task_in *in, struct feed *f)
 {
 	struct ecg_event ev = { 0 };
-	enum ecg_task_end end;
+	enum ecg_end end;
 	int code, one_shot;
 
 	ev_timer_stop(t->host->run.loop, &t->run_timer);
 	t->ops->check_end(t->world);
 	end = exit_event(t, in->wstatus, &ev, &code);
 	decide(t, end, code);
+	ev.end = end;
 	one_shot = t->spec->ready.kind == ECG_READY_EXITED && end == ECG_END_EXITED && code == 0;
 	if (t->end.restart.again) {
 		push(f, ECG_IN_AGAIN);
@@ -472,6 +471,7 @@ a_exit_decided(struct ecg_task *t, const struct ecg_task_in *in, struct feed *f)
 
 	ev_timer_stop(t->host->run.loop, &t->run_timer);
 	t->ops->check_end(t->world);
+	ev.end = t->end.end;
 	if (exit_event(t, in->wstatus, &ev, &code) != ECG_END_START_FAILED)
 		emit(t, &ev);
 	if (t->ops->gone(t->world))
@@ -522,8 +522,7 @@ a_backoff(struct ecg_task *t, const struct ecg_task_in *in, struct feed *f)
 
 	(void)in;
 	(void)f;
-	if (h->run_over != NULL)
-		h->run_over(t, h->arg);
+	life(t, ECG_EV_RUN_OVER, (long)t->ops->pid(t->world));
 	t->ops->between(t->world);
 	ev_timer_set(&t->delay_timer, (double)t->end.restart.delay_ms / 1000.0, 0);
 	ev_timer_start(h->run.loop, &t->delay_timer);

@@ -12,6 +12,9 @@
  * (taskops.h; the real world is taskrun.h), so that a unit test can drive
  * it through every cell without a process.
  *
+ * What it does is said by events (event.h), its one way out: those the
+ * user sees, and its life for the modules that follow it.
+ *
  * A task is two errgroup members: each run's main process (done when it
  * ends, fails its readiness check or times out, with its failure if that
  * counts and no restart absorbs it) and the task as a whole, which holds
@@ -36,19 +39,9 @@
 #include "taskrun.h"
 #include "taskstate.h"
 
-/* How a task's run ended, once it has. */
-enum ecg_task_end {
-	ECG_END_NONE,		/* not yet (or never started) */
-	ECG_END_EXITED,		/* exited: code is its status */
-	ECG_END_KILLED,		/* by a signal: code is 128 + it */
-	ECG_END_START_FAILED,	/* could not become its command: 126 or 127 */
-	ECG_END_NOT_READY,	/* its readiness check failed: 124 */
-	ECG_END_TIMEOUT,	/* it ran past its timeout: 124 */
-};
-
 /* How a run ended, and what follows: written by the table's actions only. */
 struct ecg_run_end {
-	enum ecg_task_end end;
+	enum ecg_end end;
 	int code;			/* the status its end gives, as a shell shows it */
 	int start_code;			/* 126 or 127 once its start failed, else 0 */
 	struct ecg_restart_decision restart;
@@ -60,15 +53,13 @@ struct ecg_task;
 struct ecg_task_host {
 	struct ecg_taskrun_env run;	/* what every task's world shares */
 	struct ecg_errgroup *eg;	/* tasks are its members */
-	ecg_event_fn event;		/* receives the tasks' events */
+	/*
+	 * Everything a task says goes out as events, here (a bus): what the
+	 * user sees, and its life (spawned, ready, ended, run over, done) for
+	 * the scheduler and the supervisor.
+	 */
+	ecg_event_fn event;
 	void *event_arg;
-	/* What the scheduler and the supervisor hear (any may be NULL). */
-	void (*started)(struct ecg_task *t, void *arg);	/* a process was made */
-	void (*ready)(struct ecg_task *t, void *arg);	/* its first readiness */
-	void (*ended)(struct ecg_task *t, void *arg);	/* its end counts (not ready, or over) */
-	void (*done)(struct ecg_task *t, void *arg);
-	/* A run's process group is gone and the task will run again. */
-	void (*run_over)(struct ecg_task *t, void *arg);
 	/*
 	 * The task's processes outside its process group: sends them sig
 	 * (unless 0) and returns how many are alive.  reaped: its main
@@ -138,8 +129,6 @@ long ecg_task_attempt(const struct ecg_task *t);
 /* Whether it has a readiness check of its own (not ready = started). */
 int ecg_task_has_check(const struct ecg_task *t);
 
-/* "exited", "killed", "could not start", "not ready", "timed out". */
-const char *ecg_task_end_name(enum ecg_task_end end);
 /* Its readiness check as written ("started" by default). */
 const char *ecg_task_check(const struct ecg_task *t);
 /* Whether its main process may still run. */

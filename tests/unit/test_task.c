@@ -137,6 +137,14 @@ event_word(enum ecg_event_type type)
 		return "not ready";
 	case ECG_EV_TIMED_OUT:
 		return "timed out";
+	case ECG_EV_SPAWNED:
+		return "h:started";
+	case ECG_EV_ENDED:
+		return "h:ended";
+	case ECG_EV_RUN_OVER:
+		return "h:run_over";
+	case ECG_EV_DONE:
+		return "h:done";
 	case ECG_EV_CAUSE_EXIT:
 	case ECG_EV_CAUSE_FAILED:
 	case ECG_EV_CAUSE_NOT_READY:
@@ -157,14 +165,11 @@ on_event(void *arg, const struct ecg_event *ev)
 		note(w, event_word(ev->type));
 		w->ev[w->n - 1] = &w->events[w->n - 1];
 	}
+	/* The first readiness, as those after it hear it. */
+	if (ev->type == ECG_EV_READY && ev->first_ready)
+		note(w, "h:ready");
 }
 
-#define HOOK(name) static void h_##name(struct ecg_task *t, void *arg) { (void)t; note(arg, "h:" #name); }
-HOOK(started)
-HOOK(ready)
-HOOK(ended)
-HOOK(done)
-HOOK(run_over)
 
 struct fixture {
 	struct ev_loop *loop;
@@ -187,11 +192,6 @@ setup(struct fixture *fx, enum ecg_restart restart, enum ecg_ready_kind ready)
 	fx->host.eg = &fx->eg;
 	fx->host.event = on_event;
 	fx->host.event_arg = &fx->w;
-	fx->host.started = h_started;
-	fx->host.ready = h_ready;
-	fx->host.ended = h_ended;
-	fx->host.done = h_done;
-	fx->host.run_over = h_run_over;
 	fx->host.arg = &fx->w;
 	fx->spec.name = (char *)"t";
 	fx->spec.command = (char *)"true";
@@ -470,7 +470,7 @@ lives(void)
 	    strcmp(joined(&fx.w, buf, sizeof(buf)), "restarting, stop") == 0,
 	    "not ready, restarting: said, then stopped (%s)", buf);
 	ev = find_event(&fx.w, ECG_EV_RESTARTING);
-	ok(ev != NULL && ev->code == 124 && strcmp(ev->what, "not ready") == 0 &&
+	ok(ev != NULL && ev->code == 124 && ev->end == ECG_END_NOT_READY &&
 	    strcmp(ev->text, "connection refused") == 0, "its end: not ready, 124, the probe's error");
 	feed(&fx, ECG_IN_EXIT, W_EXITCODE(0, SIGTERM));
 	ok(fx.t.state == ECG_TASK_RESTARTING && find_event(&fx.w, ECG_EV_KILLED) != NULL &&
