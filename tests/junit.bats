@@ -115,6 +115,16 @@ load helper
 	PY
 }
 
+# case_is FILE TASK WANT: junit_case of TASK is WANT; if not, shows it and the report
+case_is() {
+	local got
+	got=$(junit_case "$1" "$2")
+	[ "$got" = "$3" ] && return 0
+	echo "case $2 of $1: got '$got', want '$3'"
+	cat "$1"
+	return 1
+}
+
 # junit_case FILE TASK: "pass", "skipped: MESSAGE" or "failure: MESSAGE"
 junit_case() {
 	python3 - "$1" "$2" <<-'PY'
@@ -131,17 +141,18 @@ junit_case() {
 	# start-server-and-test: the test ends with 0 (cancel_on = exit), the server was cut off
 	printf '[server]\ncommand = exec sleep 30\n[test]\ncommand = true\ncancel_on = exit\n' >g.ini
 	run -0 ecg --junit r1.xml -c g.ini
-	[ "$(junit_case r1.xml server)" = pass ]
-	[ "$(junit_case r1.xml test)" = pass ]
+	case_is r1.xml server pass
+	case_is r1.xml test pass
 	# the same test failing (cancel_on = exit with 3): the server is skipped, naming it
 	printf '[server]\ncommand = exec sleep 30\n[test]\ncommand = exit 3\ncancel_on = exit\n' >g.ini
 	run -3 ecg --junit r2.xml -c g.ini
-	[ "$(junit_case r2.xml server)" = "skipped: stopped (SIGTERM) when the group stopped: test: ended (cancel_on = exit), stopping the group" ]
-	[ "$(junit_case r2.xml test)" = "failure: exited 3" ]
+	case_is r2.xml server "skipped: stopped (SIGTERM) when the group stopped: test: ended (cancel_on = exit), stopping the group"
+	case_is r2.xml test "failure: exited 3"
 	# every task that is not a sidecar ended: the sidecar was serving them, it passes
 	printf '[proxy]\ncommand = exec sleep 30\nsidecar = yes\n[job]\ncommand = true\n' >g.ini
 	run -0 ecg --junit r3.xml -c g.ini
-	[ "$(junit_case r3.xml proxy)" = pass ]
+	echo "$output"
+	case_is r3.xml proxy pass
 	# ecg-run's own SIGTERM: skipped, naming the signal
 	printf '[svc]\ncommand = touch up; exec sleep 30\n' >g.ini
 	start_bg --junit r4.xml -c g.ini
@@ -149,8 +160,8 @@ junit_case() {
 	kill -TERM "$ECG_PID"
 	wait_bg
 	[ "$STATUS" -eq 143 ]
-	[ "$(junit_case r4.xml svc)" = "skipped: stopped (SIGTERM) when the group stopped: received SIGTERM, stopping the group" ]
-	[ "$(junit_case r4.xml group)" = "failure: received SIGTERM, stopping the group" ]
+	case_is r4.xml svc "skipped: stopped (SIGTERM) when the group stopped: received SIGTERM, stopping the group"
+	case_is r4.xml group "failure: received SIGTERM, stopping the group"
 }
 
 @test "--junit: U+FFFE and U+FFFF in stderr become U+FFFD: the report is well-formed XML" {
