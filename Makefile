@@ -57,7 +57,7 @@ endif
 
 MODULES = buf clock strmap ring context errgroup channel value inilex deps netprobe notify evlog ere config \
 	spawn command escapees portown sentinel safeopen sink frame pump notes logfile event evjson summary junit \
-	taskstate restart proc taskio ready taskrun task sched signals sweep supervisor cli front
+	taskstate restart proc taskio ready taskrun task sched signals sweep supervisor evtext cli front
 OBJS = $(MODULES:%=$(B)/src/%.o)
 # Every tests/unit/test_NAME.c is a unit test: one list, for make check (tests/unit.bats
 # runs them all and checks it has a test for each) and for make valgrind.

@@ -17,6 +17,7 @@
 #include "buf.h"
 #include "config.h"
 #include "event.h"
+#include "evtext.h"
 
 #define ECG_EVJSON_VERSION 1
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "evtext.h"
 #include "frame.h"
 #include "junit.h"
 #include "notes.h"

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "evtext.h"
 #include "value.h"
 
 int
