@@ -13,7 +13,7 @@ WARN = -std=c17 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-
 	-Wno-unused-parameter
 INIH_CFLAGS = $(shell pkg-config --cflags inih 2>/dev/null)
 INIH_LIBS = $(shell pkg-config --libs inih 2>/dev/null || echo -linih)
-ALL_CFLAGS = $(WARN) $(CFLAGS) $(INIH_CFLAGS) -D_FORTIFY_SOURCE=2
+ALL_CFLAGS = $(WARN) $(CFLAGS) $(INIH_CFLAGS) -D_FORTIFY_SOURCE=2 -Isrc
 LIBS = -lev $(INIH_LIBS)
 
 # Every kind of build lives in a directory of its own under build/, so that
@@ -55,9 +55,20 @@ ifeq ($(filter static dynamic,$(LINK)),)
 $(error LINK must be static or dynamic, not '$(LINK)')
 endif
 
-MODULES = buf clock strmap ring context errgroup channel value inilex deps netprobe notify evlog ere config \
-	spawn command escapees portown sentinel safeopen sink frame pump notes logfile event evjson summary junit \
-	taskstate restart proc taskio ready taskrun task sched signals sweep supervisor evtext cli front
+# src/ is one folder per layer, lowest first; a file includes only headers
+# of its own layer or of layers before it in this list (tests/layers.sh
+# checks it).  Each folder's README says what lives there.
+LAYERS = base seed sys config report output task run front
+MODULES = base/buf base/clock base/strmap base/safeopen \
+	seed/context seed/errgroup seed/ring seed/channel seed/event \
+	sys/spawn sys/proc sys/escapees sys/sentinel sys/notify sys/netprobe sys/portown \
+	config/value config/inilex config/deps config/ere config/command config/config \
+	report/evtext report/evjson report/evlog report/summary report/junit \
+	output/sink output/frame output/pump output/notes output/logfile \
+	task/taskstate task/restart task/taskio task/ready task/taskrun task/task task/sched \
+	run/signals run/sweep run/supervisor \
+	front/cli front/front
+HEADERS = $(wildcard src/*/*.h)
 OBJS = $(MODULES:%=$(B)/src/%.o)
 # Every tests/unit/test_NAME.c is a unit test: one list, for make check (tests/unit.bats
 # runs them all and checks it has a test for each) and for make valgrind.
@@ -84,9 +95,9 @@ SUITE_ENV = ECG_BUILD=$(abspath $(B)) ECG_VARIANT=$(VARIANT)
 all: $(B)/ecg-run
 
 # $(call link_ecg,FLAGS): links the objects into $@.
-link_ecg = $(CC) $(ALL_CFLAGS) $(LDFLAGS) $(1) -o $@ $(OBJS) $(B)/src/main.o $(LIBS)
+link_ecg = $(CC) $(ALL_CFLAGS) $(LDFLAGS) $(1) -o $@ $(OBJS) $(B)/src/front/main.o $(LIBS)
 
-$(B)/ecg-run: $(OBJS) $(B)/src/main.o $(B)/link.stamp
+$(B)/ecg-run: $(OBJS) $(B)/src/front/main.o $(B)/link.stamp
 	$(call link_ecg,$(LINK_FLAGS_$(LINK)))
 
 $(B)/link.stamp: FORCE
@@ -95,13 +106,13 @@ $(B)/link.stamp: FORCE
 
 FORCE:
 
-$(B)/src/%.o: src/%.c src/*.h
+$(B)/src/%.o: src/%.c $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(B)/tests/unit/test_%: tests/unit/test_%.c tests/unit/tap.h $(OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Isrc $(LDFLAGS) $(UNIT_LDFLAGS) -o $@ $< $(OBJS) $(LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(UNIT_LDFLAGS) -o $@ $< $(OBJS) $(LIBS)
 
 # The allocation test fails our modules' allocations one by one.
 $(B)/tests/unit/test_alloc: UNIT_LDFLAGS = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup
@@ -169,9 +180,9 @@ $(B)/tests/bench/%: tests/bench/%.c tests/bench/write_all.h
 	@mkdir -p $(@D)
 	$(CC) $(WARN) $(HELPER_FLAGS) -o $@ $<
 
-$(B)/tests/bench/erebench: tests/bench/erebench.c src/ere.c src/ere.h
+$(B)/tests/bench/erebench: tests/bench/erebench.c src/config/ere.c src/config/ere.h
 	@mkdir -p $(@D)
-	$(CC) $(WARN) $(HELPER_FLAGS) -Isrc -o $@ tests/bench/erebench.c src/ere.c
+	$(CC) $(WARN) $(HELPER_FLAGS) -Isrc -o $@ tests/bench/erebench.c src/config/ere.c
 
 # A seccomp filter that makes one system call fail, for the fault tests.
 $(B)/tests/fault/%: tests/fault/%.c
@@ -201,8 +212,8 @@ TIDY_CHECKS = -*,bugprone-*,clang-analyzer-*,cert-*,-bugprone-easily-swappable-p
 lint:
 	@sh tests/deps.sh cppcheck clang-tidy $(BUILD_DEPS)
 	cppcheck --enable=warning,style,performance,portability --std=c11 --inline-suppr \
-		--suppress=variableScope --quiet --error-exitcode=1 -Isrc src/*.c
-	clang-tidy --quiet --warnings-as-errors='*' -checks='$(TIDY_CHECKS)' src/*.c -- \
+		--suppress=variableScope --quiet --error-exitcode=1 -Isrc src/*/*.c
+	clang-tidy --quiet --warnings-as-errors='*' -checks='$(TIDY_CHECKS)' src/*/*.c -- \
 		-std=c17 -D_GNU_SOURCE -Isrc $(INIH_CFLAGS)
 
 # libFuzzer on the configuration loader and on the ERE matcher, each for
@@ -210,7 +221,9 @@ lint:
 # leaves its input in build/fuzz/crash-* or timeout-* (turn each into a
 # regression test).
 FUZZ_SECONDS ?= 60
-FUZZ_SRCS = src/buf.c src/strmap.c src/command.c src/config.c src/inilex.c src/value.c src/ere.c src/spawn.c src/deps.c src/netprobe.c
+FUZZ_SRCS = src/base/buf.c src/base/strmap.c src/config/command.c src/config/config.c \
+	src/config/inilex.c src/config/value.c src/config/ere.c src/sys/spawn.c src/config/deps.c \
+	src/sys/netprobe.c
 FUZZ = build/fuzz
 FUZZ_FLAGS = -max_total_time=$(FUZZ_SECONDS) -timeout=10 -artifact_prefix=$(FUZZ)/ \
 	-print_final_stats=1
@@ -220,7 +233,7 @@ fuzz: test-deps
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc $(INIH_CFLAGS) \
 		-o $(FUZZ)/fuzz_config tests/fuzz/fuzz_config.c $(FUZZ_SRCS) $(INIH_LIBS) -lev
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc \
-		-o $(FUZZ)/fuzz_ere tests/fuzz/fuzz_ere.c src/ere.c
+		-o $(FUZZ)/fuzz_ere tests/fuzz/fuzz_ere.c src/config/ere.c
 	rm -rf $(FUZZ)/run-corpus $(FUZZ)/run-ere && mkdir -p $(FUZZ)/run-corpus $(FUZZ)/run-ere
 	cp conf/*.ini tests/fuzz/corpus/* $(FUZZ)/run-corpus/
 	cp tests/fuzz/ere-corpus/* $(FUZZ)/run-ere/

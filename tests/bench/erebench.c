@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ere.h"
+#include "config/ere.h"
 
 static double
 now(void)

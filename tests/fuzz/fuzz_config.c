@@ -13,7 +13,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "config/config.h"
 
 static char *
 printed(const struct ecg_group_spec *g, size_t *len)

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ere.h"
+#include "config/ere.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

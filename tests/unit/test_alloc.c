@@ -13,8 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "supervisor.h"
+#include "config/config.h"
+#include "run/supervisor.h"
 #include "tap.h"
 
 void *__real_malloc(size_t n);

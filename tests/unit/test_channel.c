@@ -1,7 +1,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "channel.h"
+#include "seed/channel.h"
 #include "tap.h"
 
 static int spaced, fed;

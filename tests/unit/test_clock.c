@@ -2,7 +2,7 @@
 #define _GNU_SOURCE
 #include <time.h>
 
-#include "clock.h"
+#include "base/clock.h"
 #include "tap.h"
 
 int

@@ -1,7 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "command.h"
+#include "config/command.h"
 #include "tap.h"
 
 static int

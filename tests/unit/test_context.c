@@ -1,4 +1,4 @@
-#include "context.h"
+#include "seed/context.h"
 #include "tap.h"
 
 static int runs, inside;

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "deps.h"
+#include "config/deps.h"
 #include "tap.h"
 
 #define MAXN 8

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ere.h"
+#include "config/ere.h"
 #include "tap.h"
 
 /* 1 or 0 for a match, -1 if the pattern does not compile. */

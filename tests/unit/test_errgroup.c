@@ -1,6 +1,6 @@
 #include <errno.h>
 
-#include "errgroup.h"
+#include "seed/errgroup.h"
 #include "tap.h"
 
 static int waited;

@@ -13,7 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "escapees.h"
+#include "sys/escapees.h"
 #include "tap.h"
 
 static pid_t

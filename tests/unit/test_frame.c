@@ -1,7 +1,7 @@
 /* How lines look: headers, -T stamps, where lines are cut, long messages (golden strings). */
 #include <string.h>
 
-#include "frame.h"
+#include "output/frame.h"
 #include "tap.h"
 
 static int

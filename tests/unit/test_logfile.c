@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "logfile.h"
+#include "output/logfile.h"
 #include "tap.h"
 
 static char dir[256];

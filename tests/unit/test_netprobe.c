@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "netprobe.h"
+#include "sys/netprobe.h"
 #include "tap.h"
 
 #define BOUND 5.0	/* seconds any one wait may take */

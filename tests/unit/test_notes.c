@@ -11,8 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "notes.h"
-#include "pump.h"
+#include "output/notes.h"
+#include "output/pump.h"
 #include "tap.h"
 
 static char got[1 << 20];

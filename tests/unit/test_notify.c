@@ -10,7 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "notify.h"
+#include "sys/notify.h"
 #include "tap.h"
 
 /* What the last callback saw. */

@@ -7,7 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "portown.h"
+#include "sys/portown.h"
 #include "tap.h"
 
 /* A socket listening on 127.0.0.1 at a port of the kernel's choice: its fd, *port set. */

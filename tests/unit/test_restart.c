@@ -3,7 +3,7 @@
  * the run that ended: which ends restart, the budget, the delays (doubled,
  * the floor after the first, the cap), and a stable run's reset.
  */
-#include "restart.h"
+#include "task/restart.h"
 #include "tap.h"
 
 static struct ecg_restart_policy

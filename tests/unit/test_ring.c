@@ -1,6 +1,6 @@
 #include <string.h>
 
-#include "ring.h"
+#include "seed/ring.h"
 #include "tap.h"
 
 int

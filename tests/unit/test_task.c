@@ -14,7 +14,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "task.h"
+#include "task/task.h"
 #include "tap.h"
 
 #define LOG_MAX 64

@@ -5,7 +5,7 @@
  */
 #include <string.h>
 
-#include "taskstate.h"
+#include "task/taskstate.h"
 #include "tap.h"
 
 struct move {

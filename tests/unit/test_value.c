@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "tap.h"
-#include "value.h"
+#include "config/value.h"
 
 static long
 dur(const char *s)

@@ -1,0 +1,166 @@
+/*
+ * ecg-run: run the commands of an INI file as one errgroup.
+ *
+ * main() wires the pieces: the command line (cli.h), the group as the
+ * file says it (config.h), what the user sees and how ecg-run ends
+ * (front.h), and the supervisor that runs the group (supervisor.h).
+ */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "front/cli.h"
+#include "base/clock.h"
+#include "config/config.h"
+#include "front/front.h"
+#include "sys/sentinel.h"
+#include "run/supervisor.h"
+
+/* Loads the file and picks the tasks: 0, or -1 once said. */
+static int
+load(struct ecg_group_spec *spec, const struct ecg_cli *cli)
+{
+	struct ecg_buf err = ECG_BUF_INIT;
+	int rc = 0;
+
+	if (ecg_config_load(spec, cli->config, &err) < 0) {
+		ecg_front_say("", &err);
+		rc = -1;
+	} else if (ecg_config_select(spec, cli->tasks, cli->ntasks, &err) < 0) {
+		ecg_front_say("ecg-run: ", &err);
+		rc = -1;
+	}
+	ecg_buf_free(&err);
+	/* The command line wins over the file. */
+	if (cli->max_parallel >= 0)
+		spec->max_parallel = cli->max_parallel;
+	if (cli->deadline_ms >= 0)
+		spec->deadline_ms = cli->deadline_ms;
+	return rc;
+}
+
+/* -n: the group as resolved, and what will fail at run time unless it changes (still 0). */
+static int
+check(const struct ecg_group_spec *spec)
+{
+	struct ecg_buf err = ECG_BUF_INIT;
+
+	ecg_config_print(spec, stdout);
+	ecg_config_warnings(spec, &err);
+	if (err.len > 0)
+		fputs(ecg_buf_str(&err), stderr);
+	ecg_buf_free(&err);
+	return fflush(stdout) == 0 ? 0 : ECG_EXIT_OWN;
+}
+
+/* How the output looks: prefixes, their width and colour (each stream for itself). */
+static void
+output_opts(struct ecg_supervisor_opts *opts, const struct ecg_cli *cli,
+    const struct ecg_group_spec *spec)
+{
+	const char *no_color = getenv("NO_COLOR");
+	size_t i;
+
+	opts->out.prefix = cli->prefix;
+	opts->out.timestamps = cli->timestamps;
+	/* 2>err.log on a terminal gets no escape codes. */
+	for (i = 0; i < 2; i++) {
+		if (strcmp(cli->color, "always") == 0)
+			opts->out.color[i] = 1;
+		else if (strcmp(cli->color, "auto") == 0)
+			opts->out.color[i] = isatty((int)i + 1) && (no_color == NULL || *no_color == '\0');
+	}
+	for (i = 0; i < spec->ntasks; i++)
+		if (strlen(spec->tasks[i].name) > opts->out.name_width)
+			opts->out.name_width = strlen(spec->tasks[i].name);
+	opts->out.tasks = spec->ntasks;
+}
+
+/* Runs the group under front: the status, and *sig the signal to end by (0: none). */
+static int
+run(struct ecg_front *front, const struct ecg_cli *cli, const struct ecg_group_spec *spec,
+    struct ev_loop *loop, int *sig)
+{
+	struct ecg_supervisor_opts opts;
+	struct ecg_supervisor sv;
+	struct ecg_buf err = ECG_BUF_INIT;
+	int status;
+
+	memset(&opts, 0, sizeof(opts));
+	output_opts(&opts, cli, spec);
+	opts.event = ecg_front_event;
+	opts.event_arg = front;
+	if (ecg_front_open(front, loop, spec, &opts.stderr_tail) < 0)
+		return ECG_EXIT_OWN;
+	if (ecg_supervisor_init(&sv, loop, spec, &opts, &err) < 0) {
+		ecg_front_say("ecg-run: ", &err);
+		ecg_buf_free(&err);
+		ecg_supervisor_destroy(&sv);
+		return ECG_EXIT_OWN;
+	}
+	if (ecg_front_begin(front, &sv, spec, cli->summary) < 0) {
+		ecg_supervisor_destroy(&sv);
+		return ECG_EXIT_OWN;
+	}
+	status = ecg_supervisor_run(&sv);
+	*sig = ecg_supervisor_end_signal(&sv);
+	ecg_front_end(front, status, *sig);
+	ecg_supervisor_destroy(&sv);
+	return status;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct ecg_cli cli;
+	struct ecg_group_spec spec;
+	struct ecg_front front;
+	struct sigaction sa;
+	struct ev_loop *loop;
+	int status, sig = 0;
+
+	/* ecg-run executed again as its own sentinel (sentinel.h). */
+	if (argc == 2 && strcmp(argv[0], ECG_SENTINEL_ARGV0) == 0)
+		ecg_sentinel_main(argv[1]);
+	ecg_sentinel_can_exec();
+	ecg_clock_start();
+	if (ecg_cli_parse(&cli, argc, argv, &status) < 0)
+		return status;
+	if (ecg_front_std_fds() < 0)
+		return ECG_EXIT_OWN;
+	if (load(&spec, &cli) < 0) {
+		ecg_config_free(&spec);
+		return ECG_EXIT_OWN;
+	}
+	if (cli.check) {
+		status = check(&spec);
+		ecg_config_free(&spec);
+		return status;
+	}
+	/*
+	 * EPIPE and EFBIG are handled where they happen; the signals would
+	 * kill us first, leaving the tasks behind.
+	 */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sigaction(SIGXFSZ, &sa, NULL);
+	loop = ev_default_loop(EVFLAG_AUTO);
+	if (loop == NULL) {
+		ecg_front_errx("cannot set up the event loop");
+		ecg_config_free(&spec);
+		return ECG_EXIT_OWN;
+	}
+	ecg_front_init(&front, &cli);
+	status = run(&front, &cli, &spec, loop, &sig);
+	ecg_front_destroy(&front);
+	ecg_config_free(&spec);
+	ev_loop_destroy(loop);
+	if (sig != 0)
+		ecg_front_die_by_signal(sig);
+	return status;
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env bats
+# The shape of src/: one folder per layer, each with a README, and
+# headers included only from the same layer or one below it.
+
+load helper
+
+@test "src: every file is in a layer's folder with a README, and includes only downward" {
+	run sh "$BATS_TEST_DIRNAME/layers.sh"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+}
+
+@test "src: the layer check finds an upward include, a file outside the layers and a missing README" {
+	cp -r "$BATS_TEST_DIRNAME/../src" "$BATS_TEST_DIRNAME/../Makefile" .
+	printf '#include "task/task.h"\n' >>src/seed/context.h
+	run sh "$BATS_TEST_DIRNAME/layers.sh" .
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *'src/seed/context.h: includes "task/task.h" from a layer above its own (seed)'* ]]
+	cp -r "$BATS_TEST_DIRNAME/../src/seed/context.h" src/seed/context.h
+	touch src/stray.c
+	rm src/run/README.md
+	printf '#include "clock.h"\n' >>src/base/buf.c
+	run sh "$BATS_TEST_DIRNAME/layers.sh" .
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"src/stray.c: not in a layer's folder"* ]]
+	[[ "$output" == *"src/run: no README.md"* ]]
+	[[ "$output" == *'src/base/buf.c: includes "clock.h" without its layer'* ]]
+}
+
+@test "src: every .c file of a layer is built (MODULES), and nothing else is" {
+	local listed found
+	listed=$(awk '/^MODULES = / { on = 1 } on { print; if ($0 !~ /\\$/) exit }' \
+		"$BATS_TEST_DIRNAME/../Makefile" | tr ' \\\t' '\n\n\n' | grep / | sort)
+	found=$(cd "$BATS_TEST_DIRNAME/../src" && ls */*.c | sed 's/\.c$//' | grep -v '^front/main$' | sort)
+	echo "listed: $listed"
+	echo "found: $found"
+	[ -n "$listed" ]
+	[ "$listed" = "$found" ]
+}
