@@ -62,7 +62,7 @@ LAYERS = base seed sys config report output task run front
 MODULES = base/buf base/clock base/strmap base/safeopen \
 	seed/context seed/errgroup seed/ring seed/channel seed/event \
 	sys/spawn sys/proc sys/escapees sys/sentinel sys/notify sys/netprobe sys/portown \
-	config/value config/inilex config/deps config/ere config/command config/config \
+	config/value config/inilex config/deps config/ere config/command config/keys config/resolve config/config \
 	report/evtext report/evjson report/evlog report/summary report/junit \
 	output/sink output/frame output/pump output/notes output/logfile \
 	task/taskstate task/restart task/taskio task/ready task/taskrun task/task task/sched \
@@ -222,6 +222,7 @@ lint:
 # regression test).
 FUZZ_SECONDS ?= 60
 FUZZ_SRCS = src/base/buf.c src/base/strmap.c src/config/command.c src/config/config.c \
+	src/config/keys.c src/config/resolve.c \
 	src/config/inilex.c src/config/value.c src/config/ere.c src/sys/spawn.c src/config/deps.c \
 	src/sys/netprobe.c
 FUZZ = build/fuzz

@@ -18,6 +18,7 @@ unit() {
 @test "unit: value parsers" { unit value; }
 @test "unit: ERE matcher (ready = line), also against glibc" { unit ere; }
 @test "unit: config loader" { unit config; }
+@test "unit: the one table of keys (every key read, inherited, printed, loaded back)" { unit keys; }
 @test "unit: plain commands" { unit command; }
 @test "unit: growable text buffer" { unit buf; }
 @test "unit: the one clock" { unit clock; }
