@@ -350,14 +350,20 @@ task_done(struct ecg_sched *s, struct ecg_task *t, int started)
 	/*
 	 * Every task that is not a sidecar has ended: the group's work is
 	 * over.  Ending it without a cause (if nothing did before) leaves the
-	 * status as it is; either way the sidecars stop now, in reverse order
-	 * too.
+	 * status as it is.  The sidecars then stop, in reverse order too: if
+	 * this ends the group, once it is said to be stopping (the context's
+	 * waiters, this scheduler's among them, run after the stopping is
+	 * said; a sidecar stopped before that, whose exit libev reports first,
+	 * would be taken for one killed from outside); else now.
 	 */
-	for (j = 0; j < s->n; j++)
-		if (ecg_task_state(&s->tasks[j]) != ECG_TASK_DONE) {
-			ecg_context_cancel(s->ctx, 0);
-			break;
-		}
+	if (!ecg_context_done(s->ctx)) {
+		for (j = 0; j < s->n; j++)
+			if (ecg_task_state(&s->tasks[j]) != ECG_TASK_DONE) {
+				ecg_context_cancel(s->ctx, 0);
+				return;
+			}
+		return;
+	}
 	for (j = 0; j < s->n; j++)
 		if (s->specs[j].sidecar && ecg_task_state(&s->tasks[j]) != ECG_TASK_DONE)
 			maybe_stop(s, &s->tasks[j]);
