@@ -359,7 +359,6 @@ ecg_evjson_format(const struct ecg_evjson *j, const struct ecg_event *ev, struct
 	case ECG_EV_STOPPING:
 	case ECG_EV_ESCALATING:
 		/* said by the cancel and the kill events */
-		break;
 	case ECG_EV_SPAWNED:
 	case ECG_EV_ENDED:
 	case ECG_EV_RUN_OVER:
@@ -370,5 +369,5 @@ ecg_evjson_format(const struct ecg_evjson *j, const struct ecg_event *ev, struct
 		message(j, &o, ev);
 		break;
 	}
-	return out->len - len0;
+	return o.b->len - len0;
 }

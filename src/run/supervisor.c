@@ -348,11 +348,14 @@ ecg_supervisor_init(struct ecg_supervisor *sv, struct ev_loop *loop,
     const struct ecg_group_spec *spec, const struct ecg_supervisor_opts *opts,
     struct ecg_buf *err)
 {
-	const struct ecg_pump_hooks hooks = { output_failed, output_written, sv };
+	struct ecg_pump_hooks hooks;
 	size_t i;
 	int rc;
 
 	memset(sv, 0, sizeof(*sv));
+	hooks.failed = output_failed;
+	hooks.tasks_written = output_written;
+	hooks.arg = sv;
 	sv->loop = loop;
 	sv->spec = spec;
 	sv->host.run.devnull = -1;
