@@ -875,3 +875,9 @@ ecg_pump_write_last(struct ecg_pump *p, int fd, const char *b, size_t n, double 
 	}
 	return ecg_sink_write_all(&s->sink, b, n, until, &done);
 }
+
+int
+ecg_pump_timestamps(const struct ecg_pump *p)
+{
+	return p->opts.timestamps;
+}

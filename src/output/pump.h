@@ -162,6 +162,8 @@ int ecg_pump_hold(struct ecg_source *src, uint64_t from, const struct ecg_pump_m
 int ecg_pump_tasks_written(const struct ecg_pump *p);
 /* Gives up on writing: throws away what is queued; streams finish at once. */
 void ecg_pump_abandon(struct ecg_pump *p);
+/* Whether lines carry -T stamps. */
+int ecg_pump_timestamps(const struct ecg_pump *p);
 /* Whether stdout and stderr are one file (2>&1): their losses are counted once. */
 int ecg_pump_shared(const struct ecg_pump *p);
 /* Bytes of task output that could not be written to fd (1 or 2), and the error. */

@@ -238,3 +238,33 @@ ecg_proc_abandon(struct ecg_proc *p)
 	ev_timer_stop(p->loop, &p->kill_timer);
 	ev_timer_stop(p->loop, &p->poll_timer);
 }
+
+int
+ecg_proc_alive(const struct ecg_proc *p)
+{
+	return ecg_proc_running(p) || (p->pid > 0 && p->group_alive);
+}
+
+int
+ecg_proc_over(const struct ecg_proc *p)
+{
+	return p->pid <= 0 || p->finished;
+}
+
+pid_t
+ecg_proc_pid(const struct ecg_proc *p)
+{
+	return p->pid;
+}
+
+int
+ecg_proc_reaped(const struct ecg_proc *p)
+{
+	return p->reaped;
+}
+
+long
+ecg_proc_stop_timeout(const struct ecg_proc *p)
+{
+	return p->stop_timeout_ms;
+}

@@ -84,5 +84,15 @@ void ecg_proc_abandon(struct ecg_proc *p);
 int ecg_proc_gone(struct ecg_proc *p);
 /* Whether the main process runs (spawned and not reaped). */
 int ecg_proc_running(const struct ecg_proc *p);
+/* Whether it runs, or its process group may still have members. */
+int ecg_proc_alive(const struct ecg_proc *p);
+/* Whether nothing of it is left to wait for: never spawned, or gone (gone was said). */
+int ecg_proc_over(const struct ecg_proc *p);
+/* Its process group id (its main process's pid), -1 before spawn. */
+pid_t ecg_proc_pid(const struct ecg_proc *p);
+/* Whether its main process has been reaped. */
+int ecg_proc_reaped(const struct ecg_proc *p);
+/* Its grace between the stop signal and SIGKILL, in ms. */
+long ecg_proc_stop_timeout(const struct ecg_proc *p);
 
 #endif

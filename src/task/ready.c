@@ -477,7 +477,7 @@ ecg_ready_stop(struct ecg_ready *r)
 	ev_timer_stop(r->loop, &r->probe_timer);
 	close_io(r->loop, &r->probe_io, &r->probe_fd);
 	/* A probe still running is stopped like a task; idle says when it is gone. */
-	if (ecg_proc_running(&r->probe) || (r->probe.pid > 0 && !r->probe.finished))
+	if (!ecg_proc_over(&r->probe))
 		ecg_proc_stop(&r->probe);
 }
 
@@ -491,5 +491,11 @@ ecg_ready_end(struct ecg_ready *r)
 int
 ecg_ready_idle(const struct ecg_ready *r)
 {
-	return r->probe.pid <= 0 || r->probe.finished;
+	return ecg_proc_over(&r->probe);
+}
+
+const char *
+ecg_ready_error(const struct ecg_ready *r)
+{
+	return r->error;
 }

@@ -119,6 +119,8 @@ void ecg_ready_line(struct ecg_ready *r, const char *line, size_t len);
 void ecg_ready_stop(struct ecg_ready *r);
 /* The task's main process is over: its notify socket goes too. */
 void ecg_ready_end(struct ecg_ready *r);
+/* The last probe error ("" if none yet). */
+const char *ecg_ready_error(const struct ecg_ready *r);
 /* Whether no probe process of ours is left. */
 int ecg_ready_idle(const struct ecg_ready *r);
 

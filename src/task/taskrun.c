@@ -191,7 +191,7 @@ plain_program(struct ecg_taskrun *r)
 static int
 run_gone(struct ecg_taskrun *r)
 {
-	if (r->proc.pid > 0 && !r->proc.finished)
+	if (!ecg_proc_over(&r->proc))
 		return 0;
 	if (r->check != NULL && !ecg_ready_idle(r->check))
 		return 0;
@@ -237,7 +237,7 @@ static void
 proc_sent(struct ecg_proc *p, int sig, int group, size_t n, void *arg)
 {
 	struct ecg_event ev = { .type = group ? ECG_EV_SENT : ECG_EV_SENT_ESCAPEES, .sig = sig,
-		.pid = (long)p->pid, .n = n };
+		.pid = (long)ecg_proc_pid(p), .n = n };
 
 	emit(arg, &ev);
 }
@@ -245,7 +245,7 @@ proc_sent(struct ecg_proc *p, int sig, int group, size_t n, void *arg)
 static void
 proc_escalating(struct ecg_proc *p, void *arg)
 {
-	struct ecg_event ev = { .type = ECG_EV_ESCALATING, .ms = p->stop_timeout_ms };
+	struct ecg_event ev = { .type = ECG_EV_ESCALATING, .ms = ecg_proc_stop_timeout(p) };
 
 	emit(arg, &ev);
 }
@@ -255,7 +255,7 @@ proc_escaped(struct ecg_proc *p, int sig, void *arg)
 {
 	struct ecg_taskrun *r = arg;
 
-	return r->hooks->escaped != NULL ? r->hooks->escaped(r->arg, p->reaped, sig) : 0;
+	return r->hooks->escaped != NULL ? r->hooks->escaped(r->arg, ecg_proc_reaped(p), sig) : 0;
 }
 
 /*
@@ -271,7 +271,7 @@ proc_left(struct ecg_proc *p, void *arg)
 	struct ecg_buf list = ECG_BUF_INIT;
 	char comm[64];
 	pid_t *pids = NULL;
-	long n = ecg_escapees_in_group(getpid(), p->pid, &pids), i;
+	long n = ecg_escapees_in_group(getpid(), ecg_proc_pid(p), &pids), i;
 
 	for (i = 0; i < n && i < 8; i++)
 		if (ecg_escapees_comm(pids[i], comm, sizeof(comm)) == 0)
@@ -523,7 +523,7 @@ op_check_begin(void *w)
 		return;
 	if (r->spec->ready.kind == ECG_READY_LINE)
 		ecg_taskio_tap(&r->io, tap_line, r);
-	ecg_ready_begin(r->check, r->proc.pid);
+	ecg_ready_begin(r->check, ecg_proc_pid(&r->proc));
 }
 
 static void
@@ -551,7 +551,7 @@ op_check_error(void *w)
 {
 	struct ecg_taskrun *r = w;
 
-	return r->check != NULL ? r->check->error : NULL;
+	return r->check != NULL ? ecg_ready_error(r->check) : NULL;
 }
 
 static void
@@ -617,7 +617,7 @@ op_pid(void *w)
 {
 	struct ecg_taskrun *r = w;
 
-	return r->proc.pid;
+	return ecg_proc_pid(&r->proc);
 }
 
 static int
@@ -633,7 +633,7 @@ op_alive(void *w)
 {
 	struct ecg_taskrun *r = w;
 
-	return ecg_proc_running(&r->proc) || (r->proc.pid > 0 && r->proc.group_alive);
+	return ecg_proc_alive(&r->proc);
 }
 
 const struct ecg_task_ops ecg_taskrun_ops = {
@@ -682,7 +682,7 @@ ecg_taskrun_init(struct ecg_taskrun *r, struct ecg_taskrun_env *env,
 	ecg_logfile_init(&r->log, spec->log_path, spec->log_max_size, spec->log_keep,
 	    env->buffer);
 	if (spec->log_path != NULL)
-		ecg_taskio_log(&r->io, &r->log, env->pump->opts.timestamps);
+		ecg_taskio_log(&r->io, &r->log, ecg_pump_timestamps(env->pump));
 	if (env->direct && plain_program(r) < 0)
 		return -ENOMEM;
 	if (env->stderr_tail > 0 && ecg_taskio_keep_tail(&r->io, env->stderr_tail) < 0)
