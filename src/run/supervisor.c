@@ -212,33 +212,14 @@ all_tasks_over(struct ecg_supervisor *sv)
 	}
 }
 
-/*
- * The supervisor's own part of a task's life: the sentinel knows each
- * run's process group while it may have members (and never keeps an id
- * the kernel may give again), and the last task done ends the run.
- */
+/* The supervisor's own part of a task's life: the last task done ends the run. */
 static void
 task_life(void *arg, const struct ecg_event *ev)
 {
 	struct ecg_supervisor *sv = arg;
 
-	switch (ev->type) {
-	case ECG_EV_SPAWNED:
-		ecg_sentinel_group(&sv->sentinel, (pid_t)ev->pid, 1);
-		break;
-	case ECG_EV_RUN_OVER:
-		if (ev->pid > 0)
-			ecg_sentinel_group(&sv->sentinel, (pid_t)ev->pid, 0);
-		break;
-	case ECG_EV_DONE:
-		if (ev->pid > 0)
-			ecg_sentinel_group(&sv->sentinel, (pid_t)ev->pid, 0);
-		if (sv->live > 0 && --sv->live == 0)
-			all_tasks_over(sv);
-		break;
-	default:
-		break;
-	}
+	if (ev->type == ECG_EV_DONE && sv->live > 0 && --sv->live == 0)
+		all_tasks_over(sv);
 }
 
 static size_t
@@ -429,6 +410,7 @@ ecg_supervisor_init(struct ecg_supervisor *sv, struct ev_loop *loop,
 		return -ENOMEM;
 	}
 	ecg_bus_subscribe(&sv->bus, ecg_sched_event, &sv->sched);
+	ecg_bus_subscribe(&sv->bus, ecg_sentinel_event, &sv->sentinel);
 	ecg_bus_subscribe(&sv->bus, task_life, sv);
 	ecg_sweep_on_end(&sv->sweep, sweep_ended, sv);
 	ecg_sched_on_ready(&sv->sched, group_ready, sv);

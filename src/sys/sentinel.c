@@ -330,3 +330,14 @@ ecg_sentinel_release(struct ecg_sentinel *s)
 	close(s->fd);
 	s->fd = -1;
 }
+
+void
+ecg_sentinel_event(void *arg, const struct ecg_event *ev)
+{
+	struct ecg_sentinel *s = arg;
+
+	if (ev->type == ECG_EV_SPAWNED)
+		ecg_sentinel_group(s, (pid_t)ev->pid, 1);
+	else if ((ev->type == ECG_EV_RUN_OVER || ev->type == ECG_EV_DONE) && ev->pid > 0)
+		ecg_sentinel_group(s, (pid_t)ev->pid, 0);
+}

@@ -27,6 +27,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "seed/event.h"
+
 #define ECG_SENTINEL_BATCH 256
 /* The sentinel's argv[0]: ecg-run started with it is the sentinel (see main). */
 #define ECG_SENTINEL_ARGV0 "ecg-run-sentinel"
@@ -61,6 +63,12 @@ void ecg_sentinel_init(struct ecg_sentinel *s, struct ev_loop *loop);
 int ecg_sentinel_start(struct ecg_sentinel *s, const char *id);
 /* A task's process group was made (alive) or is gone (!alive). */
 void ecg_sentinel_group(struct ecg_sentinel *s, pid_t pgid, int alive);
+/*
+ * A subscriber of the run's events (arg: the sentinel): it knows each
+ * run's process group while it may have members, and never keeps an id
+ * the kernel may give again.
+ */
+void ecg_sentinel_event(void *arg, const struct ecg_event *ev);
 /* The run is over: the sentinel exits without touching anything. */
 void ecg_sentinel_release(struct ecg_sentinel *s);
 /* The sentinel's pid, or 0 if it was not started. */
