@@ -32,7 +32,7 @@ ecg_notes_destroy(struct ecg_notes *n)
 static void
 maybe_close(struct ecg_notes *n)
 {
-	if (n->closing && !n->src.ch.closed && n->pending_off == n->pending.len &&
+	if (n->closing && !ecg_channel_closed(&n->src.ch) && n->pending_off == n->pending.len &&
 	    ecg_pump_tasks_written(n->pump))
 		ecg_channel_close(&n->src.ch);
 }
@@ -85,7 +85,7 @@ ecg_notes_put(struct ecg_notes *n, const char *line, size_t len, int must,
 		line = cut.p;
 		len = cut.len;
 	}
-	if (ch->closed || ecg_context_done(ch->ctx) || ecg_buf_failed(&cut)) {
+	if (ecg_channel_shut(ch) || ecg_buf_failed(&cut)) {
 		/* too late, or no memory to cut it */
 	} else if (n->pending_off == n->pending.len && room > len) {
 		/* Whole, with its newline: the channel had room for it (unless no memory). */

@@ -101,7 +101,7 @@ unfinished_line(const struct ecg_source *src, uint64_t upto)
 {
 	size_t len = ecg_channel_len(&src->ch);
 
-	if (!src->producing || src->ch.closed || upto > src->taken + len ||
+	if (!src->producing || ecg_channel_closed(&src->ch) || upto > src->taken + len ||
 	    len == ecg_channel_capacity(&src->ch))
 		return 0;
 	return ecg_channel_find(&src->ch, 0, '\n') >= upto - src->taken;

@@ -174,3 +174,21 @@ ecg_channel_eof(const struct ecg_channel *ch)
 {
 	return ch->closed && ecg_channel_len(ch) == 0;
 }
+
+int
+ecg_channel_closed(const struct ecg_channel *ch)
+{
+	return ch->closed;
+}
+
+int
+ecg_channel_shut(const struct ecg_channel *ch)
+{
+	return ch->closed || ecg_context_done(ch->ctx);
+}
+
+int
+ecg_channel_writer_parked(const struct ecg_channel *ch)
+{
+	return ch->writer_parked;
+}

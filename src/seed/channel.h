@@ -73,5 +73,11 @@ void ecg_channel_consume(struct ecg_channel *ch, size_t n);
 long ecg_channel_read(struct ecg_channel *ch, void *buf, size_t len);
 /* Closed by the producer and nothing left to read. */
 int ecg_channel_eof(const struct ecg_channel *ch);
+/* Whether the writer closed it. */
+int ecg_channel_closed(const struct ecg_channel *ch);
+/* Whether it takes no more: closed, or its context is cancelled. */
+int ecg_channel_shut(const struct ecg_channel *ch);
+/* Whether a writer waits for room (its space callback is due). */
+int ecg_channel_writer_parked(const struct ecg_channel *ch);
 
 #endif

@@ -338,3 +338,16 @@ ecg_notify_send(const char *socket_name, const char *msg)
 	close(fd);
 	return err;
 }
+
+void
+ecg_notify_on_refused(struct ecg_notify *n,
+    void (*refused)(struct ecg_notify *n, pid_t pid, const char *why, void *arg))
+{
+	n->refused = refused;
+}
+
+const char *
+ecg_notify_path(const struct ecg_notify *n)
+{
+	return n->path;
+}

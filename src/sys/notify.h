@@ -67,6 +67,11 @@ struct ecg_notify {
 };
 
 void ecg_notify_init(struct ecg_notify *n, struct ev_loop *loop, ecg_notify_cb cb, void *arg);
+/* Refused datagrams are said to refused (NULL: to nobody). */
+void ecg_notify_on_refused(struct ecg_notify *n,
+    void (*refused)(struct ecg_notify *n, pid_t pid, const char *why, void *arg));
+/* The socket's path ("" when there is none). */
+const char *ecg_notify_path(const struct ecg_notify *n);
 /*
  * Binds a datagram socket at DIR/NAME (name chosen by the caller, e.g.
  * "3.sock"): 0, -ENAMETOOLONG if the path does not fit a socket address,

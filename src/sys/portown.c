@@ -252,3 +252,9 @@ ecg_portown_foreign(const struct ecg_portown *o, pid_t pgid, const char *task, p
 	free(now);
 	return foreign;
 }
+
+unsigned
+ecg_portown_port(const struct ecg_portown *o)
+{
+	return o->port;
+}

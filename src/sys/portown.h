@@ -27,6 +27,9 @@ struct ecg_portown {
 	size_t nbefore;
 };
 
+/* The port it watches. */
+unsigned ecg_portown_port(const struct ecg_portown *o);
+
 /*
  * For a check of host:port: notes the listeners on the port now, when host
  * (as written) is an address of this machine.  0 or -ENOMEM (then no

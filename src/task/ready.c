@@ -48,7 +48,7 @@ ecg_ready_init(struct ecg_ready *r, struct ev_loop *loop, const struct ecg_task_
 	if (spec->ready.net != NULL)
 		ecg_netprobe_init(&r->net, loop, spec->ready.net, net_cb, r);
 	ecg_notify_init(&r->notify, loop, notify_cb, r);
-	r->notify.refused = notify_refused;
+	ecg_notify_on_refused(&r->notify, notify_refused);
 	ecg_proc_init(&r->probe, loop, probe_env->stop_signal, probe_env->stop_timeout_ms, NULL,
 	    NULL);
 }
@@ -110,7 +110,7 @@ ecg_ready_prepare(struct ecg_ready *r, const struct ecg_notify_dir *dir, const c
 		rc = ecg_notify_open(&r->notify, dir, name);
 		if (rc < 0)
 			return rc;
-		*socket = r->notify.path;
+		*socket = ecg_notify_path(&r->notify);
 		return 0;
 	case ECG_READY_TCP:
 	case ECG_READY_HTTP:
@@ -178,11 +178,11 @@ net_cb(struct ecg_netprobe *p, int ok, const char *error, void *arg)
 	    sizeof(comm))) {
 		if (holder > 0)
 			snprintf(r->error, sizeof(r->error), "port %u is held by pid %ld (%s), not by %s",
-			    (unsigned)r->own.port, (long)holder, comm[0] != '\0' ? comm : "?",
+			    ecg_portown_port(&r->own), (long)holder, comm[0] != '\0' ? comm : "?",
 			    r->spec->name);
 		else
 			snprintf(r->error, sizeof(r->error), "port %u is held by a process that is not "
-			    "%s's", (unsigned)r->own.port, r->spec->name);
+			    "%s's", ecg_portown_port(&r->own), r->spec->name);
 		if (!r->held_said && r->hooks->held != NULL) {
 			r->held_said = 1;
 			r->hooks->held(r, r->error, r->arg);

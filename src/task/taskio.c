@@ -518,7 +518,7 @@ grace_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		 * output is only slow, not held open by a stranger: the pipe will
 		 * reach end of file once they are taken.  Keep waiting.
 		 */
-		if (p->fd >= 0 && (p->src.ch.writer_parked ||
+		if (p->fd >= 0 && (ecg_channel_writer_parked(&p->src.ch) ||
 		    (ioctl(p->fd, FIONREAD, &unread) == 0 && unread > 0))) {
 			/*
 			 * A timer that has fired must be set again: started
