@@ -95,13 +95,18 @@ void
 ecg_front_event(void *arg, const struct ecg_event *event)
 {
 	struct ecg_front *f = arg;
-	struct ecg_event e = *event;
+	struct ecg_event e;
 	const struct ecg_event *ev = &e;
 	struct ecg_pump_mark mark;
-	enum ecg_event_level level = ecg_event_level(ev);
-	int started = ev->type == ECG_EV_STARTED;
+	enum ecg_event_level level;
+	int started = event->type == ECG_EV_STARTED;
 	uint64_t end;
 
+	/* A task's life is for the modules that follow it: nothing here renders it. */
+	if (ecg_event_is_life(event))
+		return;
+	e = *event;
+	level = ecg_event_level(ev);
 	e.at = ecg_clock_ms();
 	if (ecg_evlog_is_open(&f->events)) {
 		ecg_buf_reset(&f->line);

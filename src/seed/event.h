@@ -129,6 +129,14 @@ int ecg_bus_subscribe(struct ecg_bus *bus, ecg_event_fn fn, void *arg);
 /* An ecg_event_fn: arg is the bus. */
 void ecg_bus_publish(void *bus, const struct ecg_event *ev);
 
+/* Whether ev is one of a task's life, for the modules that follow it (never rendered). */
+static inline int
+ecg_event_is_life(const struct ecg_event *ev)
+{
+	return ev->type == ECG_EV_SPAWNED || ev->type == ECG_EV_ENDED ||
+	    ev->type == ECG_EV_RUN_OVER || ev->type == ECG_EV_DONE;
+}
+
 /* "exited", "killed", "could not start", "not ready", "timed out" ("running": none). */
 const char *ecg_event_end_name(enum ecg_end end);
 

@@ -212,7 +212,15 @@ ecg_sched_slot_free(struct ecg_sched *s)
 		int full = 0;
 
 		s->rescan = 0;
-		for (i = 0; i < s->n && !ecg_context_done(s->ctx); i++) {
+		/*
+		 * No task goes back to waiting: those before the first that waits
+		 * are never looked at again, so that starting a group costs each
+		 * task one look, not one per start.
+		 */
+		while (s->first_waiting < s->n &&
+		    ecg_task_state(&s->tasks[s->first_waiting]) != ECG_TASK_WAITING)
+			s->first_waiting++;
+		for (i = s->first_waiting; i < s->n && !ecg_context_done(s->ctx); i++) {
 			struct ecg_task *t = &s->tasks[i];
 			if (ecg_task_state(t) != ECG_TASK_WAITING || s->waits[i] != 0)
 				continue;

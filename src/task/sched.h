@@ -46,6 +46,7 @@ struct ecg_sched {
 	char *said;			/* per task: what its wait for a slot was told (sched.c) */
 	size_t *holders;		/* room for the tasks holding slots, to name them */
 	long limit;			/* max_parallel, for messages */
+	size_t first_waiting;		/* every task before it has left WAITING */
 	int scanning;			/* ecg_sched_slot_free is running */
 	int rescan;			/* and should look again */
 	size_t others_left;		/* tasks that are not sidecars, not done */
