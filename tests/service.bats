@@ -395,7 +395,7 @@ start_bg_fifo() {
 	[quiet]
 	command = echo "$NOTIFY_SOCKET" >socket.path; exec sleep 30
 	ready = notify
-	ready_timeout = 1500ms
+	ready_timeout = 5s
 	[stranger]
 	command = until [ -s socket.path ]; do sleep 0.02; done; python3 -c 'import socket, sys; s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.sendto(b"READY=1", open("socket.path").read().strip())' && touch sent; exec sleep 30
 	INI
@@ -403,9 +403,10 @@ start_bg_fifo() {
 	echo "$stderr" >&3
 	[ -e sent ]
 	[ "$status" -eq 124 ]
-	[[ "$stderr" == *"quiet: not ready after 1500ms (notify)"* ]]
+	[[ "$stderr" == *"quiet: not ready after 5s (notify)"* ]]
 	[[ "$stderr" != *"quiet: ready"* ]]
-	# -v says why it was refused
+	# -v says why it was refused (the stranger's python3 may take seconds to start on a
+	# busy machine: the datagram must come before the timeout ends the checking)
 	[[ "$stderr" == *"ecg-run: quiet: a message from pid "*" to its notify socket was refused: its sender is not one of the task's processes"* ]]
 	# the socket's directory is ecg-run's user's alone, and gone afterwards
 	[ ! -e "$(cat socket.path)" ]
