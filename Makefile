@@ -58,7 +58,7 @@ endif
 # src/ is one folder per layer, lowest first; a file includes only headers
 # of its own layer or of layers before it in this list (tests/layers.sh
 # checks it).  Each folder's README says what lives there.
-LAYERS = base seed sys config report output task run front
+LAYERS = base seed sys config report output task run control front
 MODULES = base/buf base/clock base/strmap base/safeopen \
 	seed/context seed/errgroup seed/ring seed/channel seed/event \
 	sys/spawn sys/proc sys/escapees sys/sentinel sys/notify sys/netprobe sys/portown \
@@ -67,6 +67,7 @@ MODULES = base/buf base/clock base/strmap base/safeopen \
 	output/sink output/frame output/pump output/notes output/logfile \
 	task/taskstate task/restart task/taskio task/ready task/taskrun task/task task/sched \
 	run/signals run/sweep run/supervisor \
+	control/json \
 	front/cli front/front
 HEADERS = $(wildcard src/*/*.h)
 OBJS = $(MODULES:%=$(B)/src/%.o)

@@ -35,6 +35,7 @@ unit() {
 @test "unit: dependency graph" { unit deps; }
 @test "unit: tcp and http readiness probes" { unit netprobe; }
 @test "unit: notify sockets (sd_notify)" { unit notify; }
+@test "unit: the control protocol's requests (JSON)" { unit json; }
 
 @test "unit: every unit test of tests/unit is run here, as make builds them all" {
 	local src name missing=""
