@@ -36,6 +36,7 @@ unit() {
 @test "unit: tcp and http readiness probes" { unit netprobe; }
 @test "unit: notify sockets (sd_notify)" { unit notify; }
 @test "unit: the control protocol's requests (JSON)" { unit json; }
+@test "unit: where the control socket lives" { unit sockpath; }
 
 @test "unit: every unit test of tests/unit is run here, as make builds them all" {
 	local src name missing=""
