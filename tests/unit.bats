@@ -37,6 +37,7 @@ unit() {
 @test "unit: notify sockets (sd_notify)" { unit notify; }
 @test "unit: the control protocol's requests (JSON)" { unit json; }
 @test "unit: where the control socket lives" { unit sockpath; }
+@test "unit: the control socket (clients, limits, streams)" { unit server; }
 
 @test "unit: every unit test of tests/unit is run here, as make builds them all" {
 	local src name missing=""
