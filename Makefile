@@ -67,7 +67,7 @@ MODULES = base/buf base/clock base/strmap base/safeopen \
 	output/sink output/frame output/pump output/notes output/logfile \
 	task/taskstate task/restart task/taskio task/ready task/taskrun task/task task/sched \
 	run/signals run/sweep run/supervisor \
-	control/json control/sockpath control/server \
+	control/json control/sockpath control/server control/commands \
 	front/cli front/front
 HEADERS = $(wildcard src/*/*.h)
 OBJS = $(MODULES:%=$(B)/src/%.o)

@@ -220,9 +220,68 @@ integer(struct reader *r, long long *out)
 	return 0;
 }
 
+/* Any JSON value, checked and thrown away, at most ECG_JSON_DEPTH deep. */
+static int
+skip(struct reader *r, int depth)
+{
+	char *s;
+
+	if (depth > ECG_JSON_DEPTH)
+		return fail(r, "nested deeper than %d", ECG_JSON_DEPTH);
+	blanks(r);
+	if (r->p == r->end)
+		return fail(r, "a value was expected");
+	switch (*r->p) {
+	case '"':
+		s = string(r);
+		free(s);
+		return s != NULL ? 0 : -1;
+	case '{':
+		r->p++;
+		if (take(r, '}'))
+			return 0;
+		do {
+			blanks(r);
+			if ((s = string(r)) == NULL)
+				return -1;
+			free(s);
+			if (!take(r, ':'))
+				return fail(r, "':' was expected");
+			if (skip(r, depth + 1) < 0)
+				return -1;
+		} while (take(r, ','));
+		return take(r, '}') ? 0 : fail(r, "',' or '}' was expected");
+	case '[':
+		r->p++;
+		if (take(r, ']'))
+			return 0;
+		do
+			if (skip(r, depth + 1) < 0)
+				return -1;
+		while (take(r, ','));
+		return take(r, ']') ? 0 : fail(r, "',' or ']' was expected");
+	case 't':
+		return word(r, "true") ? 0 : fail(r, "a value was expected");
+	case 'f':
+		return word(r, "false") ? 0 : fail(r, "a value was expected");
+	case 'n':
+		return word(r, "null") ? 0 : fail(r, "a value was expected");
+	default:
+		if (*r->p == '-')
+			r->p++;
+		if (r->p == r->end || *r->p < '0' || *r->p > '9')
+			return fail(r, "a value was expected");
+		while (r->p < r->end && ((*r->p >= '0' && *r->p <= '9') || *r->p == '.' ||
+		    *r->p == 'e' || *r->p == 'E' || *r->p == '+' || *r->p == '-'))
+			r->p++;
+		return 0;
+	}
+}
+
 static int
 value(struct reader *r, struct ecg_json_member *m)
 {
+	const char *at;
 	char *s, **grown;
 
 	blanks(r);
@@ -238,6 +297,13 @@ value(struct reader *r, struct ecg_json_member *m)
 		m->type = ECG_JSON_STRINGS;
 		if (take(r, ']'))
 			return 0;
+		blanks(r);
+		if (r->p < r->end && *r->p != '"') {
+			/* Not strings: checked and skipped. */
+			r->p = memrchr(r->start, '[', (size_t)(r->p - r->start));
+			m->type = ECG_JSON_OTHER;
+			return skip(r, 1);
+		}
 		do {
 			blanks(r);
 			if (r->p == r->end || *r->p != '"')
@@ -256,7 +322,8 @@ value(struct reader *r, struct ecg_json_member *m)
 			return fail(r, "',' or ']' was expected");
 		return 0;
 	case '{':
-		return fail(r, "a value may not be an object");
+		m->type = ECG_JSON_OTHER;
+		return skip(r, 1);
 	case 't':
 	case 'f':
 		m->type = ECG_JSON_BOOL;
@@ -268,8 +335,18 @@ value(struct reader *r, struct ecg_json_member *m)
 		m->type = ECG_JSON_NULL;
 		return word(r, "null") ? 0 : fail(r, "a value was expected");
 	default:
+		at = r->p;
 		m->type = ECG_JSON_INT;
-		return integer(r, &m->num);
+		if (integer(r, &m->num) == 0)
+			return 0;
+		if (r->p < r->end && (*r->p == '.' || *r->p == 'e' || *r->p == 'E')) {
+			/* A fraction: checked and skipped. */
+			r->failed = 0;
+			r->p = at;
+			m->type = ECG_JSON_OTHER;
+			return skip(r, 1);
+		}
+		return -1;
 	}
 }
 

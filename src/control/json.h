@@ -1,9 +1,9 @@
 /*
  * json: one request of the control protocol, a JSON object on one line,
  * read into members.  A value is a string, an integer, true, false, null,
- * or an array of strings: what a request needs, and nothing a client can
- * use to make the reader work hard (no nesting beyond an array of
- * strings).  Strings are UTF-8 with their escapes resolved (\u too, with
+ * or an array of strings: what a request needs.  Any other value (an
+ * object, an array of other things, a fraction) is checked and skipped,
+ * at most ECG_JSON_DEPTH deep: a client cannot make the reader work hard.  Strings are UTF-8 with their escapes resolved (\u too, with
  * surrogate pairs); a NUL inside one is refused.  Anything else is an
  * error that says where and what.
  */
@@ -14,12 +14,15 @@
 
 #include "base/buf.h"
 
+#define ECG_JSON_DEPTH 32
+
 enum ecg_json_type {
 	ECG_JSON_NULL,
 	ECG_JSON_BOOL,
 	ECG_JSON_INT,
 	ECG_JSON_STRING,
 	ECG_JSON_STRINGS,	/* an array of strings */
+	ECG_JSON_OTHER,		/* anything else (an object, another array, a fraction): skipped */
 };
 
 struct ecg_json_member {

@@ -324,6 +324,9 @@ ecg_evjson_format(const struct ecg_evjson *j, const struct ecg_event *ev, struct
 	case ECG_EV_CAUSE_OUTPUT:
 		cancel(j, &o, ev, "output", ev->err == EPIPE ? 141 : 125);
 		break;
+	case ECG_EV_CAUSE_SHUTDOWN:
+		cancel(j, &o, ev, "shutdown", ev->code);
+		break;
 	case ECG_EV_SENT:
 	case ECG_EV_SENT_ESCAPEES:
 		if (ev->sig == SIGCONT)
@@ -370,4 +373,12 @@ ecg_evjson_format(const struct ecg_evjson *j, const struct ecg_event *ev, struct
 		break;
 	}
 	return o.b->len - len0;
+}
+
+void
+ecg_evjson_string(struct ecg_buf *b, const char *s)
+{
+	struct out o = { b };
+
+	str(&o, s);
 }

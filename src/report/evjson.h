@@ -32,6 +32,12 @@ void ecg_evjson_init(struct ecg_evjson *j, const struct ecg_group_spec *group);
  * (a message's piece, an error, a check) longer than ECG_EVENT_TEXT_MAX is
  * cut, ending in "...".  Returns the bytes appended.
  */
+/*
+ * s as a JSON string (escaped, valid UTF-8 whatever its bytes, cut
+ * visibly past ECG_EVENT_TEXT_MAX) appended to b: for other writers of
+ * the same schema (the control socket's answers).
+ */
+void ecg_evjson_string(struct ecg_buf *b, const char *s);
 size_t ecg_evjson_format(const struct ecg_evjson *j, const struct ecg_event *ev,
     struct ecg_buf *out);
 

@@ -42,6 +42,7 @@ ecg_event_level(const struct ecg_event *ev)
 	case ECG_EV_CAUSE_DEPENDENCY:
 	case ECG_EV_CAUSE_SIGNAL:
 	case ECG_EV_CAUSE_OUTPUT:
+	case ECG_EV_CAUSE_SHUTDOWN:
 	case ECG_EV_SIGNAL_KILL_ALL:
 		return ECG_LEVEL_CAUSE;
 	case ECG_EV_START_FAILED:
@@ -236,6 +237,13 @@ format_body(const struct ecg_event *e, int verbose, struct ecg_buf *b)
 		break;
 	case ECG_EV_CAUSE_SIGNAL:
 		ecg_buf_printf(b, "received SIG%s, stopping the group", sig);
+		break;
+	case ECG_EV_CAUSE_SHUTDOWN:
+		if (e->pid > 0)
+			ecg_buf_printf(b, "shutdown requested (ecg-run ctl, pid %ld), stopping the "
+			    "group", e->pid);
+		else
+			ecg_buf_puts(b, "shutdown requested (ecg-run ctl), stopping the group");
 		break;
 	case ECG_EV_CAUSE_OUTPUT:
 		ecg_buf_printf(b, "cannot write to %s (%s)%s", e->stream == 1 ? "stdout" : "stderr",

@@ -117,7 +117,8 @@ set_cause(struct ecg_summary *s, const struct ecg_event *ev)
 	s->cause_type = ev->type;
 	s->cause_code = ev->code;
 	s->cause_is_task = ev->type != ECG_EV_CAUSE_SIGNAL &&
-	    ev->type != ECG_EV_CAUSE_DEADLINE && ev->type != ECG_EV_CAUSE_OUTPUT;
+	    ev->type != ECG_EV_CAUSE_DEADLINE && ev->type != ECG_EV_CAUSE_OUTPUT &&
+	    ev->type != ECG_EV_CAUSE_SHUTDOWN;
 	for (i = 0; i < s->group->ntasks; i++)
 		if (s->rows[i].live)
 			s->rows[i].cut_off = 1;

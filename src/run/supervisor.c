@@ -318,6 +318,7 @@ set_host(struct ecg_supervisor *sv, const struct ecg_supervisor_opts *opts)
 	sv->host.run.run_id = sv->run_id;
 	sv->host.run.buffer = spec->buffer;
 	sv->host.run.stderr_tail = opts->stderr_tail;
+	sv->host.run.control = opts->control;
 	sv->host.event = ecg_bus_publish;
 	sv->host.event_arg = &sv->bus;
 	sv->host.escaped = task_escaped;
@@ -483,4 +484,59 @@ ecg_supervisor_destroy(struct ecg_supervisor *sv)
 	ecg_context_destroy(&sv->outroot);
 	ecg_context_destroy(&sv->group);
 	ecg_context_destroy(&sv->root);
+}
+
+size_t
+ecg_supervisor_ntasks(const struct ecg_supervisor *sv)
+{
+	return sv->ntasks;
+}
+
+const struct ecg_task *
+ecg_supervisor_task(const struct ecg_supervisor *sv, size_t i)
+{
+	return i < sv->ntasks ? &sv->tasks[i] : NULL;
+}
+
+long
+ecg_supervisor_find(const struct ecg_supervisor *sv, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sv->ntasks; i++)
+		if (strcmp(sv->spec->tasks[i].name, name) == 0)
+			return (long)i;
+	return -1;
+}
+
+void
+ecg_supervisor_signal_task(struct ecg_supervisor *sv, size_t i, int sig)
+{
+	if (i < sv->ntasks)
+		ecg_task_signal(&sv->tasks[i], sig);
+}
+
+int
+ecg_supervisor_shutdown(struct ecg_supervisor *sv, long pid)
+{
+	struct ecg_event ev = { .type = ECG_EV_CAUSE_SHUTDOWN, .pid = pid };
+
+	if (ecg_context_done(&sv->group))
+		return -EALREADY;
+	ev.code = ecg_errgroup_err(&sv->eg);
+	ecg_bus_publish(&sv->bus, &ev);
+	ecg_context_cancel(&sv->group, 0);
+	return 0;
+}
+
+int
+ecg_supervisor_stopping(const struct ecg_supervisor *sv)
+{
+	return ecg_context_done(&sv->group);
+}
+
+int
+ecg_supervisor_subscribe(struct ecg_supervisor *sv, ecg_event_fn fn, void *arg)
+{
+	return ecg_bus_subscribe(&sv->bus, fn, arg);
 }

@@ -35,6 +35,7 @@
 struct ecg_supervisor_opts {
 	struct ecg_pump_opts out;
 	size_t stderr_tail;		/* keep each task's last stderr bytes (0: none) */
+	const char *control;		/* the control socket's path (ECG_CONTROL), or NULL */
 	ecg_event_fn event;		/* receives every event; decides what to show */
 	void *event_arg;
 };
@@ -84,6 +85,23 @@ void ecg_supervisor_destroy(struct ecg_supervisor *sv);
  * that was the cause of the cancellation.
  */
 int ecg_supervisor_end_signal(const struct ecg_supervisor *sv);
+
+/* For the control socket: the tasks, by number or name (-1: none such). */
+size_t ecg_supervisor_ntasks(const struct ecg_supervisor *sv);
+const struct ecg_task *ecg_supervisor_task(const struct ecg_supervisor *sv, size_t i);
+long ecg_supervisor_find(const struct ecg_supervisor *sv, const char *name);
+/* sig to task i's process group (if it has one that may have members). */
+void ecg_supervisor_signal_task(struct ecg_supervisor *sv, size_t i, int sig);
+/*
+ * Stops the group as SIGTERM would, the cause "shutdown requested" (by
+ * the control client pid): the status stays 0 unless a task failed
+ * before.  0, or -EALREADY if the group is stopping already.
+ */
+int ecg_supervisor_shutdown(struct ecg_supervisor *sv, long pid);
+/* Whether the group is stopping. */
+int ecg_supervisor_stopping(const struct ecg_supervisor *sv);
+/* One more subscriber of every event of the run (after those of the supervisor). */
+int ecg_supervisor_subscribe(struct ecg_supervisor *sv, ecg_event_fn fn, void *arg);
 
 /* How far task number i's output is (see ecg_task_output_mark). */
 void ecg_supervisor_mark(const struct ecg_supervisor *sv, size_t i, int unread,

@@ -63,6 +63,7 @@ enum ecg_event_type {
 	ECG_EV_CAUSE_DEADLINE,	/* ms: the group's deadline; code 124 */
 	ECG_EV_CAUSE_SIGNAL,	/* sig */
 	ECG_EV_CAUSE_OUTPUT,	/* stream, err, n: tasks still running */
+	ECG_EV_CAUSE_SHUTDOWN,	/* pid: the control client that asked; code: the status */
 	/* about the group */
 	ECG_EV_GROUP_START,	/* n: tasks (data only: no text) */
 	ECG_EV_GROUP_END,	/* code: ecg-run's status, ms: how long it ran (data only) */

@@ -49,6 +49,12 @@ ecg_task_state(const struct ecg_task *t)
 	return t->state;
 }
 
+double
+ecg_task_state_since(const struct ecg_task *t)
+{
+	return t->state_since;
+}
+
 pid_t
 ecg_task_pid(const struct ecg_task *t)
 {
@@ -614,6 +620,8 @@ ecg_task_input(struct ecg_task *t, const struct ecg_task_in *first)
 	for (;;) {
 		const struct ecg_task_cell *c = ecg_taskstate_cell(t->state, in.kind);
 		if (c != NULL) {
+			if (t->state != c->next)
+				t->state_since = ecg_clock_now();
 			t->state = c->next;
 			actions[c->action](t, &in, &f);
 		}
@@ -691,6 +699,7 @@ ecg_task_init_world(struct ecg_task *t, struct ecg_task_host *host,
 	t->world = world;
 	t->index = index;
 	t->state = ECG_TASK_WAITING;
+	t->state_since = ecg_clock_now();
 	t->ready_at = -1;
 	ecg_restart_policy_of(&t->policy, spec);
 	ecg_restart_history_init(&t->history, &t->policy);

@@ -76,6 +76,7 @@ struct ecg_task {
 	void *world;
 	size_t index;			/* in the group, in the file's order */
 	enum ecg_task_state state;	/* moved by ecg_task_input only */
+	double state_since;		/* when it entered it (ecg_clock_now) */
 	struct ecg_run_end end;		/* this run's */
 	struct ecg_restart_policy policy;
 	struct ecg_restart_history history;
@@ -117,6 +118,8 @@ void ecg_task_abandon(struct ecg_task *t);
 const char *ecg_task_name(const struct ecg_task *t);
 size_t ecg_task_index(const struct ecg_task *t);
 enum ecg_task_state ecg_task_state(const struct ecg_task *t);
+/* Since when it is in its state (ecg_clock_now's clock). */
+double ecg_task_state_since(const struct ecg_task *t);
 /* Its process group id, or -1 if it never had one. */
 pid_t ecg_task_pid(const struct ecg_task *t);
 /* How its last run ended (ECG_END_NONE while it runs). */

@@ -97,7 +97,7 @@ static char **
 build_env(const struct ecg_taskrun *r, const char *socket)
 {
 	const struct ecg_task_spec *spec = r->spec;
-	const char *group = r->env->group_name;
+	const char *group = r->env->group_name, *control = r->env->control;
 	size_t n = 0, k = 0, i, j, slots, names;
 	char **envp, *str, pwd[PATH_MAX + 8] = "";
 
@@ -105,17 +105,19 @@ build_env(const struct ecg_taskrun *r, const char *socket)
 		n++;
 	if (r->words != NULL)
 		shell_pwd(r, pwd, sizeof(pwd));
-	slots = n + spec->nenv + 6;
+	slots = n + spec->nenv + 7;
 	names = sizeof("ECG_RUN_TASK=") + strlen(spec->name) + sizeof("ECG_RUN_GROUP=") +
 	    strlen(group) + sizeof("ECG_RUN_ID=") + strlen(r->env->run_id) + strlen(pwd) + 1 +
-	    (socket != NULL ? sizeof("NOTIFY_SOCKET=") + strlen(socket) : 0);
+	    (socket != NULL ? sizeof("NOTIFY_SOCKET=") + strlen(socket) : 0) +
+	    (control != NULL ? sizeof("ECG_CONTROL=") + strlen(control) : 0);
 	envp = malloc(slots * sizeof(*envp) + names);
 	if (envp == NULL)
 		return NULL;
 	for (i = 0; i < n; i++) {
 		int replaced = same_name(environ[i], "ECG_RUN_TASK=") ||
 		    same_name(environ[i], "ECG_RUN_GROUP=") || same_name(environ[i], "ECG_RUN_ID=") ||
-		    (pwd[0] != '\0' && same_name(environ[i], "PWD=")) || not_inherited(environ[i]);
+		    (pwd[0] != '\0' && same_name(environ[i], "PWD=")) || not_inherited(environ[i]) ||
+		    same_name(environ[i], "ECG_CONTROL=");
 		for (j = 0; j < spec->nenv && !replaced; j++)
 			replaced = same_name(environ[i], spec->env[j]);
 		if (!replaced)
@@ -138,7 +140,11 @@ build_env(const struct ecg_taskrun *r, const char *socket)
 	}
 	if (socket != NULL) {
 		envp[k++] = str;
-		stpcpy(stpcpy(str, "NOTIFY_SOCKET="), socket);
+		str = stpcpy(stpcpy(str, "NOTIFY_SOCKET="), socket) + 1;
+	}
+	if (control != NULL) {
+		envp[k++] = str;
+		stpcpy(stpcpy(str, "ECG_CONTROL="), control);
 	}
 	envp[k] = NULL;
 	return envp;

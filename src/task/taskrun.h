@@ -39,6 +39,7 @@ struct ecg_taskrun_env {
 	const struct rlimit *nofile;	/* the descriptor limit tasks get */
 	const struct ecg_notify_dir *notify_dir;	/* for ready = notify sockets */
 	size_t stderr_tail;		/* keep this many last bytes of stderr (0: none) */
+	const char *control;		/* ECG_CONTROL: the run's control socket, or NULL */
 	struct ecg_taskio_round tap_round;	/* the taps' share of each loop round */
 };
 

@@ -170,3 +170,17 @@ ecg_taskstate_live(enum ecg_task_state s)
 {
 	return s == S || s == R || s == Y || s == P || s == E || s == C;
 }
+
+const char *
+ecg_taskstate_shown(enum ecg_task_state s)
+{
+	switch (s) {
+	case E:
+	case C:
+		return "stopping";
+	case B:
+		return "restarting";
+	default:
+		return ecg_taskstate_name(s);
+	}
+}

@@ -124,6 +124,12 @@ const struct ecg_task_cell *ecg_taskstate_cell(enum ecg_task_state s, enum ecg_t
 int ecg_taskstate_next(enum ecg_task_state s, enum ecg_task_input in);
 
 const char *ecg_taskstate_name(enum ecg_task_state s);
+/*
+ * The state as a user sees it (ctl status): waiting, starting, running,
+ * ready, stopping (ending, recycling too), exited, restarting (backoff
+ * too), done.
+ */
+const char *ecg_taskstate_shown(enum ecg_task_state s);
 const char *ecg_taskstate_input_name(enum ecg_task_input in);
 const char *ecg_taskstate_action_name(enum ecg_task_action a);
 

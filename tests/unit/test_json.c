@@ -62,10 +62,32 @@ main(void)
 	ok(refused("", "'{' was expected"), "nothing");
 	ok(refused("[\"status\"]", "a request is a JSON object"), "not an object");
 	ok(refused("{\"a\":1,\"a\":2}", "given twice"), "a key twice");
-	ok(refused("{\"a\":{\"b\":1}}", "may not be an object"), "nesting");
-	ok(refused("{\"a\":[1]}", "strings only"), "an array of numbers");
+	{
+		static const char other[] = "{\"a\":{\"b\":[1,{\"c\":null}],\"d\":\"x\"},\"e\":[1,2.5e3],"
+		    "\"f\":-0.25,\"g\":\"kept\"}";
+		ok(ecg_json_parse(other, strlen(other), &o, &why) == 0 && o.n == 4 &&
+		    ecg_json_get(&o, "a")->type == ECG_JSON_OTHER &&
+		    ecg_json_get(&o, "e")->type == ECG_JSON_OTHER &&
+		    ecg_json_get(&o, "f")->type == ECG_JSON_OTHER &&
+		    strcmp(ecg_json_get(&o, "g")->str, "kept") == 0,
+		    "objects, other arrays and fractions are checked and skipped (%s)", ecg_buf_str(&why));
+		ecg_json_free(&o);
+	}
+	{
+		char deep[200];
+		int i, n = 0;
+		n += sprintf(deep + n, "{\"a\":");
+		for (i = 0; i < 40; i++)
+			deep[n++] = '[';
+		for (i = 0; i < 40; i++)
+			deep[n++] = ']';
+		deep[n++] = '}';
+		deep[n] = '\0';
+		ok(refused(deep, "nested deeper than 32"), "nesting is bounded");
+	}
+	ok(refused("{\"a\":{\"b\" 1}}", "':' was expected"), "a skipped value is still checked");
+	ok(refused("{\"a\":[\"x\",1]}", "strings only"), "an array of strings, then not");
 	ok(refused("{\"a\":[\"x\" \"y\"]}", "',' or ']'"), "an array without commas");
-	ok(refused("{\"a\":1.5}", "whole numbers"), "a fraction");
 	ok(refused("{\"a\":99999999999999999999}", "out of range"), "a number out of range");
 	ok(refused("{\"a\":\"x}", "closing quote"), "an open string");
 	ok(refused("{\"a\":\"\\q\"}", "unknown escape"), "a bad escape");

@@ -1,0 +1,201 @@
+#define _GNU_SOURCE
+#include "control/commands.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/clock.h"
+#include "config/value.h"
+#include "task/task.h"
+
+void
+ecg_commands_init(struct ecg_commands *k, struct ecg_supervisor *sv,
+    const struct ecg_group_spec *spec, struct ecg_control *ctl)
+{
+	memset(k, 0, sizeof(*k));
+	k->sv = sv;
+	k->spec = spec;
+	k->ctl = ctl;
+	ecg_evjson_init(&k->json, spec);
+}
+
+void
+ecg_commands_destroy(struct ecg_commands *k)
+{
+	ecg_buf_free(&k->line);
+}
+
+static int
+refuse(struct ecg_buf *reply, const char *fmt, const char *arg)
+{
+	struct ecg_buf why = ECG_BUF_INIT;
+
+	ecg_buf_printf(&why, fmt, arg);
+	ecg_buf_puts(reply, "{\"ok\":false,\"error\":");
+	ecg_evjson_string(reply, ecg_buf_str(&why));
+	ecg_buf_puts(reply, "}");
+	ecg_buf_free(&why);
+	return 0;
+}
+
+/*
+ * The tasks a request names ("tasks": [NAME...]) as a mark per task; all
+ * of them when it names none (unless required).  0, or -1 with the reply.
+ */
+static int
+named(struct ecg_commands *k, const struct ecg_json_object *req, char *pick, int required,
+    struct ecg_buf *reply)
+{
+	const struct ecg_json_member *m = ecg_json_get(req, "tasks");
+	size_t i, n = ecg_supervisor_ntasks(k->sv);
+	long at;
+
+	if (m != NULL && m->type != ECG_JSON_STRINGS) {
+		refuse(reply, "%s", "\"tasks\" is an array of task names");
+		return -1;
+	}
+	if (m == NULL || m->nitems == 0) {
+		if (required) {
+			refuse(reply, "%s", "name the tasks (\"tasks\": [NAME...])");
+			return -1;
+		}
+		memset(pick, 1, n);
+		return 0;
+	}
+	memset(pick, 0, n);
+	for (i = 0; i < m->nitems; i++) {
+		if ((at = ecg_supervisor_find(k->sv, m->items[i])) < 0) {
+			refuse(reply, "unknown task '%s'", m->items[i]);
+			return -1;
+		}
+		pick[at] = 1;
+	}
+	return 0;
+}
+
+static void
+status_row(struct ecg_commands *k, size_t i, double now, struct ecg_buf *b)
+{
+	const struct ecg_task *t = ecg_supervisor_task(k->sv, i);
+	const struct ecg_run_end *end = ecg_task_run_end(t);
+	pid_t pid = ecg_task_pid(t);
+
+	ecg_buf_puts(b, "{\"task\":");
+	ecg_evjson_string(b, ecg_task_name(t));
+	ecg_buf_printf(b, ",\"state\":\"%s\"", ecg_taskstate_shown(ecg_task_state(t)));
+	if (pid > 0 && ecg_task_main_running(t))
+		ecg_buf_printf(b, ",\"pid\":%ld", (long)pid);
+	else
+		ecg_buf_puts(b, ",\"pid\":null");
+	ecg_buf_printf(b, ",\"since_ms\":%ld,\"restarts\":%ld",
+	    ecg_clock_ms_between(ecg_task_state_since(t), now), ecg_task_attempt(t) - 1);
+	if (end->end == ECG_END_NONE)
+		ecg_buf_puts(b, ",\"last\":null}");
+	else
+		ecg_buf_printf(b, ",\"last\":{\"end\":\"%s\",\"code\":%d}}",
+		    ecg_event_end_name(end->end), end->code);
+}
+
+static int
+status(struct ecg_commands *k, const struct ecg_json_object *req, struct ecg_buf *reply)
+{
+	size_t n = ecg_supervisor_ntasks(k->sv), i, shown = 0;
+	char *pick = calloc(n ? n : 1, 1);
+	double now = ecg_clock_now();
+
+	if (pick == NULL)
+		return refuse(reply, "%s", "out of memory");
+	if (named(k, req, pick, 0, reply) < 0) {
+		free(pick);
+		return 0;
+	}
+	ecg_buf_puts(reply, "{\"ok\":true,\"v\":1,\"group\":");
+	ecg_evjson_string(reply, k->spec->name);
+	ecg_buf_printf(reply, ",\"pid\":%ld,\"state\":\"%s\",\"tasks\":[", (long)getpid(),
+	    ecg_supervisor_stopping(k->sv) ? "stopping" : "running");
+	for (i = 0; i < n; i++)
+		if (pick[i]) {
+			if (shown++ > 0)
+				ecg_buf_putc(reply, ',');
+			status_row(k, i, now, reply);
+		}
+	ecg_buf_puts(reply, "]}");
+	free(pick);
+	return 0;
+}
+
+static int
+signal_tasks(struct ecg_commands *k, const struct ecg_json_object *req, struct ecg_buf *reply)
+{
+	const struct ecg_json_member *m = ecg_json_get(req, "signal");
+	size_t n = ecg_supervisor_ntasks(k->sv), i;
+	const char *why = NULL;
+	char *pick;
+	int sig;
+
+	if (m == NULL || m->type != ECG_JSON_STRING)
+		return refuse(reply, "%s", "say which signal (\"signal\": \"HUP\")");
+	if (ecg_value_signal(m->str, &sig, &why) < 0)
+		return refuse(reply, "bad signal: %s", m->str);
+	if ((pick = calloc(n ? n : 1, 1)) == NULL)
+		return refuse(reply, "%s", "out of memory");
+	if (named(k, req, pick, 1, reply) == 0) {
+		for (i = 0; i < n; i++)
+			if (pick[i])
+				ecg_supervisor_signal_task(k->sv, i, sig);
+		ecg_buf_puts(reply, "{\"ok\":true}");
+	}
+	free(pick);
+	return 0;
+}
+
+int
+ecg_commands_request(struct ecg_control *c, struct ecg_control_client *cl,
+    const struct ecg_json_object *req, struct ecg_buf *reply, void *arg)
+{
+	struct ecg_commands *k = arg;
+	const struct ecg_json_member *cmd = ecg_json_get(req, "cmd");
+
+	(void)c;
+	if (cmd == NULL || cmd->type != ECG_JSON_STRING)
+		return refuse(reply, "%s", "say what to do (\"cmd\": \"status\")");
+	if (strcmp(cmd->str, "status") == 0)
+		return status(k, req, reply);
+	if (strcmp(cmd->str, "signal") == 0)
+		return signal_tasks(k, req, reply);
+	if (strcmp(cmd->str, "shutdown") == 0) {
+		if (ecg_supervisor_shutdown(k->sv, (long)cl->pid) < 0)
+			return refuse(reply, "%s", "the group is stopping already");
+		ecg_buf_puts(reply, "{\"ok\":true}");
+		return 0;
+	}
+	if (strcmp(cmd->str, "events") == 0) {
+		cl->streaming = 1;
+		ecg_buf_puts(reply, "{\"ok\":true}");
+		return 0;
+	}
+	return refuse(reply, "unknown command '%s'", cmd->str);
+}
+
+void
+ecg_commands_event(void *arg, const struct ecg_event *ev)
+{
+	struct ecg_commands *k = arg;
+	struct ecg_event e = *ev;
+	size_t i;
+
+	if (ecg_event_is_life(ev) || k->ctl->nclients == 0)
+		return;
+	e.at = ecg_clock_ms();
+	ecg_buf_reset(&k->line);
+	if (ecg_evjson_format(&k->json, &e, &k->line) == 0 || ecg_buf_failed(&k->line))
+		return;
+	/* One line per event: the format's newline is the stream's. */
+	if (k->line.len > 0 && k->line.p[k->line.len - 1] == '\n')
+		k->line.len--;
+	for (i = 0; i < k->ctl->nclients; i++)
+		if (k->ctl->clients[i]->streaming)
+			ecg_control_stream(k->ctl->clients[i], k->line.p, k->line.len);
+}
