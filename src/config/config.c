@@ -569,6 +569,7 @@ ecg_config_free(struct ecg_group_spec *g)
 	free(g->dir);
 	free(g->name);
 	free(g->shell);
+	free(g->control);
 	memset(g, 0, sizeof(*g));
 }
 

@@ -109,6 +109,7 @@ struct ecg_group_spec {
 	char *dir;		/* where relative cwds start */
 	char *name;
 	char *shell;
+	char *control;		/* control = PATH (resolved) or "none"; NULL: the default place */
 	size_t buffer;		/* channel capacity per stream per task */
 	int stop_signal;	/* the group's default, for processes of no known task */
 	long stop_timeout_ms;

@@ -582,7 +582,7 @@ p_env(struct loader *L, unsigned line, const char *v, struct ecg_task_spec *t, c
 		failf(L, line, "env needs NAME=VALUE with NAME of A-Z a-z 0-9 _ (not starting "
 		    "with a digit), not '%.*s'", (int)strcspn(v, "="), v);
 	else if (strncmp(v, "ECG_RUN_TASK=", 13) == 0 || strncmp(v, "ECG_RUN_GROUP=", 14) == 0 ||
-	    strncmp(v, "ECG_RUN_ID=", 11) == 0)
+	    strncmp(v, "ECG_RUN_ID=", 11) == 0 || strncmp(v, "ECG_CONTROL=", 12) == 0)
 		failf(L, line, "env cannot set %.*s: ecg-run sets it", (int)strcspn(v, "="), v);
 	else if (env_push(L, &t->env, &t->nenv, v) < 0)
 		failf(L, line, "out of memory");
@@ -874,6 +874,21 @@ pr_buffer(FILE *out, const struct ecg_group_spec *g, const struct ecg_task_spec 
 	ecg_keys_print_value(out, k->name, buf);
 }
 
+/* control = PATH (relative to the file's directory) or none. */
+static void
+p_control(struct loader *L, unsigned line, const char *v, struct ecg_task_spec *t,
+    const struct key *k)
+{
+	(void)t;
+	(void)k;
+	if (strchr(v, '\n') != NULL) {
+		failf(L, line, "control: a path on one line, or none");
+		return;
+	}
+	free(L->g->control);
+	L->g->control = strcmp(v, "none") == 0 ? xstrdup(L, v) : resolve_path(L, v);
+}
+
 static const struct word cancel_on_words[] = { { "failure", ECG_CANCEL_ON_FAILURE },
 	{ "exit", ECG_CANCEL_ON_EXIT }, { "never", ECG_CANCEL_ON_NEVER }, { NULL, 0 } };
 static const struct word sidecar_words[] = { { "yes", 1 }, { "true", 1 }, { "no", 0 },
@@ -937,6 +952,8 @@ const struct key ecg_keys[K_COUNT] = {
 		NULL, NULL, NULL, NULL },
 	[K_DEADLINE] = { "deadline", GROUP_ONLY, 0, KIND_DURATION, G(deadline_ms), 0, NULL, NULL,
 		NULL, NULL, NULL },
+	[K_CONTROL] = { "control", GROUP_ONLY, 0, KIND_STRING, G(control), 0, NULL, NULL,
+		p_control, NULL, NULL },
 };
 
 void

@@ -2,6 +2,7 @@
 #include "control/commands.h"
 
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -98,9 +99,60 @@ status_row(struct ecg_commands *k, size_t i, double now, struct ecg_buf *b)
 		    ecg_event_end_name(end->end), end->code);
 }
 
+static void
+format_ms(long ms, char *buf, size_t len)
+{
+	if (ms < 1000)
+		snprintf(buf, len, "%ldms", ms);
+	else if (ms < 60000)
+		snprintf(buf, len, "%.1fs", (double)ms / 1000.0);
+	else if (ms < 3600000)
+		snprintf(buf, len, "%ldm%02lds", ms / 60000, ms / 1000 % 60);
+	else
+		snprintf(buf, len, "%ldh%02ldm", ms / 3600000, ms / 60000 % 60);
+}
+
+/* The table ctl status prints: a row per task, columns aligned. */
+static void
+status_text(struct ecg_commands *k, const char *pick, double now, struct ecg_buf *text)
+{
+	size_t n = ecg_supervisor_ntasks(k->sv), i, wname = 4, wstate = 5;
+	char pid[24], since[24], last[48];
+
+	for (i = 0; i < n; i++)
+		if (pick[i]) {
+			const struct ecg_task *t = ecg_supervisor_task(k->sv, i);
+			if (strlen(ecg_task_name(t)) > wname)
+				wname = strlen(ecg_task_name(t));
+			if (strlen(ecg_taskstate_shown(ecg_task_state(t))) > wstate)
+				wstate = strlen(ecg_taskstate_shown(ecg_task_state(t)));
+		}
+	ecg_buf_printf(text, "%-*s  %-*s  %7s  %8s  %8s  %s\n", (int)wname, "TASK", (int)wstate,
+	    "STATE", "PID", "SINCE", "RESTARTS", "LAST");
+	for (i = 0; i < n; i++) {
+		const struct ecg_task *t = ecg_supervisor_task(k->sv, i);
+		const struct ecg_run_end *end = ecg_task_run_end(t);
+		if (!pick[i])
+			continue;
+		if (ecg_task_pid(t) > 0 && ecg_task_main_running(t))
+			snprintf(pid, sizeof(pid), "%ld", (long)ecg_task_pid(t));
+		else
+			snprintf(pid, sizeof(pid), "-");
+		format_ms(ecg_clock_ms_between(ecg_task_state_since(t), now), since, sizeof(since));
+		if (end->end == ECG_END_NONE)
+			snprintf(last, sizeof(last), "-");
+		else
+			snprintf(last, sizeof(last), "%s %d", ecg_event_end_name(end->end), end->code);
+		ecg_buf_printf(text, "%-*s  %-*s  %7s  %8s  %8ld  %s\n", (int)wname, ecg_task_name(t),
+		    (int)wstate, ecg_taskstate_shown(ecg_task_state(t)), pid, since,
+		    ecg_task_attempt(t) - 1, last);
+	}
+}
+
 static int
 status(struct ecg_commands *k, const struct ecg_json_object *req, struct ecg_buf *reply)
 {
+	const struct ecg_json_member *format = ecg_json_get(req, "format");
 	size_t n = ecg_supervisor_ntasks(k->sv), i, shown = 0;
 	char *pick = calloc(n ? n : 1, 1);
 	double now = ecg_clock_now();
@@ -121,7 +173,15 @@ status(struct ecg_commands *k, const struct ecg_json_object *req, struct ecg_buf
 				ecg_buf_putc(reply, ',');
 			status_row(k, i, now, reply);
 		}
-	ecg_buf_puts(reply, "]}");
+	ecg_buf_puts(reply, "]");
+	if (format != NULL && format->type == ECG_JSON_STRING && strcmp(format->str, "text") == 0) {
+		struct ecg_buf text = ECG_BUF_INIT;
+		status_text(k, pick, now, &text);
+		ecg_buf_puts(reply, ",\"text\":");
+		ecg_evjson_string_whole(reply, ecg_buf_str(&text));
+		ecg_buf_free(&text);
+	}
+	ecg_buf_puts(reply, "}");
 	free(pick);
 	return 0;
 }

@@ -35,6 +35,7 @@ static const char usage_text[] =
     "                      something failed, timed out, restarted or was cancelled),\n"
     "                      always, never (-q: never, unless always is given)\n"
     "  -j, --max-parallel N  run at most N tasks at once (0: no limit)\n"
+    "      --control PATH  the control socket (ecg-run ctl) at PATH; none: no socket\n"
     "      --deadline DURATION  stop the group after DURATION, status 124\n"
     "  -h, --help          show this help and exit\n"
     "  -V, --version       show the version and exit\n"
@@ -101,6 +102,7 @@ parse(struct ecg_cli *cli, int argc, char **argv)
 		{ "events", required_argument, NULL, 'E' },
 		{ "summary", required_argument, NULL, 'S' },
 		{ "junit", required_argument, NULL, 'J' },
+		{ "control", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -183,6 +185,11 @@ parse(struct ecg_cli *cli, int argc, char **argv)
 			cli->ready_fd = (int)fd;
 			break;
 		}
+		case 'K':
+			if (optarg == NULL || optarg[0] == '\0')
+				return usage_error("--control takes a path, or none");
+			cli->control = optarg;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return fflush(stdout) == 0 ? 0 : ECG_EXIT_OWN;

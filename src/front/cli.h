@@ -24,6 +24,7 @@ struct ecg_cli {
 	const char *events_path;	/* --events, or NULL */
 	const char *junit_path;	/* --junit, or NULL */
 	const char *summary;	/* --summary, or NULL: the default */
+	const char *control;	/* --control PATH or none, or NULL: the file's, or the default */
 	char **tasks;		/* TASK...: run only these */
 	size_t ntasks;
 };

@@ -16,6 +16,10 @@
 #include "front/cli.h"
 #include "base/clock.h"
 #include "config/config.h"
+#include "control/commands.h"
+#include "control/server.h"
+#include "control/sockpath.h"
+#include "front/ctl.h"
 #include "front/front.h"
 #include "sys/sentinel.h"
 #include "run/supervisor.h"
@@ -80,6 +84,37 @@ output_opts(struct ecg_supervisor_opts *opts, const struct ecg_cli *cli,
 	opts->out.tasks = spec->ntasks;
 }
 
+/*
+ * The run's control socket: --control, else the file's control =, else
+ * the default place; none: no socket.  0 (path empty: none), or -1 once
+ * said (a live ecg-run at the path, a directory that is not safe).
+ */
+static int
+open_control(struct ecg_control *ctl, const struct ecg_cli *cli,
+    const struct ecg_group_spec *spec, struct ecg_buf *path)
+{
+	const char *want = cli->control != NULL ? cli->control : spec->control;
+	struct ecg_buf err = ECG_BUF_INIT;
+	pid_t live;
+	int rc = 0;
+
+	if (want != NULL && strcmp(want, "none") == 0)
+		return 0;
+	if (want != NULL)
+		ecg_buf_puts(path, want);
+	else if (ecg_sockpath_default(getenv("XDG_RUNTIME_DIR"), spec->name, getpid(), path,
+	    &err) < 0)
+		rc = -1;
+	if (rc == 0 && ecg_control_listen(ctl, ecg_buf_str(path), &live, &err) < 0)
+		rc = -1;
+	if (rc < 0) {
+		ecg_front_say("ecg-run: control socket: ", &err);
+		ecg_buf_reset(path);
+	}
+	ecg_buf_free(&err);
+	return rc;
+}
+
 /* Runs the group under front: the status, and *sig the signal to end by (0: none). */
 static int
 run(struct ecg_front *front, const struct ecg_cli *cli, const struct ecg_group_spec *spec,
@@ -87,29 +122,43 @@ run(struct ecg_front *front, const struct ecg_cli *cli, const struct ecg_group_s
 {
 	struct ecg_supervisor_opts opts;
 	struct ecg_supervisor sv;
-	struct ecg_buf err = ECG_BUF_INIT;
-	int status;
+	struct ecg_control ctl;
+	struct ecg_commands cmds;
+	struct ecg_buf err = ECG_BUF_INIT, control = ECG_BUF_INIT;
+	int status = ECG_EXIT_OWN;
 
 	memset(&opts, 0, sizeof(opts));
 	output_opts(&opts, cli, spec);
 	opts.event = ecg_front_event;
 	opts.event_arg = front;
-	if (ecg_front_open(front, loop, spec, &opts.stderr_tail) < 0)
-		return ECG_EXIT_OWN;
+	ecg_control_init(&ctl, loop, ecg_commands_request, &cmds);
+	if (ecg_front_open(front, loop, spec, &opts.stderr_tail) < 0 ||
+	    open_control(&ctl, cli, spec, &control) < 0)
+		goto out;
+	opts.control = control.len > 0 ? ecg_buf_str(&control) : NULL;
 	if (ecg_supervisor_init(&sv, loop, spec, &opts, &err) < 0) {
 		ecg_front_say("ecg-run: ", &err);
-		ecg_buf_free(&err);
 		ecg_supervisor_destroy(&sv);
-		return ECG_EXIT_OWN;
+		goto out;
 	}
-	if (ecg_front_begin(front, &sv, spec, cli->summary) < 0) {
+	ecg_commands_init(&cmds, &sv, spec, &ctl);
+	if (ecg_supervisor_subscribe(&sv, ecg_commands_event, &cmds) < 0 ||
+	    ecg_front_begin(front, &sv, spec, cli->summary) < 0) {
+		ecg_commands_destroy(&cmds);
 		ecg_supervisor_destroy(&sv);
-		return ECG_EXIT_OWN;
+		goto out;
 	}
 	status = ecg_supervisor_run(&sv);
 	*sig = ecg_supervisor_end_signal(&sv);
+	/* The socket goes with the run: what clients were sent still reaches them. */
+	ecg_control_close(&ctl);
 	ecg_front_end(front, status, *sig);
+	ecg_commands_destroy(&cmds);
 	ecg_supervisor_destroy(&sv);
+out:
+	ecg_control_destroy(&ctl);
+	ecg_buf_free(&err);
+	ecg_buf_free(&control);
 	return status;
 }
 
@@ -127,6 +176,9 @@ main(int argc, char **argv)
 	if (argc == 2 && strcmp(argv[0], ECG_SENTINEL_ARGV0) == 0)
 		ecg_sentinel_main(argv[1]);
 	ecg_sentinel_can_exec();
+	/* ecg-run ctl: a client of a running group's control socket. */
+	if (argc >= 2 && strcmp(argv[1], "ctl") == 0)
+		return ecg_ctl_main(argc - 1, argv + 1);
 	ecg_clock_start();
 	if (ecg_cli_parse(&cli, argc, argv, &status) < 0)
 		return status;

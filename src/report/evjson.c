@@ -382,3 +382,11 @@ ecg_evjson_string(struct ecg_buf *b, const char *s)
 
 	str(&o, s);
 }
+
+void
+ecg_evjson_string_whole(struct ecg_buf *b, const char *s)
+{
+	struct out o = { b };
+
+	str_cut(&o, s, (size_t)-1);
+}

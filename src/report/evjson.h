@@ -35,9 +35,10 @@ void ecg_evjson_init(struct ecg_evjson *j, const struct ecg_group_spec *group);
 /*
  * s as a JSON string (escaped, valid UTF-8 whatever its bytes, cut
  * visibly past ECG_EVENT_TEXT_MAX) appended to b: for other writers of
- * the same schema (the control socket's answers).
+ * the same schema (the control socket's answers).  _whole: never cut.
  */
 void ecg_evjson_string(struct ecg_buf *b, const char *s);
+void ecg_evjson_string_whole(struct ecg_buf *b, const char *s);
 size_t ecg_evjson_format(const struct ecg_evjson *j, const struct ecg_event *ev,
     struct ecg_buf *out);
 

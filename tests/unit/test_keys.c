@@ -26,7 +26,7 @@ static const struct {
 	{ "restart_delay_max", "5s" }, { "timeout", "10s" }, { "forward", "HUP USR1" },
 	{ "log", "/tmp/ecg-keys-%n.log" }, { "log_max_size", "1MiB" }, { "log_keep", "5" },
 	{ "name", "every-key" }, { "shell", "/bin/sh" }, { "buffer", "128KiB" },
-	{ "max_parallel", "3" }, { "deadline", "60s" },
+	{ "max_parallel", "3" }, { "deadline", "60s" }, { "control", "/tmp/ecg-keys.sock" },
 };
 #define NEXAMPLES (sizeof(examples) / sizeof(examples[0]))
 

@@ -1,0 +1,193 @@
+#define _GNU_SOURCE
+#include "front/ctl.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "control/json.h"
+#include "report/evjson.h"
+
+static const char ctl_usage[] =
+    "Usage: ecg-run ctl [-s PATH] COMMAND [ARG]...\n"
+    "Act on a running group through its control socket (-s PATH, else $ECG_CONTROL).\n"
+    "\n"
+    "  status [--json] [TASK]...   a row per task (--json: the answer as it is)\n"
+    "  signal SIG TASK...          send SIG to the tasks' process groups\n"
+    "  shutdown                    stop the group as SIGTERM would (status 0)\n"
+    "  events                      every event from now on, as JSON Lines\n"
+    "\n"
+    "Exit status: 0 done, 1 refused, 2 usage error, 3 no running group answers.\n";
+
+static int __attribute__((format(printf, 1, 2)))
+usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("ecg-run ctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'ecg-run ctl --help' for more information.\n", stderr);
+	return ECG_CTL_USAGE;
+}
+
+static int
+dial(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(a.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(a.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+/* The next line from fd into line (without its newline): 1, or 0 at the end. */
+static int
+next_line(int fd, struct ecg_buf *in, struct ecg_buf *line)
+{
+	char buf[4096], *nl;
+	ssize_t n;
+
+	for (;;) {
+		if (in->len > 0 && (nl = memchr(in->p, '\n', in->len)) != NULL) {
+			size_t len = (size_t)(nl - in->p);
+			ecg_buf_reset(line);
+			ecg_buf_put(line, in->p, len);
+			memmove(in->p, nl + 1, in->len - len - 1);
+			in->len -= len + 1;
+			return 1;
+		}
+		n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return 0;
+		ecg_buf_put(in, buf, (size_t)n);
+	}
+}
+
+/* Names as a JSON array into b. */
+static void
+names(struct ecg_buf *b, char **argv, int n)
+{
+	int i;
+
+	ecg_buf_puts(b, "[");
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			ecg_buf_putc(b, ',');
+		ecg_evjson_string_whole(b, argv[i]);
+	}
+	ecg_buf_puts(b, "]");
+}
+
+int
+ecg_ctl_main(int argc, char **argv)
+{
+	const char *path = getenv("ECG_CONTROL"), *cmd;
+	struct ecg_buf req = ECG_BUF_INIT, in = ECG_BUF_INIT, line = ECG_BUF_INIT,
+	    why = ECG_BUF_INIT;
+	struct ecg_json_object ans;
+	const struct ecg_json_member *ok, *m;
+	int i = 1, fd, json = 0, rc = 0;
+
+	if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+		fputs(ctl_usage, stdout);
+		return fflush(stdout) == 0 ? 0 : ECG_CTL_USAGE;
+	}
+	if (i + 1 < argc && strcmp(argv[i], "-s") == 0) {
+		path = argv[i + 1];
+		i += 2;
+	}
+	if (i >= argc)
+		return usage("no command");
+	if (path == NULL || path[0] == '\0')
+		return usage("no control socket: use -s PATH (in a task, ECG_CONTROL names it)");
+	cmd = argv[i++];
+	if (strcmp(cmd, "status") == 0) {
+		if (i < argc && strcmp(argv[i], "--json") == 0) {
+			json = 1;
+			i++;
+		}
+		ecg_buf_puts(&req, "{\"cmd\":\"status\",\"format\":\"text\",\"tasks\":");
+		names(&req, argv + i, argc - i);
+		ecg_buf_puts(&req, "}");
+	} else if (strcmp(cmd, "signal") == 0) {
+		if (argc - i < 2)
+			return usage("signal takes a signal and the tasks: signal HUP web");
+		ecg_buf_puts(&req, "{\"cmd\":\"signal\",\"signal\":");
+		ecg_evjson_string_whole(&req, argv[i]);
+		ecg_buf_puts(&req, ",\"tasks\":");
+		names(&req, argv + i + 1, argc - i - 1);
+		ecg_buf_puts(&req, "}");
+	} else if (strcmp(cmd, "shutdown") == 0 || strcmp(cmd, "events") == 0) {
+		if (i < argc)
+			return usage("%s takes no argument", cmd);
+		ecg_buf_printf(&req, "{\"cmd\":\"%s\"}", cmd);
+	} else {
+		return usage("unknown command '%s'", cmd);
+	}
+	ecg_buf_putc(&req, '\n');
+	if ((fd = dial(path)) < 0) {
+		fprintf(stderr, "ecg-run ctl: no running group answers at %s: %s\n", path,
+		    strerror(errno));
+		ecg_buf_free(&req);
+		return ECG_CTL_NO_GROUP;
+	}
+	if (write(fd, req.p, req.len) != (ssize_t)req.len || !next_line(fd, &in, &line)) {
+		fprintf(stderr, "ecg-run ctl: the group at %s did not answer\n", path);
+		rc = ECG_CTL_NO_GROUP;
+		goto out;
+	}
+	if (ecg_json_parse(line.p, line.len, &ans, &why) < 0) {
+		fprintf(stderr, "ecg-run ctl: a bad answer: %s\n", ecg_buf_str(&why));
+		rc = ECG_CTL_NO_GROUP;
+		goto out;
+	}
+	ok = ecg_json_get(&ans, "ok");
+	if (ok == NULL || ok->type != ECG_JSON_BOOL || !ok->num) {
+		m = ecg_json_get(&ans, "error");
+		fprintf(stderr, "ecg-run ctl: %s\n", m != NULL && m->type == ECG_JSON_STRING ?
+		    m->str : "refused");
+		rc = ECG_CTL_REFUSED;
+	} else if (strcmp(cmd, "status") == 0 && json) {
+		printf("%s\n", ecg_buf_str(&line));
+	} else if (strcmp(cmd, "status") == 0) {
+		m = ecg_json_get(&ans, "text");
+		fputs(m != NULL && m->type == ECG_JSON_STRING ? m->str : "", stdout);
+	} else if (strcmp(cmd, "events") == 0) {
+		while (next_line(fd, &in, &line))
+			if (printf("%s\n", ecg_buf_str(&line)) < 0 || fflush(stdout) != 0)
+				break;
+	}
+	ecg_json_free(&ans);
+out:
+	close(fd);
+	ecg_buf_free(&req);
+	ecg_buf_free(&in);
+	ecg_buf_free(&line);
+	ecg_buf_free(&why);
+	if (fflush(stdout) != 0 && rc == 0)
+		rc = ECG_CTL_USAGE;
+	return rc;
+}
