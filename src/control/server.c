@@ -171,6 +171,8 @@ client_close(struct ecg_control_client *cl)
 			c->clients[i] = c->clients[--c->nclients];
 			break;
 		}
+	if (c->fd >= 0 && c->nclients < ECG_CONTROL_CLIENTS)
+		ev_io_start(c->loop, &c->acceptable);
 	ecg_buf_free(&cl->in);
 	ecg_buf_free(&cl->out);
 	free(cl);
@@ -197,12 +199,6 @@ acceptable_cb(struct ev_loop *loop, ev_io *w, int revents)
 		close(fd);
 		return;
 	}
-	if (c->nclients == ECG_CONTROL_CLIENTS) {
-		static const char busy[] = "{\"ok\":false,\"error\":\"too many clients at once (64)\"}\n";
-		(void)!send(fd, busy, sizeof(busy) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
-		close(fd);
-		return;
-	}
 	cl = calloc(1, sizeof(*cl));
 	if (cl == NULL) {
 		close(fd);
@@ -217,6 +213,9 @@ acceptable_cb(struct ev_loop *loop, ev_io *w, int revents)
 	cl->writable.data = cl;
 	c->clients[c->nclients++] = cl;
 	ev_io_start(loop, &cl->readable);
+	/* Full: the others wait in the kernel's backlog until a client goes. */
+	if (c->nclients == ECG_CONTROL_CLIENTS)
+		ev_io_stop(loop, &c->acceptable);
 }
 
 /* Whether a server answers at path: 1 (and its pid), 0 (nothing, or a stale socket). */

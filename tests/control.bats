@@ -1,0 +1,148 @@
+#!/usr/bin/env bats
+# The control socket and ecg-run ctl: a running group looked at and acted on.
+
+load helper
+
+ctl() {
+	timeout -k 5 30 $ECG_RUN_WRAP "$ECG_BIN" ctl "$@"
+}
+
+# answers SOCK: ctl status works against SOCK
+answers() {
+	"$ECG_BIN" ctl -s "$1" status >/dev/null 2>&1
+}
+
+@test "ctl status: a row per task, its state and pid; --json in the events' names" {
+	printf '[db]\ncommand = touch db.up; exec sleep 30\n[web]\ncommand = exec sleep 30\nafter = db\n' >g.ini
+	start_bg --control "$PWD/g.sock" -c g.ini
+	wait_for 20 answers "$PWD/g.sock"
+	wait_for 20 sh -c "\"$ECG_BIN\" ctl -s '$PWD/g.sock' status | grep -q '^web *ready'"
+	run -0 ctl -s "$PWD/g.sock" status
+	echo "$output"
+	[[ "${lines[0]}" == "TASK"*"STATE"*"PID"*"SINCE"*"RESTARTS"*"LAST" ]]
+	[[ "${lines[1]}" =~ ^db\ +ready\ +[0-9]+\  ]]
+	[[ "${lines[2]}" =~ ^web\ +ready\ +[0-9]+\  ]]
+	run -0 ctl -s "$PWD/g.sock" status --json web
+	echo "$output" | python3 -c '
+import json, sys
+a = json.loads(sys.stdin.read())
+assert a["ok"] and a["v"] == 1 and a["group"] == "g" and a["state"] == "running", a
+assert [t["task"] for t in a["tasks"]] == ["web"], a
+t = a["tasks"][0]
+assert t["state"] == "ready" and t["pid"] > 0 and t["restarts"] == 0 and t["last"] is None, t
+'
+	kill -TERM "$ECG_PID"
+	wait_bg
+}
+
+@test "ctl signal: only the named task gets it; an unknown task is refused (1)" {
+	cat >g.ini <<-'EOF'
+	[a]
+	command = trap 'echo a >>hup.txt' HUP; touch a.up; while :; do sleep 0.05; done
+	[b]
+	command = trap 'echo b >>hup.txt' HUP; touch b.up; while :; do sleep 0.05; done
+	EOF
+	start_bg --control "$PWD/g.sock" -c g.ini
+	wait_for 20 test -e a.up -a -e b.up
+	run -0 ctl -s "$PWD/g.sock" signal HUP b
+	wait_for 20 test -s hup.txt
+	run -1 ctl -s "$PWD/g.sock" signal HUP nope
+	[[ "$output" == *"unknown task 'nope'"* ]]
+	[ "$(cat hup.txt)" = b ]
+	kill -TERM "$ECG_PID"
+	wait_bg
+}
+
+@test "ctl shutdown: the group stops as SIGTERM would, status 0, the cause names it; the socket goes" {
+	printf '[svc]\ncommand = touch up; exec sleep 30\n' >g.ini
+	start_bg --control "$PWD/g.sock" -c g.ini
+	wait_for 20 test -e up
+	run -0 ctl -s "$PWD/g.sock" shutdown
+	wait_bg
+	[ "$STATUS" -eq 0 ]
+	grep -q "shutdown requested (ecg-run ctl, pid [0-9]*), stopping the group" err.txt
+	grep -q "cause: shutdown requested" err.txt
+	[ ! -e g.sock ]
+	run -3 ctl -s "$PWD/g.sock" status
+	[[ "$output" == *"no running group answers at $PWD/g.sock"* ]]
+}
+
+@test "a task finds its group in ECG_CONTROL; the default socket is in XDG_RUNTIME_DIR/ecg-run, 0600" {
+	mkdir -m 700 rt
+	printf '[probe]\ncommand = "$ECG_BIN" ctl status probe >status.txt; echo "$ECG_CONTROL" >where.txt\n' >g.ini
+	ECG_BIN=$ECG_BIN XDG_RUNTIME_DIR=$PWD/rt run -0 ecg -q -c g.ini
+	grep -q '^probe *ready' status.txt
+	[[ "$(cat where.txt)" == "$PWD/rt/ecg-run/g-"*".sock" ]]
+	[ "$(stat -c %a rt/ecg-run)" = 700 ]
+	# gone with the run
+	[ -z "$(ls rt/ecg-run)" ]
+}
+
+@test "control = none, --control none: no socket and no ECG_CONTROL; a live socket's path is refused (125)" {
+	printf '[group]\ncontrol = none\n[t]\ncommand = echo "[${ECG_CONTROL-unset}]"\n' >g.ini
+	run -0 ecg -q -c g.ini
+	[[ "$output" == *"[unset]"* ]]
+	printf '[t]\ncommand = touch up; exec sleep 30\n' >h.ini
+	start_bg --control "$PWD/h.sock" -c h.ini
+	wait_for 20 test -e up
+	run -125 ecg -q --control "$PWD/h.sock" -c h.ini
+	[[ "$output" == *"another ecg-run (pid $ECG_PID) answers there"* ]]
+	kill -TERM "$ECG_PID"
+	wait_bg
+}
+
+@test "ctl events: every event from now on as JSON Lines, until the group ends" {
+	printf '[svc]\ncommand = touch up; exec sleep 30\n[late]\ncommand = while [ ! -e go ]; do sleep 0.05; done; exit 3\n' >g.ini
+	start_bg --control "$PWD/g.sock" -c g.ini
+	wait_for 20 test -e up
+	ctl -s "$PWD/g.sock" events >events.jsonl &
+	local reader=$!
+	wait_for 20 sh -c "\"$ECG_BIN\" ctl -s '$PWD/g.sock' status --json | grep -q '\"pid\"'"
+	touch go
+	wait_bg
+	[ "$STATUS" -eq 3 ]
+	wait "$reader" || true
+	python3 - <<-'PY'
+	import json
+	evs = [json.loads(l) for l in open("events.jsonl")]
+	names = [e["event"] for e in evs]
+	assert "exit" in names and "cancel" in names, names
+	PY
+}
+
+@test "ctl: usage errors are 2, no group is 3; another user is refused" {
+	run -2 ctl status
+	[[ "$output" == *"no control socket"* ]]
+	run -2 ctl -s x.sock frobnicate
+	[[ "$output" == *"unknown command 'frobnicate'"* ]]
+	run -3 ctl -s "$PWD/none.sock" status
+	[ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null || skip "needs root and setpriv"
+	printf '[t]\ncommand = touch up; exec sleep 30\n' >g.ini
+	chmod 755 .
+	start_bg --control "$PWD/g.sock" -c g.ini
+	wait_for 20 test -e up
+	run -3 setpriv --reuid=nobody --regid=nogroup --clear-groups "$ECG_BIN" ctl -s "$PWD/g.sock" status
+	echo "$output"
+	kill -TERM "$ECG_PID"
+	wait_bg
+}
+
+@test "200 clients at once are all answered (64 at a time), and the group goes on" {
+	printf '[t]\ncommand = touch up; exec sleep 30\n' >g.ini
+	start_bg --control "$PWD/g.sock" -c g.ini
+	wait_for 20 test -e up
+	local i pids=()
+	for i in $(seq 1 200); do
+		"$ECG_BIN" ctl -s "$PWD/g.sock" status >"s.$i" 2>&1 &
+		pids+=($!)
+	done
+	local failed=0
+	for i in "${pids[@]}"; do
+		wait "$i" || failed=$((failed + 1))
+	done
+	[ "$failed" -eq 0 ]
+	[ "$(grep -l '^t  *ready' s.* | wc -l)" -eq 200 ]
+	kill -0 "$ECG_PID"
+	kill -TERM "$ECG_PID"
+	wait_bg
+}
