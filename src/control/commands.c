@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "control/commands.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,15 @@ void
 ecg_commands_destroy(struct ecg_commands *k)
 {
 	ecg_buf_free(&k->line);
+}
+
+/* The state as ctl shows it: a task stopped as asked is "stopped", not done. */
+static const char *
+shown(const struct ecg_task *t)
+{
+	if (ecg_task_state(t) == ECG_TASK_DONE && ecg_task_run_end(t)->end == ECG_END_STOPPED)
+		return "stopped";
+	return shown(t);
 }
 
 static int
@@ -85,7 +95,7 @@ status_row(struct ecg_commands *k, size_t i, double now, struct ecg_buf *b)
 
 	ecg_buf_puts(b, "{\"task\":");
 	ecg_evjson_string(b, ecg_task_name(t));
-	ecg_buf_printf(b, ",\"state\":\"%s\"", ecg_taskstate_shown(ecg_task_state(t)));
+	ecg_buf_printf(b, ",\"state\":\"%s\"", shown(t));
 	if (pid > 0 && ecg_task_main_running(t))
 		ecg_buf_printf(b, ",\"pid\":%ld", (long)pid);
 	else
@@ -124,8 +134,8 @@ status_text(struct ecg_commands *k, const char *pick, double now, struct ecg_buf
 			const struct ecg_task *t = ecg_supervisor_task(k->sv, i);
 			if (strlen(ecg_task_name(t)) > wname)
 				wname = strlen(ecg_task_name(t));
-			if (strlen(ecg_taskstate_shown(ecg_task_state(t))) > wstate)
-				wstate = strlen(ecg_taskstate_shown(ecg_task_state(t)));
+			if (strlen(shown(t)) > wstate)
+				wstate = strlen(shown(t));
 		}
 	ecg_buf_printf(text, "%-*s  %-*s  %7s  %8s  %8s  %s\n", (int)wname, "TASK", (int)wstate,
 	    "STATE", "PID", "SINCE", "RESTARTS", "LAST");
@@ -144,7 +154,7 @@ status_text(struct ecg_commands *k, const char *pick, double now, struct ecg_buf
 		else
 			snprintf(last, sizeof(last), "%s %d", ecg_event_end_name(end->end), end->code);
 		ecg_buf_printf(text, "%-*s  %-*s  %7s  %8s  %8ld  %s\n", (int)wname, ecg_task_name(t),
-		    (int)wstate, ecg_taskstate_shown(ecg_task_state(t)), pid, since,
+		    (int)wstate, shown(t), pid, since,
 		    ecg_task_attempt(t) - 1, last);
 	}
 }
@@ -211,6 +221,51 @@ signal_tasks(struct ecg_commands *k, const struct ecg_json_object *req, struct e
 	return 0;
 }
 
+/* restart, stop, start: each named task, in order; the first that cannot is said. */
+static int
+act(struct ecg_commands *k, struct ecg_control_client *cl, const char *cmd,
+    const struct ecg_json_object *req, struct ecg_buf *reply)
+{
+	size_t n = ecg_supervisor_ntasks(k->sv), i;
+	struct ecg_buf why = ECG_BUF_INIT;
+	char *pick;
+	int rc = 0;
+
+	if ((pick = calloc(n ? n : 1, 1)) == NULL)
+		return refuse(reply, "%s", "out of memory");
+	if (named(k, req, pick, 1, reply) < 0) {
+		free(pick);
+		return 0;
+	}
+	for (i = 0; i < n && rc == 0; i++) {
+		const struct ecg_task *t = ecg_supervisor_task(k->sv, i);
+		if (!pick[i])
+			continue;
+		if (strcmp(cmd, "restart") == 0) {
+			rc = ecg_supervisor_restart_task(k->sv, i, (long)cl->pid);
+			/* One that is done starts again: a restart of it is a start. */
+			if (rc == -EALREADY && ecg_task_state(t) == ECG_TASK_DONE)
+				rc = ecg_supervisor_start_task(k->sv, i, (long)cl->pid);
+		} else if (strcmp(cmd, "stop") == 0) {
+			rc = ecg_supervisor_stop_task(k->sv, i, (long)cl->pid);
+		} else {
+			rc = ecg_supervisor_start_task(k->sv, i, (long)cl->pid);
+		}
+		if (rc == -ECANCELED)
+			ecg_buf_puts(&why, "the group is stopping");
+		else if (rc < 0)
+			ecg_buf_printf(&why, "%s is %s: it cannot %s now", ecg_task_name(t),
+			    shown(t), cmd);
+	}
+	free(pick);
+	if (rc < 0)
+		refuse(reply, "%s", ecg_buf_str(&why));
+	else
+		ecg_buf_puts(reply, "{\"ok\":true}");
+	ecg_buf_free(&why);
+	return 0;
+}
+
 int
 ecg_commands_request(struct ecg_control *c, struct ecg_control_client *cl,
     const struct ecg_json_object *req, struct ecg_buf *reply, void *arg)
@@ -225,6 +280,9 @@ ecg_commands_request(struct ecg_control *c, struct ecg_control_client *cl,
 		return status(k, req, reply);
 	if (strcmp(cmd->str, "signal") == 0)
 		return signal_tasks(k, req, reply);
+	if (strcmp(cmd->str, "restart") == 0 || strcmp(cmd->str, "stop") == 0 ||
+	    strcmp(cmd->str, "start") == 0)
+		return act(k, cl, cmd->str, req, reply);
 	if (strcmp(cmd->str, "shutdown") == 0) {
 		if (ecg_supervisor_shutdown(k->sv, (long)cl->pid) < 0)
 			return refuse(reply, "%s", "the group is stopping already");

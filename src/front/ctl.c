@@ -20,6 +20,9 @@ static const char ctl_usage[] =
     "\n"
     "  status [--json] [TASK]...   a row per task (--json: the answer as it is)\n"
     "  signal SIG TASK...          send SIG to the tasks' process groups\n"
+    "  restart TASK...             stop the tasks and start them again (no failure)\n"
+    "  stop TASK...                stop the tasks and keep them stopped (no failure)\n"
+    "  start TASK...               start tasks that are stopped or have ended\n"
     "  shutdown                    stop the group as SIGTERM would (status 0)\n"
     "  events                      every event from now on, as JSON Lines\n"
     "\n"
@@ -139,6 +142,13 @@ ecg_ctl_main(int argc, char **argv)
 		ecg_evjson_string_whole(&req, argv[i]);
 		ecg_buf_puts(&req, ",\"tasks\":");
 		names(&req, argv + i + 1, argc - i - 1);
+		ecg_buf_puts(&req, "}");
+	} else if (strcmp(cmd, "restart") == 0 || strcmp(cmd, "stop") == 0 ||
+	    strcmp(cmd, "start") == 0) {
+		if (i >= argc)
+			return usage("%s takes the tasks: %s web", cmd, cmd);
+		ecg_buf_printf(&req, "{\"cmd\":\"%s\",\"tasks\":", cmd);
+		names(&req, argv + i, argc - i);
 		ecg_buf_puts(&req, "}");
 	} else if (strcmp(cmd, "shutdown") == 0 || strcmp(cmd, "events") == 0) {
 		if (i < argc)

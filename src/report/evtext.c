@@ -89,6 +89,9 @@ format_end(const struct ecg_event *e, const char *sig, const char *dur, struct e
 	case ECG_END_TIMEOUT:
 		ecg_buf_printf(b, "timed out after %s", dur);
 		break;
+	case ECG_END_STOPPED:
+		ecg_buf_puts(b, "stopped, as asked");
+		break;
 	default:
 		ecg_buf_printf(b, "could not start (status %d)", e->code);
 		break;
@@ -237,6 +240,15 @@ format_body(const struct ecg_event *e, int verbose, struct ecg_buf *b)
 		break;
 	case ECG_EV_CAUSE_SIGNAL:
 		ecg_buf_printf(b, "received SIG%s, stopping the group", sig);
+		break;
+	case ECG_EV_RESTART_ASKED:
+		ecg_buf_puts(b, "restarting, as asked (ecg-run ctl)");
+		break;
+	case ECG_EV_HALT_ASKED:
+		ecg_buf_puts(b, "stopping, as asked (ecg-run ctl): it stays stopped");
+		break;
+	case ECG_EV_START_ASKED:
+		ecg_buf_puts(b, "starting, as asked (ecg-run ctl)");
 		break;
 	case ECG_EV_CAUSE_SHUTDOWN:
 		if (e->pid > 0)

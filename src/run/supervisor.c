@@ -540,3 +540,42 @@ ecg_supervisor_subscribe(struct ecg_supervisor *sv, ecg_event_fn fn, void *arg)
 {
 	return ecg_bus_subscribe(&sv->bus, fn, arg);
 }
+
+int
+ecg_supervisor_restart_task(struct ecg_supervisor *sv, size_t i, long by)
+{
+	if (ecg_context_done(&sv->group))
+		return -ECANCELED;
+	return i < sv->ntasks ? ecg_task_ask(&sv->tasks[i], ECG_IN_RESTART, by) : -EINVAL;
+}
+
+int
+ecg_supervisor_stop_task(struct ecg_supervisor *sv, size_t i, long by)
+{
+	if (ecg_context_done(&sv->group))
+		return -ECANCELED;
+	return i < sv->ntasks ? ecg_task_ask(&sv->tasks[i], ECG_IN_HALT, by) : -EINVAL;
+}
+
+int
+ecg_supervisor_start_task(struct ecg_supervisor *sv, size_t i, long by)
+{
+	struct ecg_event ev = { .type = ECG_EV_START_ASKED, .pid = by };
+	int rc;
+
+	if (i >= sv->ntasks)
+		return -EINVAL;
+	if (ecg_context_done(&sv->group))
+		return -ECANCELED;
+	if (ecg_task_state(&sv->tasks[i]) != ECG_TASK_DONE)
+		return -EALREADY;
+	ev.name = ecg_task_name(&sv->tasks[i]);
+	ev.index = i;
+	ecg_bus_publish(&sv->bus, &ev);
+	/* One more task to be done before the run ends. */
+	sv->live++;
+	rc = ecg_sched_start_again(&sv->sched, i);
+	if (rc < 0)
+		sv->live--;
+	return rc;
+}

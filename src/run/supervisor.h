@@ -98,6 +98,15 @@ void ecg_supervisor_signal_task(struct ecg_supervisor *sv, size_t i, int sig);
  * before.  0, or -EALREADY if the group is stopping already.
  */
 int ecg_supervisor_shutdown(struct ecg_supervisor *sv, long pid);
+/*
+ * Requests of ecg-run ctl (by: the client's pid), for task i: restart it
+ * (it must run: -EALREADY if not), stop it and keep it stopped
+ * (-EALREADY if it is not running or waiting), start it again (it must be
+ * done: -EALREADY if not).  -ECANCELED while the group is stopping.
+ */
+int ecg_supervisor_restart_task(struct ecg_supervisor *sv, size_t i, long by);
+int ecg_supervisor_stop_task(struct ecg_supervisor *sv, size_t i, long by);
+int ecg_supervisor_start_task(struct ecg_supervisor *sv, size_t i, long by);
 /* Whether the group is stopping. */
 int ecg_supervisor_stopping(const struct ecg_supervisor *sv);
 /* One more subscriber of every event of the run (after those of the supervisor). */

@@ -41,6 +41,8 @@ ecg_event_end_name(enum ecg_end end)
 		return "not ready";
 	case ECG_END_TIMEOUT:
 		return "timed out";
+	case ECG_END_STOPPED:
+		return "stopped";
 	default:
 		return "running";
 	}

@@ -20,6 +20,7 @@ enum ecg_end {
 	ECG_END_START_FAILED,	/* could not become its command: 126 or 127 */
 	ECG_END_NOT_READY,	/* its readiness check failed: 124 */
 	ECG_END_TIMEOUT,	/* it ran past its timeout: 124 */
+	ECG_END_STOPPED,	/* stopped by request (ecg-run ctl): never a failure */
 };
 
 enum ecg_event_type {
@@ -49,6 +50,9 @@ enum ecg_event_type {
 	ECG_EV_NO_SLOT,		/* n: max_parallel; text: the tasks it is after that hold them */
 	ECG_EV_LOG_ERROR,	/* step: what failed (write, rotate, open), what: its log file, err */
 	ECG_EV_LOG_LOST,	/* what: its log file, n: lines that could not be written */
+	ECG_EV_RESTART_ASKED,	/* pid: who asked (ecg-run ctl restart): its run stops, another starts */
+	ECG_EV_HALT_ASKED,	/* pid: who asked (ecg-run ctl stop): it stops and stays stopped */
+	ECG_EV_START_ASKED,	/* pid: who asked (ecg-run ctl start) */
 	/* a task's life, for the modules that follow it (data only: never rendered) */
 	ECG_EV_SPAWNED,		/* pid: its run's process group was made */
 	ECG_EV_ENDED,		/* end, code: its run's end counts; was_ready */

@@ -39,8 +39,9 @@ ecg_sched_init(struct ecg_sched *s, struct ecg_task *tasks, const struct ecg_tas
 	s->running_dependents = calloc(n ? n : 1, sizeof(*s->running_dependents));
 	s->said = calloc(n ? n : 1, 1);
 	s->holders = calloc(n ? n : 1, sizeof(*s->holders));
+	s->wanted = calloc(n ? n : 1, 1);
 	if (after == NULL || nafter == NULL || s->waits == NULL || s->running_dependents == NULL ||
-	    s->said == NULL || s->holders == NULL) {
+	    s->said == NULL || s->holders == NULL || s->wanted == NULL) {
 		free(after);
 		free(nafter);
 		return -ENOMEM;
@@ -87,6 +88,8 @@ ecg_sched_destroy(struct ecg_sched *s)
 	s->said = NULL;
 	free(s->holders);
 	s->holders = NULL;
+	free(s->wanted);
+	s->wanted = NULL;
 	s->dependents = NULL;
 	s->ndependents = NULL;
 	s->waits = NULL;
@@ -186,6 +189,7 @@ start(struct ecg_sched *s, struct ecg_task *t)
 		slot_wait(s, t);
 		return 0;
 	}
+	s->wanted[ecg_task_index(t)] = 0;
 	for (j = 0; j < spec_of(s, t)->nafter; j++)
 		if (stops_before(s, ecg_task_index(t), spec_of(s, t)->after[j]))
 			s->running_dependents[spec_of(s, t)->after[j]]++;
@@ -217,12 +221,15 @@ ecg_sched_slot_free(struct ecg_sched *s)
 		 * are never looked at again, so that starting a group costs each
 		 * task one look, not one per start.
 		 */
-		while (s->first_waiting < s->n &&
+		while (s->first_waiting < s->n && !s->wanted[s->first_waiting] &&
 		    ecg_task_state(&s->tasks[s->first_waiting]) != ECG_TASK_WAITING)
 			s->first_waiting++;
 		for (i = s->first_waiting; i < s->n && !ecg_context_done(s->ctx); i++) {
 			struct ecg_task *t = &s->tasks[i];
-			if (ecg_task_state(t) != ECG_TASK_WAITING || s->waits[i] != 0)
+			enum ecg_task_state st = ecg_task_state(t);
+			/* Waiting with its dependencies ready, or done and asked to start again. */
+			if (!(st == ECG_TASK_WAITING && s->waits[i] == 0) &&
+			    !(st == ECG_TASK_DONE && s->wanted[i]))
 				continue;
 			/* Behind a task that found no slot, in the file's order: it waits too. */
 			if (full && !spec_of(s, t)->sidecar)
@@ -307,7 +314,8 @@ task_ended(struct ecg_sched *s, struct ecg_task *t, const struct ecg_event *end)
 {
 	size_t j, i = ecg_task_index(t);
 
-	if (end->was_ready)
+	/* Stopped as asked, it may start again: those after it keep waiting. */
+	if (end->was_ready || end->end == ECG_END_STOPPED)
 		return;
 	/* Whoever still waits for it would wait forever. */
 	for (j = 0; j < s->ndependents[i]; j++) {
@@ -375,6 +383,23 @@ task_done(struct ecg_sched *s, struct ecg_task *t, int started)
 	for (j = 0; j < s->n; j++)
 		if (s->specs[j].sidecar && ecg_task_state(&s->tasks[j]) != ECG_TASK_DONE)
 			maybe_stop(s, &s->tasks[j]);
+}
+
+int
+ecg_sched_start_again(struct ecg_sched *s, size_t i)
+{
+	if (i >= s->n || ecg_context_done(s->ctx))
+		return -ECANCELED;
+	if (ecg_task_state(&s->tasks[i]) != ECG_TASK_DONE || s->wanted[i])
+		return -EALREADY;
+	s->wanted[i] = 1;
+	/* It is one of those the group's work waits for again. */
+	if (!s->specs[i].sidecar)
+		s->others_left++;
+	if (i < s->first_waiting)
+		s->first_waiting = i;
+	ecg_sched_slot_free(s);
+	return 0;
 }
 
 void

@@ -46,7 +46,8 @@ struct ecg_sched {
 	char *said;			/* per task: what its wait for a slot was told (sched.c) */
 	size_t *holders;		/* room for the tasks holding slots, to name them */
 	long limit;			/* max_parallel, for messages */
-	size_t first_waiting;		/* every task before it has left WAITING */
+	size_t first_waiting;		/* every task before it has left WAITING (or is not wanted) */
+	char *wanted;			/* per task: done, and asked to start again */
 	int scanning;			/* ecg_sched_slot_free is running */
 	int rescan;			/* and should look again */
 	size_t others_left;		/* tasks that are not sidecars, not done */
@@ -73,6 +74,14 @@ void ecg_sched_run(struct ecg_sched *s);
 
 /* A slot of the errgroup's limit is free: waiting tasks take it in order. */
 void ecg_sched_slot_free(struct ecg_sched *s);
+
+/*
+ * Task i is done (it ended, or was stopped as asked) and is asked to
+ * start again: it takes a slot like the others, in the file's order.  0,
+ * -EALREADY if it is not done (or already asked), -ECANCELED if the group
+ * is stopping.
+ */
+int ecg_sched_start_again(struct ecg_sched *s, size_t i);
 
 /*
  * A subscriber of the run's events (arg: the scheduler): a task's first

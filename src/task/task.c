@@ -226,7 +226,10 @@ count(struct ecg_task *t)
 	}
 	end_event(t, &ev);
 	ecg_errgroup_go(h->eg);
-	if (counts && t->spec->cancel_on == ECG_CANCEL_ON_EXIT) {
+	if (t->end.end == ECG_END_STOPPED) {
+		/* Stopped as asked: never a failure, never the cause, whatever cancel_on says. */
+		ecg_errgroup_done(h->eg, 0);
+	} else if (counts && t->spec->cancel_on == ECG_CANCEL_ON_EXIT) {
 		ev.type = failed != ECG_EV_CAUSE_FAILED ? failed : ECG_EV_CAUSE_EXIT;
 		emit(t, &ev);
 		ecg_context_cancel(ctx, t->end.code);
@@ -580,6 +583,43 @@ a_abandon_decided(struct ecg_task *t, const struct ecg_task_in *in, struct feed 
 	finish(t, 1);
 }
 
+/* Asked to restart: this run stops and another starts at once; no budget is used. */
+static void
+a_cycle(struct ecg_task *t, const struct ecg_task_in *in, struct feed *f)
+{
+	struct ecg_event ev = { .type = ECG_EV_RESTART_ASKED, .pid = in->by };
+
+	(void)f;
+	memset(&t->end, 0, sizeof(t->end));
+	t->end.end = ECG_END_STOPPED;
+	t->end.restart.again = 1;
+	t->end.restart.next = t->history;
+	emit(t, &ev);
+	t->ops->stop(t->world);
+}
+
+/* Asked to stop: its end is "stopped", never a failure; it stays stopped. */
+static void
+a_halt(struct ecg_task *t, const struct ecg_task_in *in, struct feed *f)
+{
+	struct ecg_event ev = { .type = ECG_EV_HALT_ASKED, .pid = in->by };
+
+	memset(&t->end, 0, sizeof(t->end));
+	t->end.end = ECG_END_STOPPED;
+	emit(t, &ev);
+	push(f, ECG_IN_END);
+}
+
+static void
+a_halt_waiting(struct ecg_task *t, const struct ecg_task_in *in, struct feed *f)
+{
+	struct ecg_event ev = { .type = ECG_EV_HALT_ASKED, .pid = in->by };
+
+	(void)f;
+	emit(t, &ev);
+	finish(t, 0);
+}
+
 static action_fn *const actions[ECG_ACT_NACTIONS] = {
 	[ECG_ACT_NONE] = a_none,
 	[ECG_ACT_START] = a_start,
@@ -603,6 +643,9 @@ static action_fn *const actions[ECG_ACT_NACTIONS] = {
 	[ECG_ACT_DONE] = a_done,
 	[ECG_ACT_ABANDON] = a_abandon,
 	[ECG_ACT_ABANDON_DECIDED] = a_abandon_decided,
+	[ECG_ACT_CYCLE] = a_cycle,
+	[ECG_ACT_HALT] = a_halt,
+	[ECG_ACT_HALT_WAITING] = a_halt_waiting,
 };
 
 /*
@@ -770,4 +813,15 @@ void
 ecg_task_abandon(struct ecg_task *t)
 {
 	input(t, ECG_IN_ABANDON);
+}
+
+int
+ecg_task_ask(struct ecg_task *t, enum ecg_task_input kind, long by)
+{
+	struct ecg_task_in in = { .kind = kind, .by = by };
+
+	if (ecg_taskstate_next(t->state, kind) < 0)
+		return -EALREADY;
+	ecg_task_input(t, &in);
+	return 0;
 }

@@ -114,6 +114,11 @@ void ecg_task_signal(struct ecg_task *t, int sig);
 void ecg_task_kill(struct ecg_task *t);
 /* The deadline: SIGKILL, close the pipes, and count the task done. */
 void ecg_task_abandon(struct ecg_task *t);
+/*
+ * A request (ECG_IN_RESTART, ECG_IN_HALT) by pid by: 0 if the table takes
+ * it in the task's state, else -EALREADY (nothing is done).
+ */
+int ecg_task_ask(struct ecg_task *t, enum ecg_task_input kind, long by);
 
 const char *ecg_task_name(const struct ecg_task *t);
 size_t ecg_task_index(const struct ecg_task *t);

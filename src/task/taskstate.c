@@ -33,6 +33,7 @@ static const struct ecg_task_cell table[ECG_TASK_NSTATES][ECG_IN_COUNT] = {
 		[ECG_IN_START] = TO(S, START),
 		[ECG_IN_SKIP] = TO(D, SKIP),
 		[ECG_IN_ABANDON] = TO(D, SKIP),
+		[ECG_IN_HALT] = TO(D, HALT_WAITING),
 	},
 	[S] = {
 		[ECG_IN_EXEC] = TO(R, EXEC),
@@ -42,6 +43,8 @@ static const struct ecg_task_cell table[ECG_TASK_NSTATES][ECG_IN_COUNT] = {
 		[ECG_IN_KILL] = TO(S, KILL),
 		[ECG_IN_EXIT] = TO(X, EXIT),
 		[ECG_IN_ABANDON] = TO(D, ABANDON),
+		[ECG_IN_RESTART] = TO(C, CYCLE),
+		[ECG_IN_HALT] = TO(E, HALT),
 	},
 	[R] = {
 		[ECG_IN_READY] = TO(Y, READY),
@@ -52,6 +55,8 @@ static const struct ecg_task_cell table[ECG_TASK_NSTATES][ECG_IN_COUNT] = {
 		[ECG_IN_KILL] = TO(R, KILL),
 		[ECG_IN_EXIT] = TO(X, EXIT),
 		[ECG_IN_ABANDON] = TO(D, ABANDON),
+		[ECG_IN_RESTART] = TO(C, CYCLE),
+		[ECG_IN_HALT] = TO(E, HALT),
 	},
 	[Y] = {
 		[ECG_IN_TIMEOUT] = TO(E, TIMEOUT),
@@ -60,6 +65,8 @@ static const struct ecg_task_cell table[ECG_TASK_NSTATES][ECG_IN_COUNT] = {
 		[ECG_IN_KILL] = TO(Y, KILL),
 		[ECG_IN_EXIT] = TO(X, EXIT),
 		[ECG_IN_ABANDON] = TO(D, ABANDON),
+		[ECG_IN_RESTART] = TO(C, CYCLE),
+		[ECG_IN_HALT] = TO(E, HALT),
 	},
 	[P] = {
 		[ECG_IN_TIMEOUT] = TO(E, TIMEOUT),
@@ -80,6 +87,7 @@ static const struct ecg_task_cell table[ECG_TASK_NSTATES][ECG_IN_COUNT] = {
 	},
 	[C] = {
 		[ECG_IN_STOP] = TO(E, NOT_RESTARTED),
+		[ECG_IN_HALT] = TO(E, NOT_RESTARTED),
 		[ECG_IN_SIGNAL] = TO(C, SIGNAL),
 		[ECG_IN_KILL] = TO(C, KILL),
 		[ECG_IN_EXIT] = TO(Q, EXIT_DECIDED),
@@ -98,6 +106,7 @@ static const struct ecg_task_cell table[ECG_TASK_NSTATES][ECG_IN_COUNT] = {
 	[Q] = {
 		[ECG_IN_READY] = TO(Q, READY),
 		[ECG_IN_STOP] = TO(X, NOT_RESTARTED),
+		[ECG_IN_HALT] = TO(X, NOT_RESTARTED),
 		[ECG_IN_SIGNAL] = TO(Q, SIGNAL),
 		[ECG_IN_KILL] = TO(Q, KILL),
 		[ECG_IN_GONE] = TO(B, BACKOFF),
@@ -105,12 +114,15 @@ static const struct ecg_task_cell table[ECG_TASK_NSTATES][ECG_IN_COUNT] = {
 	},
 	[B] = {
 		[ECG_IN_STOP] = TO(D, NOT_RESTARTED_DONE),
+		[ECG_IN_HALT] = TO(D, NOT_RESTARTED_DONE),
 		[ECG_IN_SIGNAL] = TO(B, SIGNAL),
 		[ECG_IN_KILL] = TO(B, KILL),
 		[ECG_IN_DELAY] = TO(S, START),
 		[ECG_IN_ABANDON] = TO(D, ABANDON_DECIDED),
 	},
-	[D] = { [ECG_IN_START] = { W, ECG_ACT_NONE } },
+	[D] = {
+		[ECG_IN_START] = TO(S, START),
+	},
 };
 
 const struct ecg_task_cell *
@@ -146,7 +158,7 @@ ecg_taskstate_input_name(enum ecg_task_input in)
 {
 	static const char *const names[ECG_IN_COUNT] = {
 		"start", "skip", "exec", "ready", "not ready", "timeout", "stop", "signal", "kill",
-		"exit", "end", "again", "gone", "delay", "abandon",
+		"exit", "end", "again", "gone", "delay", "abandon", "restart", "halt",
 	};
 
 	return (unsigned)in < ECG_IN_COUNT ? names[in] : "?";
@@ -159,7 +171,7 @@ ecg_taskstate_action_name(enum ecg_task_action a)
 		"none", "start", "skip", "exec", "ready", "not ready", "timeout", "stop", "signal",
 		"kill", "exit", "exit (decided)", "count", "count and stop", "restart",
 		"restart and stop", "backoff", "not restarted", "not restarted (done)", "done",
-		"abandon", "abandon (decided)",
+		"abandon", "abandon (decided)", "cycle", "halt", "halt (waiting)",
 	};
 
 	return (unsigned)a < ECG_ACT_NACTIONS ? names[a] : "?";

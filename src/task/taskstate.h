@@ -33,7 +33,8 @@
  * RESTARTING: the same, but it runs again once they are gone.
  * BACKOFF: its last run is over and gone; it waits out its restart delay
  *   (and keeps its slot).
- * DONE: nothing of it is left.
+ * DONE: nothing of it is left.  While the group runs, a task that is done
+ *   (it ended, or was stopped by request) may be started again by request.
  *
  * The decisions an action makes (restart or not: restart.h) come back to
  * the table as inputs of their own (END, AGAIN), so that where a task goes
@@ -74,6 +75,8 @@ enum ecg_task_input {
 	ECG_IN_GONE,		/* its process group and pipes are gone */
 	ECG_IN_DELAY,		/* its restart delay is over */
 	ECG_IN_ABANDON,		/* the deadline: stop waiting for it */
+	ECG_IN_RESTART,		/* asked (ecg-run ctl): stop this run and start another */
+	ECG_IN_HALT,		/* asked (ecg-run ctl): stop it and keep it stopped */
 	ECG_IN_COUNT
 };
 
@@ -83,6 +86,7 @@ struct ecg_task_in {
 	int wstatus;		/* EXIT: of its main process (if one was made) */
 	int sig;		/* SIGNAL */
 	const char *error;	/* NOT_READY: the check's last error */
+	long by;		/* RESTART, HALT, START: the pid that asked (0: unknown) */
 };
 
 /* What a transition does on the way (task.c holds one function for each). */
@@ -109,6 +113,9 @@ enum ecg_task_action {
 	ECG_ACT_DONE,		/* nothing of it is left: its slot is free */
 	ECG_ACT_ABANDON,	/* killed and given up on; its end (killed) counts */
 	ECG_ACT_ABANDON_DECIDED,	/* killed and given up on; its end was counted */
+	ECG_ACT_CYCLE,		/* asked to restart: stopped, runs again at once, no budget used */
+	ECG_ACT_HALT,		/* asked to stop: its end is "stopped", never a failure */
+	ECG_ACT_HALT_WAITING,	/* asked to stop before it started: done, may start later */
 	ECG_ACT_NACTIONS
 };
 

@@ -137,6 +137,10 @@ event_word(enum ecg_event_type type)
 		return "not ready";
 	case ECG_EV_TIMED_OUT:
 		return "timed out";
+	case ECG_EV_RESTART_ASKED:
+		return "restart asked";
+	case ECG_EV_HALT_ASKED:
+		return "halt asked";
 	case ECG_EV_SPAWNED:
 		return "h:started";
 	case ECG_EV_ENDED:
@@ -302,6 +306,9 @@ static const char *const first_sign[ECG_ACT_NACTIONS] = {
 	[ECG_ACT_DONE] = "finish",
 	[ECG_ACT_ABANDON] = "abandon",
 	[ECG_ACT_ABANDON_DECIDED] = "abandon",
+	[ECG_ACT_CYCLE] = "restart asked",
+	[ECG_ACT_HALT] = "halt asked",
+	[ECG_ACT_HALT_WAITING] = "halt asked",
 };
 
 /*
@@ -532,6 +539,43 @@ lives(void)
 	    find_event(&fx.w, ECG_EV_STARTED) == NULL && ecg_errgroup_err(&fx.eg) == 127 &&
 	    ecg_task_run_end(&fx.t)->end == ECG_END_START_FAILED,
 	    "a start that makes no child: could not start, 127, done");
+	teardown(&fx);
+
+	/* Asked to restart: stopped, then a new run at once; no budget, no end counted. */
+	setup(&fx, ECG_RESTART_NO, ECG_READY_STARTED);
+	ecg_task_start(&fx.t);
+	fx.w.n = 0;
+	feed(&fx, ECG_IN_RESTART, 0);
+	ok(fx.t.state == ECG_TASK_RECYCLING &&
+	    strcmp(joined(&fx.w, buf, sizeof(buf)), "restart asked, stop") == 0,
+	    "restart asked: said, stopped (%s)", buf);
+	feed(&fx, ECG_IN_EXIT, W_EXITCODE(0, SIGTERM));
+	feed(&fx, ECG_IN_GONE, 0);
+	ok(fx.t.state == ECG_TASK_BACKOFF && fx.t.end.restart.delay_ms == 0 &&
+	    find_event(&fx.w, ECG_EV_ENDED) == NULL && ecg_errgroup_err(&fx.eg) == 0,
+	    "its exit ends nothing: backoff of 0 ms, no end counted");
+	feed(&fx, ECG_IN_DELAY, 0);
+	ev = find_event(&fx.w, ECG_EV_STARTED);
+	ok(fx.t.state == ECG_TASK_READY && ecg_task_attempt(&fx.t) == 1,
+	    "a new run, and the restart budget untouched");
+	teardown(&fx);
+
+	/* Asked to stop: never a failure, whatever cancel_on says; it may start again. */
+	setup(&fx, ECG_RESTART_ALWAYS, ECG_READY_STARTED);
+	fx.spec.cancel_on = ECG_CANCEL_ON_EXIT;
+	ecg_task_start(&fx.t);
+	feed(&fx, ECG_IN_HALT, 0);
+	ev = find_event(&fx.w, ECG_EV_ENDED);
+	ok(fx.t.state == ECG_TASK_ENDING && ev != NULL && ev->end == ECG_END_STOPPED &&
+	    !ecg_context_done(&fx.ctx) && find_event(&fx.w, ECG_EV_CAUSE_EXIT) == NULL,
+	    "stop asked: its end is stopped, not the cause even with cancel_on = exit");
+	feed(&fx, ECG_IN_EXIT, W_EXITCODE(0, SIGTERM));
+	fx.w.gone = 1;
+	feed(&fx, ECG_IN_GONE, 0);
+	ok(fx.t.state == ECG_TASK_DONE && find_event(&fx.w, ECG_EV_RESTARTING) == NULL &&
+	    ecg_errgroup_live(&fx.eg) == 0, "and it is done, not restarted");
+	ok(ecg_task_start(&fx.t) == 0 && fx.t.state == ECG_TASK_READY,
+	    "a task that is done starts again when asked");
 	teardown(&fx);
 
 	/* A sidecar takes no slot; a full errgroup refuses a start. */
