@@ -35,7 +35,7 @@ shown(const struct ecg_task *t)
 {
 	if (ecg_task_state(t) == ECG_TASK_DONE && ecg_task_run_end(t)->end == ECG_END_STOPPED)
 		return "stopped";
-	return shown(t);
+	return ecg_taskstate_shown(ecg_task_state(t));
 }
 
 static int
