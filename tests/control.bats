@@ -146,3 +146,55 @@ assert t["state"] == "ready" and t["pid"] > 0 and t["restarts"] == 0 and t["last
 	kill -TERM "$ECG_PID"
 	wait_bg
 }
+
+@test "ctl restart: a new run, no failure, no restart budget; those after it keep running" {
+	cat >g.ini <<-'EOF'
+	[db]
+	command = echo $$ >>db.pids; exec sleep 30
+	[web]
+	command = touch web.up; exec sleep 30
+	after = db
+	EOF
+	start_bg --control "$PWD/g.sock" -c g.ini
+	wait_for 20 test -e web.up
+	local webpid
+	webpid=$("$ECG_BIN" ctl -s "$PWD/g.sock" status --json web | python3 -c 'import json,sys; print(json.load(sys.stdin)["tasks"][0]["pid"])')
+	run -0 ctl -s "$PWD/g.sock" restart db
+	wait_for 20 sh -c '[ "$(wc -l <db.pids)" -eq 2 ]'
+	wait_for 20 sh -c "\"$ECG_BIN\" ctl -s '$PWD/g.sock' status | grep -q '^db *ready'"
+	run -0 ctl -s "$PWD/g.sock" status --json
+	echo "$output" | python3 -c '
+import json, sys
+a = json.loads(sys.stdin.read())
+t = {t["task"]: t for t in a["tasks"]}
+assert t["db"]["restarts"] == 0 and t["db"]["state"] == "ready", t
+assert t["web"]["pid"] == int(sys.argv[1]), (t, sys.argv[1])
+' "$webpid"
+	grep -q "db: restarting, as asked (ecg-run ctl)" err.txt
+	kill -TERM "$ECG_PID"
+	wait_bg
+	[ "$STATUS" -eq 143 ]
+}
+
+@test "ctl stop keeps a task stopped (never a failure, even with cancel_on = exit); ctl start runs it again; the last stop ends the group with 0" {
+	cat >g.ini <<-'EOF'
+	[svc]
+	command = echo $$ >>svc.pids; exec sleep 30
+	cancel_on = exit
+	[other]
+	command = touch other.up; exec sleep 30
+	EOF
+	start_bg --control "$PWD/g.sock" -c g.ini
+	wait_for 20 test -e other.up
+	run -0 ctl -s "$PWD/g.sock" stop svc
+	wait_for 20 sh -c "\"$ECG_BIN\" ctl -s '$PWD/g.sock' status | grep -q '^svc *stopped'"
+	run -1 ctl -s "$PWD/g.sock" stop svc
+	[[ "$output" == *"svc is stopped"* ]]
+	run -0 ctl -s "$PWD/g.sock" start svc
+	wait_for 20 sh -c '[ "$(wc -l <svc.pids)" -eq 2 ]'
+	run -1 ctl -s "$PWD/g.sock" start svc
+	run -0 ctl -s "$PWD/g.sock" stop svc other
+	wait_bg
+	[ "$STATUS" -eq 0 ]
+	! grep -q "cause:" err.txt
+}
