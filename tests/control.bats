@@ -198,3 +198,42 @@ assert t["web"]["pid"] == int(sys.argv[1]), (t, sys.argv[1])
 	[ "$STATUS" -eq 0 ]
 	! grep -q "cause:" err.txt
 }
+
+@test "ctl wait, check, restart --wait: answered when the group (the tasks) are ready; a timeout is 1" {
+	cat >g.ini <<-'EOF'
+	[db]
+	command = while [ ! -e go ]; do sleep 0.05; done; touch db.ready; exec sleep 30
+	ready = command test -e db.ready
+	[web]
+	command = exec sleep 30
+	after = db
+	EOF
+	start_bg --control "$PWD/g.sock" -c g.ini
+	wait_for 20 answers "$PWD/g.sock"
+	run -1 ctl -s "$PWD/g.sock" check
+	[[ "$output" == *"not ready"* ]]
+	run -1 ctl -s "$PWD/g.sock" wait --timeout 100ms db
+	[[ "$output" == *"timed out"* ]]
+	ctl -s "$PWD/g.sock" wait >wait.out 2>&1 &
+	local waiter=$!
+	touch go
+	wait "$waiter"
+	run -0 ctl -s "$PWD/g.sock" check
+	run -0 ctl -s "$PWD/g.sock" status
+	[[ "$output" == *"web "*"ready"* ]]
+	# restart --wait answers once db is ready again, not before
+	rm go db.ready
+	ctl -s "$PWD/g.sock" restart --wait db >restart.out 2>&1 &
+	local restarter=$!
+	wait_for 20 sh -c "\"$ECG_BIN\" ctl -s '$PWD/g.sock' status | grep -q '^db *running'"
+	kill -0 "$restarter"
+	touch go
+	wait "$restarter"
+	run -0 ctl -s "$PWD/g.sock" status
+	[[ "$output" == *"db "*"ready"* ]]
+	# a waiter is told when the group stops instead
+	ctl -s "$PWD/g.sock" wait --timeout 60s nosuch 2>nosuch.err || true
+	grep -q "unknown task 'nosuch'" nosuch.err
+	kill -TERM "$ECG_PID"
+	wait_bg
+}

@@ -12,6 +12,8 @@
 #include "config/value.h"
 #include "task/task.h"
 
+static void client_gone(struct ecg_control_client *cl, void *arg);
+
 void
 ecg_commands_init(struct ecg_commands *k, struct ecg_supervisor *sv,
     const struct ecg_group_spec *spec, struct ecg_control *ctl)
@@ -20,12 +22,83 @@ ecg_commands_init(struct ecg_commands *k, struct ecg_supervisor *sv,
 	k->sv = sv;
 	k->spec = spec;
 	k->ctl = ctl;
+	ctl->gone = client_gone;
 	ecg_evjson_init(&k->json, spec);
+}
+
+static void
+wait_free(struct ecg_commands_wait *w)
+{
+	struct ecg_commands_wait **p;
+
+	for (p = &w->k->waits; *p != NULL; p = &(*p)->next)
+		if (*p == w) {
+			*p = w->next;
+			break;
+		}
+	ev_timer_stop(ecg_supervisor_loop(w->k->sv), &w->timeout);
+	free(w->left);
+	free(w);
+}
+
+/* A waiting client's answer: ok, or not with why. */
+static void
+wait_answer(struct ecg_commands_wait *w, const char *why)
+{
+	struct ecg_buf reply = ECG_BUF_INIT;
+
+	if (why == NULL) {
+		ecg_buf_puts(&reply, "{\"ok\":true}");
+	} else {
+		ecg_buf_puts(&reply, "{\"ok\":false,\"error\":");
+		ecg_evjson_string(&reply, why);
+		ecg_buf_puts(&reply, "}");
+	}
+	ecg_control_answer(w->cl, reply.p, reply.len);
+	ecg_buf_free(&reply);
+	wait_free(w);
+}
+
+/* Whether a wait is over: every task it waits for has done so. */
+static int
+wait_over(const struct ecg_commands_wait *w)
+{
+	size_t i, n = ecg_supervisor_ntasks(w->k->sv);
+
+	if (w->group && !w->k->group_ready)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (w->left[i])
+			return 0;
+	return 1;
+}
+
+static void
+timeout_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	(void)loop;
+	(void)revents;
+	wait_answer(t->data, "timed out");
+}
+
+static void
+client_gone(struct ecg_control_client *cl, void *arg)
+{
+	struct ecg_commands *k = arg;
+	struct ecg_commands_wait *w, *next;
+
+	for (w = k->waits; w != NULL; w = next) {
+		next = w->next;
+		if (w->cl == cl)
+			wait_free(w);
+	}
 }
 
 void
 ecg_commands_destroy(struct ecg_commands *k)
 {
+	while (k->waits != NULL)
+		wait_free(k->waits);
 	ecg_buf_free(&k->line);
 }
 
@@ -221,6 +294,40 @@ signal_tasks(struct ecg_commands *k, const struct ecg_json_object *req, struct e
 	return 0;
 }
 
+/* A wait for the tasks picked (or the group), answered later: 1, or 0 if answered now. */
+static int
+wait_for(struct ecg_commands *k, struct ecg_control_client *cl, char *pick, int group,
+    int ready, long timeout_ms, struct ecg_buf *reply)
+{
+	struct ecg_commands_wait *w = calloc(1, sizeof(*w));
+
+	if (w == NULL) {
+		free(pick);
+		return refuse(reply, "%s", "out of memory");
+	}
+	w->k = k;
+	w->cl = cl;
+	w->left = pick;
+	w->group = group;
+	w->ready = ready;
+	ev_timer_init(&w->timeout, timeout_cb, (double)timeout_ms / 1000.0, 0);
+	w->timeout.data = w;
+	w->next = k->waits;
+	k->waits = w;
+	if (wait_over(w)) {
+		wait_free(w);
+		ecg_buf_puts(reply, "{\"ok\":true}");
+		return 0;
+	}
+	if (k->stopping) {
+		wait_free(w);
+		return refuse(reply, "%s", "the group is stopping");
+	}
+	if (timeout_ms > 0)
+		ev_timer_start(ecg_supervisor_loop(k->sv), &w->timeout);
+	return 1;
+}
+
 /* restart, stop, start: each named task, in order; the first that cannot is said. */
 static int
 act(struct ecg_commands *k, struct ecg_control_client *cl, const char *cmd,
@@ -257,13 +364,48 @@ act(struct ecg_commands *k, struct ecg_control_client *cl, const char *cmd,
 			ecg_buf_printf(&why, "%s is %s: it cannot %s now", ecg_task_name(t),
 			    shown(t), cmd);
 	}
-	free(pick);
-	if (rc < 0)
+	if (rc < 0) {
+		free(pick);
 		refuse(reply, "%s", ecg_buf_str(&why));
-	else
-		ecg_buf_puts(reply, "{\"ok\":true}");
+		ecg_buf_free(&why);
+		return 0;
+	}
 	ecg_buf_free(&why);
+	/* A restart is answered once the new runs have started (or, --wait, are ready). */
+	if (strcmp(cmd, "restart") == 0) {
+		const struct ecg_json_member *w = ecg_json_get(req, "wait");
+		return wait_for(k, cl, pick, 0, w != NULL && w->type == ECG_JSON_BOOL && w->num, 0,
+		    reply);
+	}
+	free(pick);
+	ecg_buf_puts(reply, "{\"ok\":true}");
 	return 0;
+}
+
+/* wait: the tasks named are ready (each, latched), or the group is. */
+static int
+wait_cmd(struct ecg_commands *k, struct ecg_control_client *cl,
+    const struct ecg_json_object *req, struct ecg_buf *reply)
+{
+	const struct ecg_json_member *tasks = ecg_json_get(req, "tasks"),
+	    *timeout = ecg_json_get(req, "timeout_ms");
+	size_t n = ecg_supervisor_ntasks(k->sv), i;
+	char *pick = calloc(n ? n : 1, 1);
+	int group = tasks == NULL || tasks->nitems == 0;
+
+	if (pick == NULL)
+		return refuse(reply, "%s", "out of memory");
+	if (!group && named(k, req, pick, 1, reply) < 0) {
+		free(pick);
+		return 0;
+	}
+	if (group)
+		memset(pick, 0, n);
+	for (i = 0; i < n; i++)
+		if (pick[i] && ecg_task_ever_ready(ecg_supervisor_task(k->sv, i)))
+			pick[i] = 0;
+	return wait_for(k, cl, pick, group, 1, timeout != NULL && timeout->type == ECG_JSON_INT ?
+	    (long)timeout->num : 0, reply);
 }
 
 int
@@ -283,6 +425,16 @@ ecg_commands_request(struct ecg_control *c, struct ecg_control_client *cl,
 	if (strcmp(cmd->str, "restart") == 0 || strcmp(cmd->str, "stop") == 0 ||
 	    strcmp(cmd->str, "start") == 0)
 		return act(k, cl, cmd->str, req, reply);
+	if (strcmp(cmd->str, "wait") == 0)
+		return wait_cmd(k, cl, req, reply);
+	if (strcmp(cmd->str, "check") == 0) {
+		if (!k->group_ready)
+			return refuse(reply, "%s", "the group is not ready");
+		if (k->stopping || ecg_supervisor_stopping(k->sv))
+			return refuse(reply, "%s", "the group is stopping");
+		ecg_buf_puts(reply, "{\"ok\":true}");
+		return 0;
+	}
 	if (strcmp(cmd->str, "shutdown") == 0) {
 		if (ecg_supervisor_shutdown(k->sv, (long)cl->pid) < 0)
 			return refuse(reply, "%s", "the group is stopping already");
@@ -304,6 +456,24 @@ ecg_commands_event(void *arg, const struct ecg_event *ev)
 	struct ecg_event e = *ev;
 	size_t i;
 
+	struct ecg_commands_wait *w, *next;
+
+	if (ev->type == ECG_EV_GROUP_READY)
+		k->group_ready = 1;
+	for (w = k->waits; w != NULL; w = next) {
+		next = w->next;
+		if (ev->type == ECG_EV_STOPPING) {
+			wait_answer(w, "the group is stopping");
+			continue;
+		}
+		if (ev->name != NULL && ev->index < ecg_supervisor_ntasks(k->sv) &&
+		    ((ev->type == ECG_EV_STARTED && !w->ready) || ev->type == ECG_EV_READY))
+			w->left[ev->index] = 0;
+		if (wait_over(w))
+			wait_answer(w, NULL);
+	}
+	if (ev->type == ECG_EV_STOPPING)
+		k->stopping = 1;
 	if (ecg_event_is_life(ev) || k->ctl->nclients == 0)
 		return;
 	e.at = ecg_clock_ms();

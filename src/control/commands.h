@@ -8,6 +8,9 @@
  *   {"cmd":"signal","signal":SIG,"tasks":[NAME...]}
  *   {"cmd":"shutdown"}                     stop the group as SIGTERM would; status 0
  *   {"cmd":"events"}                       every event from now on, as JSON Lines
+ *   {"cmd":"restart","tasks":[...][,"wait":true]}   answered once they run again (are ready)
+ *   {"cmd":"wait"[,"tasks":[...]][,"timeout_ms":N]}  answered once they (the group) are ready
+ *   {"cmd":"check"}                        ok while the group is ready and not stopping
  */
 #ifndef ECG_COMMANDS_H
 #define ECG_COMMANDS_H
@@ -17,12 +20,26 @@
 #include "report/evjson.h"
 #include "run/supervisor.h"
 
+/* A client waiting for tasks (restart, restart --wait, wait). */
+struct ecg_commands_wait {
+	struct ecg_commands_wait *next;
+	struct ecg_commands *k;
+	struct ecg_control_client *cl;
+	char *left;			/* per task: still to start (or be ready) */
+	int group;			/* wait for the group's readiness */
+	int ready;			/* ready, not only started */
+	ev_timer timeout;		/* wait --timeout */
+};
+
 struct ecg_commands {
 	struct ecg_supervisor *sv;
 	const struct ecg_group_spec *spec;
 	struct ecg_control *ctl;
 	struct ecg_evjson json;		/* for clients that follow the events */
 	struct ecg_buf line;
+	struct ecg_commands_wait *waits;
+	int group_ready;		/* the group was said to be ready */
+	int stopping;			/* it was said to be stopping */
 };
 
 void ecg_commands_init(struct ecg_commands *k, struct ecg_supervisor *sv,

@@ -162,6 +162,8 @@ client_close(struct ecg_control_client *cl)
 
 	if (cl->fd < 0)
 		return;
+	if (c->gone != NULL)
+		c->gone(cl, c->arg);
 	ev_io_stop(c->loop, &cl->readable);
 	ev_io_stop(c->loop, &cl->writable);
 	close(cl->fd);

@@ -12,6 +12,7 @@
 
 #include "base/buf.h"
 #include "control/json.h"
+#include "config/value.h"
 #include "report/evjson.h"
 
 static const char ctl_usage[] =
@@ -23,6 +24,9 @@ static const char ctl_usage[] =
     "  restart TASK...             stop the tasks and start them again (no failure)\n"
     "  stop TASK...                stop the tasks and keep them stopped (no failure)\n"
     "  start TASK...               start tasks that are stopped or have ended\n"
+    "  restart --wait TASK...      and answer once they are ready again\n"
+    "  wait [--timeout D] [TASK]...  answer once the tasks (the group) are ready\n"
+    "  check                       0 while the group is ready and not stopping\n"
     "  shutdown                    stop the group as SIGTERM would (status 0)\n"
     "  events                      every event from now on, as JSON Lines\n"
     "\n"
@@ -145,11 +149,31 @@ ecg_ctl_main(int argc, char **argv)
 		ecg_buf_puts(&req, "}");
 	} else if (strcmp(cmd, "restart") == 0 || strcmp(cmd, "stop") == 0 ||
 	    strcmp(cmd, "start") == 0) {
+		int wait = 0;
+		if (strcmp(cmd, "restart") == 0 && i < argc && strcmp(argv[i], "--wait") == 0) {
+			wait = 1;
+			i++;
+		}
 		if (i >= argc)
 			return usage("%s takes the tasks: %s web", cmd, cmd);
-		ecg_buf_printf(&req, "{\"cmd\":\"%s\",\"tasks\":", cmd);
+		ecg_buf_printf(&req, "{\"cmd\":\"%s\",%s\"tasks\":", cmd, wait ? "\"wait\":true," : "");
 		names(&req, argv + i, argc - i);
 		ecg_buf_puts(&req, "}");
+	} else if (strcmp(cmd, "wait") == 0) {
+		long timeout_ms = 0;
+		const char *bad = NULL;
+		if (i + 1 < argc && strcmp(argv[i], "--timeout") == 0) {
+			if (ecg_value_duration(argv[i + 1], &timeout_ms, &bad) < 0)
+				return usage("--timeout '%s': %s", argv[i + 1], bad);
+			i += 2;
+		}
+		ecg_buf_printf(&req, "{\"cmd\":\"wait\",\"timeout_ms\":%ld,\"tasks\":", timeout_ms);
+		names(&req, argv + i, argc - i);
+		ecg_buf_puts(&req, "}");
+	} else if (strcmp(cmd, "check") == 0) {
+		if (i < argc)
+			return usage("check takes no argument");
+		ecg_buf_puts(&req, "{\"cmd\":\"check\"}");
 	} else if (strcmp(cmd, "shutdown") == 0 || strcmp(cmd, "events") == 0) {
 		if (i < argc)
 			return usage("%s takes no argument", cmd);

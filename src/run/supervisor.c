@@ -579,3 +579,9 @@ ecg_supervisor_start_task(struct ecg_supervisor *sv, size_t i, long by)
 		sv->live--;
 	return rc;
 }
+
+struct ev_loop *
+ecg_supervisor_loop(const struct ecg_supervisor *sv)
+{
+	return sv->loop;
+}

@@ -107,6 +107,8 @@ int ecg_supervisor_shutdown(struct ecg_supervisor *sv, long pid);
 int ecg_supervisor_restart_task(struct ecg_supervisor *sv, size_t i, long by);
 int ecg_supervisor_stop_task(struct ecg_supervisor *sv, size_t i, long by);
 int ecg_supervisor_start_task(struct ecg_supervisor *sv, size_t i, long by);
+/* The loop it runs on. */
+struct ev_loop *ecg_supervisor_loop(const struct ecg_supervisor *sv);
 /* Whether the group is stopping. */
 int ecg_supervisor_stopping(const struct ecg_supervisor *sv);
 /* One more subscriber of every event of the run (after those of the supervisor). */
