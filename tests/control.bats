@@ -237,3 +237,24 @@ assert t["web"]["pid"] == int(sys.argv[1]), (t, sys.argv[1])
 	kill -TERM "$ECG_PID"
 	wait_bg
 }
+
+@test "ctl -c FILE finds the group's live socket; several need --pid, which lists them" {
+	mkdir -m 700 rt
+	printf '[t]\ncommand = touch up.$$; exec sleep 30\n' >g.ini
+	XDG_RUNTIME_DIR=$PWD/rt $ECG_RUN_WRAP "$ECG_BIN" -c g.ini >a.out 2>&1 &
+	local a=$!
+	wait_for 20 sh -c 'ls up.* >/dev/null 2>&1'
+	XDG_RUNTIME_DIR=$PWD/rt run -0 ctl -c g.ini status
+	[[ "$output" == *"t "*"ready"* ]]
+	XDG_RUNTIME_DIR=$PWD/rt $ECG_RUN_WRAP "$ECG_BIN" -c g.ini >b.out 2>&1 &
+	local b=$!
+	wait_for 20 sh -c '[ "$(ls up.* | wc -l)" -eq 2 ]'
+	XDG_RUNTIME_DIR=$PWD/rt run -2 ctl -c g.ini status
+	[[ "$output" == *"2 running groups of g.ini: pick one with --pid PID"* ]]
+	[[ "$output" == *"$a.sock"* && "$output" == *"$b.sock"* ]]
+	XDG_RUNTIME_DIR=$PWD/rt run -0 ctl -c g.ini --pid "$b" shutdown
+	wait "$b" || true
+	XDG_RUNTIME_DIR=$PWD/rt run -0 ctl -c g.ini shutdown
+	wait "$a" || true
+	XDG_RUNTIME_DIR=$PWD/rt run -3 ctl -c g.ini status
+}

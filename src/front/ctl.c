@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "front/ctl.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,12 +13,15 @@
 
 #include "base/buf.h"
 #include "control/json.h"
+#include "config/config.h"
 #include "config/value.h"
+#include "control/sockpath.h"
 #include "report/evjson.h"
 
 static const char ctl_usage[] =
-    "Usage: ecg-run ctl [-s PATH] COMMAND [ARG]...\n"
-    "Act on a running group through its control socket (-s PATH, else $ECG_CONTROL).\n"
+    "Usage: ecg-run ctl [-s PATH | -c FILE [--pid PID]] COMMAND [ARG]...\n"
+    "Act on a running group through its control socket: -s PATH; -c FILE, the\n"
+    "group of that file (--pid picks one of several); else $ECG_CONTROL.\n"
     "\n"
     "  status [--json] [TASK]...   a row per task (--json: the answer as it is)\n"
     "  signal SIG TASK...          send SIG to the tasks' process groups\n"
@@ -93,6 +97,75 @@ next_line(int fd, struct ecg_buf *in, struct ecg_buf *line)
 	}
 }
 
+/*
+ * -c FILE: the live sockets of that file's group in the default place
+ * (NAME-PID.sock that answer); --pid picks one.  The path into path: 0,
+ * or an exit status once said.
+ */
+static int
+find_group(const char *file, long want_pid, struct ecg_buf *path)
+{
+	struct ecg_group_spec spec;
+	struct ecg_buf err = ECG_BUF_INIT, dir = ECG_BUF_INIT, prefix = ECG_BUF_INIT,
+	    found = ECG_BUF_INIT;
+	DIR *d;
+	struct dirent *e;
+	size_t nfound = 0;
+	int rc = 0, fd;
+
+	if (ecg_config_load(&spec, file, &err) < 0) {
+		fprintf(stderr, "ecg-run ctl: %s\n", ecg_buf_str(&err));
+		ecg_config_free(&spec);
+		ecg_buf_free(&err);
+		return ECG_CTL_USAGE;
+	}
+	if (spec.control != NULL && strcmp(spec.control, "none") != 0) {
+		ecg_buf_puts(path, spec.control);
+		goto out;
+	}
+	ecg_sockpath_dir(getenv("XDG_RUNTIME_DIR"), &dir);
+	ecg_buf_printf(&prefix, "%s-", spec.name);
+	if ((d = opendir(ecg_buf_str(&dir))) != NULL) {
+		while ((e = readdir(d)) != NULL) {
+			const char *p = e->d_name + prefix.len;
+			char *end;
+			long pid;
+			if (strncmp(e->d_name, prefix.p, prefix.len) != 0)
+				continue;
+			pid = strtol(p, &end, 10);
+			if (end == p || strcmp(end, ".sock") != 0 || (want_pid > 0 && pid != want_pid))
+				continue;
+			ecg_buf_reset(&err);
+			ecg_buf_printf(&err, "%s/%s", ecg_buf_str(&dir), e->d_name);
+			if ((fd = dial(ecg_buf_str(&err))) < 0)
+				continue;	/* stale: its ecg-run is gone */
+			close(fd);
+			if (nfound++ == 0) {
+				ecg_buf_reset(path);
+				ecg_buf_puts(path, ecg_buf_str(&err));
+			}
+			ecg_buf_printf(&found, "%s  %s\n", p, ecg_buf_str(&err));
+		}
+		closedir(d);
+	}
+	if (nfound == 0) {
+		fprintf(stderr, "ecg-run ctl: no running group of %s answers%s\n", file,
+		    want_pid > 0 ? " with that pid" : "");
+		rc = ECG_CTL_NO_GROUP;
+	} else if (nfound > 1) {
+		fprintf(stderr, "ecg-run ctl: %zu running groups of %s: pick one with --pid "
+		    "PID:\n%s", nfound, file, ecg_buf_str(&found));
+		rc = ECG_CTL_USAGE;
+	}
+out:
+	ecg_config_free(&spec);
+	ecg_buf_free(&err);
+	ecg_buf_free(&dir);
+	ecg_buf_free(&prefix);
+	ecg_buf_free(&found);
+	return rc;
+}
+
 /* Names as a JSON array into b. */
 static void
 names(struct ecg_buf *b, char **argv, int n)
@@ -111,7 +184,9 @@ names(struct ecg_buf *b, char **argv, int n)
 int
 ecg_ctl_main(int argc, char **argv)
 {
-	const char *path = getenv("ECG_CONTROL"), *cmd;
+	const char *path = getenv("ECG_CONTROL"), *cmd, *file = NULL;
+	struct ecg_buf found_path = ECG_BUF_INIT;
+	long want_pid = 0;
 	struct ecg_buf req = ECG_BUF_INIT, in = ECG_BUF_INIT, line = ECG_BUF_INIT,
 	    why = ECG_BUF_INIT;
 	struct ecg_json_object ans;
@@ -122,14 +197,32 @@ ecg_ctl_main(int argc, char **argv)
 		fputs(ctl_usage, stdout);
 		return fflush(stdout) == 0 ? 0 : ECG_CTL_USAGE;
 	}
-	if (i + 1 < argc && strcmp(argv[i], "-s") == 0) {
-		path = argv[i + 1];
-		i += 2;
+	for (;;) {
+		if (i + 1 < argc && strcmp(argv[i], "-s") == 0) {
+			path = argv[i + 1];
+			i += 2;
+		} else if (i + 1 < argc && strcmp(argv[i], "-c") == 0) {
+			file = argv[i + 1];
+			i += 2;
+		} else if (i + 1 < argc && strcmp(argv[i], "--pid") == 0) {
+			char *end;
+			want_pid = strtol(argv[i + 1], &end, 10);
+			if (*end != '\0' || want_pid <= 0)
+				return usage("--pid takes a process id, not '%s'", argv[i + 1]);
+			i += 2;
+		} else {
+			break;
+		}
 	}
+	if (file != NULL && (rc = find_group(file, want_pid, &found_path)) != 0)
+		return rc;
+	if (file != NULL)
+		path = ecg_buf_str(&found_path);
 	if (i >= argc)
 		return usage("no command");
 	if (path == NULL || path[0] == '\0')
-		return usage("no control socket: use -s PATH (in a task, ECG_CONTROL names it)");
+		return usage("no control socket: use -s PATH or -c FILE (in a task, ECG_CONTROL "
+		    "names it)");
 	cmd = argv[i++];
 	if (strcmp(cmd, "status") == 0) {
 		if (i < argc && strcmp(argv[i], "--json") == 0) {
@@ -186,6 +279,7 @@ ecg_ctl_main(int argc, char **argv)
 		fprintf(stderr, "ecg-run ctl: no running group answers at %s: %s\n", path,
 		    strerror(errno));
 		ecg_buf_free(&req);
+		ecg_buf_free(&found_path);
 		return ECG_CTL_NO_GROUP;
 	}
 	if (write(fd, req.p, req.len) != (ssize_t)req.len || !next_line(fd, &in, &line)) {
@@ -217,6 +311,7 @@ ecg_ctl_main(int argc, char **argv)
 	ecg_json_free(&ans);
 out:
 	close(fd);
+	ecg_buf_free(&found_path);
 	ecg_buf_free(&req);
 	ecg_buf_free(&in);
 	ecg_buf_free(&line);
