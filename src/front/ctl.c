@@ -214,15 +214,21 @@ ecg_ctl_main(int argc, char **argv)
 			break;
 		}
 	}
-	if (file != NULL && (rc = find_group(file, want_pid, &found_path)) != 0)
+	if (file != NULL && (rc = find_group(file, want_pid, &found_path)) != 0) {
+		ecg_buf_free(&found_path);
 		return rc;
+	}
 	if (file != NULL)
 		path = ecg_buf_str(&found_path);
-	if (i >= argc)
-		return usage("no command");
-	if (path == NULL || path[0] == '\0')
-		return usage("no control socket: use -s PATH or -c FILE (in a task, ECG_CONTROL "
+	if (i >= argc) {
+		rc = usage("no command");
+		goto done;
+	}
+	if (path == NULL || path[0] == '\0') {
+		rc = usage("no control socket: use -s PATH or -c FILE (in a task, ECG_CONTROL "
 		    "names it)");
+		goto done;
+	}
 	cmd = argv[i++];
 	if (strcmp(cmd, "status") == 0) {
 		if (i < argc && strcmp(argv[i], "--json") == 0) {
@@ -233,8 +239,10 @@ ecg_ctl_main(int argc, char **argv)
 		names(&req, argv + i, argc - i);
 		ecg_buf_puts(&req, "}");
 	} else if (strcmp(cmd, "signal") == 0) {
-		if (argc - i < 2)
-			return usage("signal takes a signal and the tasks: signal HUP web");
+		if (argc - i < 2) {
+			rc = usage("signal takes a signal and the tasks: signal HUP web");
+			goto done;
+		}
 		ecg_buf_puts(&req, "{\"cmd\":\"signal\",\"signal\":");
 		ecg_evjson_string_whole(&req, argv[i]);
 		ecg_buf_puts(&req, ",\"tasks\":");
@@ -247,8 +255,10 @@ ecg_ctl_main(int argc, char **argv)
 			wait = 1;
 			i++;
 		}
-		if (i >= argc)
-			return usage("%s takes the tasks: %s web", cmd, cmd);
+		if (i >= argc) {
+			rc = usage("%s takes the tasks: %s web", cmd, cmd);
+			goto done;
+		}
 		ecg_buf_printf(&req, "{\"cmd\":\"%s\",%s\"tasks\":", cmd, wait ? "\"wait\":true," : "");
 		names(&req, argv + i, argc - i);
 		ecg_buf_puts(&req, "}");
@@ -256,23 +266,32 @@ ecg_ctl_main(int argc, char **argv)
 		long timeout_ms = 0;
 		const char *bad = NULL;
 		if (i + 1 < argc && strcmp(argv[i], "--timeout") == 0) {
-			if (ecg_value_duration(argv[i + 1], &timeout_ms, &bad) < 0)
-				return usage("--timeout '%s': %s", argv[i + 1], bad);
+			if (ecg_value_duration(argv[i + 1], &timeout_ms, &bad) < 0) {
+				rc = usage("--timeout '%s': %s", argv[i + 1], bad);
+				goto done;
+			}
 			i += 2;
 		}
 		ecg_buf_printf(&req, "{\"cmd\":\"wait\",\"timeout_ms\":%ld,\"tasks\":", timeout_ms);
 		names(&req, argv + i, argc - i);
 		ecg_buf_puts(&req, "}");
 	} else if (strcmp(cmd, "check") == 0) {
-		if (i < argc)
-			return usage("check takes no argument");
+		if (i < argc) {
+			rc = usage("check takes no argument");
+			goto done;
+		}
 		ecg_buf_puts(&req, "{\"cmd\":\"check\"}");
 	} else if (strcmp(cmd, "shutdown") == 0 || strcmp(cmd, "events") == 0) {
-		if (i < argc)
-			return usage("%s takes no argument", cmd);
+		if (i < argc) {
+			rc = usage("%s takes no argument", cmd);
+			goto done;
+		}
 		ecg_buf_printf(&req, "{\"cmd\":\"%s\"}", cmd);
 	} else {
-		return usage("unknown command '%s'", cmd);
+		{
+			rc = usage("unknown command '%s'", cmd);
+			goto done;
+		}
 	}
 	ecg_buf_putc(&req, '\n');
 	if ((fd = dial(path)) < 0) {
@@ -318,5 +337,9 @@ out:
 	ecg_buf_free(&why);
 	if (fflush(stdout) != 0 && rc == 0)
 		rc = ECG_CTL_USAGE;
+	return rc;
+done:
+	ecg_buf_free(&req);
+	ecg_buf_free(&found_path);
 	return rc;
 }
