@@ -258,3 +258,22 @@ assert t["web"]["pid"] == int(sys.argv[1]), (t, sys.argv[1])
 	wait "$a" || true
 	XDG_RUNTIME_DIR=$PWD/rt run -3 ctl -c g.ini status
 }
+
+@test "every request is an event: -v says it, --events has it, with the client's pid and the result" {
+	printf '[svc]\ncommand = touch up; exec sleep 30\n' >g.ini
+	start_bg -v --events ev.jsonl --control "$PWD/g.sock" -c g.ini
+	wait_for 20 test -e up
+	run -0 ctl -s "$PWD/g.sock" status
+	run -1 ctl -s "$PWD/g.sock" stop nosuch
+	run -0 ctl -s "$PWD/g.sock" shutdown
+	wait_bg
+	grep -q "ecg-run: control: status (pid [0-9]*)$" err.txt
+	grep -q "ecg-run: control: stop (pid [0-9]*) refused: unknown task 'nosuch'" err.txt
+	python3 - <<-'PY'
+	import json
+	c = [e for e in map(json.loads, open("ev.jsonl")) if e["event"] == "control"]
+	assert [e["command"] for e in c] == ["status", "stop", "shutdown"], c
+	assert [e["ok"] for e in c] == [True, False, True] and c[1]["error"] == "unknown task 'nosuch'", c
+	assert all(e["pid"] > 0 for e in c), c
+	PY
+}

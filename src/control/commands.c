@@ -13,6 +13,7 @@
 #include "task/task.h"
 
 static void client_gone(struct ecg_control_client *cl, void *arg);
+static void refused_client(pid_t pid, const char *why, void *arg);
 
 void
 ecg_commands_init(struct ecg_commands *k, struct ecg_supervisor *sv,
@@ -23,6 +24,7 @@ ecg_commands_init(struct ecg_commands *k, struct ecg_supervisor *sv,
 	k->spec = spec;
 	k->ctl = ctl;
 	ctl->gone = client_gone;
+	ctl->refused = refused_client;
 	ecg_evjson_init(&k->json, spec);
 }
 
@@ -408,14 +410,61 @@ wait_cmd(struct ecg_commands *k, struct ecg_control_client *cl,
 	    (long)timeout->num : 0, reply);
 }
 
+static int handle(struct ecg_commands *k, struct ecg_control_client *cl,
+    const struct ecg_json_object *req, struct ecg_buf *reply);
+
+/* A request and its result, as an event (-v shows it; --events has it). */
+static void
+said(struct ecg_commands *k, struct ecg_control_client *cl, const char *cmd, const char *reply)
+{
+	struct ecg_json_object ans;
+	struct ecg_buf why = ECG_BUF_INIT;
+	struct ecg_event ev = { .type = ECG_EV_CONTROL, .what = cmd, .pid = (long)cl->pid };
+	const struct ecg_json_member *ok, *err;
+
+	if (ecg_json_parse(reply, strlen(reply), &ans, &why) == 0) {
+		ok = ecg_json_get(&ans, "ok");
+		err = ecg_json_get(&ans, "error");
+		ev.code = ok != NULL && ok->type == ECG_JSON_BOOL && ok->num ? 0 : 1;
+		ev.text = err != NULL && err->type == ECG_JSON_STRING ? err->str : NULL;
+		ecg_supervisor_publish(k->sv, &ev);
+		ecg_json_free(&ans);
+	}
+	ecg_buf_free(&why);
+}
+
+static void
+refused_client(pid_t pid, const char *why, void *arg)
+{
+	struct ecg_commands *k = arg;
+	struct ecg_event ev = { .type = ECG_EV_CONTROL_REFUSED, .pid = (long)pid };
+
+	(void)why;
+	ecg_supervisor_publish(k->sv, &ev);
+}
+
 int
 ecg_commands_request(struct ecg_control *c, struct ecg_control_client *cl,
     const struct ecg_json_object *req, struct ecg_buf *reply, void *arg)
 {
 	struct ecg_commands *k = arg;
 	const struct ecg_json_member *cmd = ecg_json_get(req, "cmd");
+	int rc;
 
 	(void)c;
+	rc = handle(k, cl, req, reply);
+	if (rc == 0)
+		said(k, cl, cmd != NULL && cmd->type == ECG_JSON_STRING ? cmd->str : "?",
+		    ecg_buf_str(reply));
+	return rc;
+}
+
+static int
+handle(struct ecg_commands *k, struct ecg_control_client *cl,
+    const struct ecg_json_object *req, struct ecg_buf *reply)
+{
+	const struct ecg_json_member *cmd = ecg_json_get(req, "cmd");
+
 	if (cmd == NULL || cmd->type != ECG_JSON_STRING)
 		return refuse(reply, "%s", "say what to do (\"cmd\": \"status\")");
 	if (strcmp(cmd->str, "status") == 0)

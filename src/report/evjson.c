@@ -327,6 +327,15 @@ ecg_evjson_format(const struct ecg_evjson *j, const struct ecg_event *ev, struct
 	case ECG_EV_CAUSE_SHUTDOWN:
 		cancel(j, &o, ev, "shutdown", ev->code);
 		break;
+	case ECG_EV_CONTROL:
+		begin(j, &o, "control", ev);
+		key_str(&o, "command", ev->what);
+		key_long(&o, "pid", ev->pid);
+		rawz(&o, ev->code == 0 ? ",\"ok\":true" : ",\"ok\":false");
+		if (ev->code != 0)
+			key_str(&o, "error", ev->text);
+		end(&o);
+		break;
 	case ECG_EV_SENT:
 	case ECG_EV_SENT_ESCAPEES:
 		if (ev->sig == SIGCONT)

@@ -29,6 +29,8 @@ ecg_event_level(const struct ecg_event *ev)
 	case ECG_EV_SENT_ESCAPEES:
 	case ECG_EV_OUTPUT_HELD:
 	case ECG_EV_STATUS:
+	case ECG_EV_CONTROL:
+	case ECG_EV_CONTROL_REFUSED:
 	case ECG_EV_NOTIFY_REFUSED:
 	case ECG_EV_SIGNAL_AGAIN:
 	case ECG_EV_SIGNAL_FORWARD:
@@ -249,6 +251,16 @@ format_body(const struct ecg_event *e, int verbose, struct ecg_buf *b)
 		break;
 	case ECG_EV_START_ASKED:
 		ecg_buf_puts(b, "starting, as asked (ecg-run ctl)");
+		break;
+	case ECG_EV_CONTROL:
+		if (e->code == 0)
+			ecg_buf_printf(b, "control: %s (pid %ld)", e->what, e->pid);
+		else
+			ecg_buf_printf(b, "control: %s (pid %ld) refused: %s", e->what, e->pid,
+			    e->text != NULL ? e->text : "");
+		break;
+	case ECG_EV_CONTROL_REFUSED:
+		ecg_buf_printf(b, "control: a client of another user (pid %ld) refused", e->pid);
 		break;
 	case ECG_EV_CAUSE_SHUTDOWN:
 		if (e->pid > 0)

@@ -585,3 +585,9 @@ ecg_supervisor_loop(const struct ecg_supervisor *sv)
 {
 	return sv->loop;
 }
+
+void
+ecg_supervisor_publish(struct ecg_supervisor *sv, const struct ecg_event *ev)
+{
+	ecg_bus_publish(&sv->bus, ev);
+}

@@ -111,6 +111,8 @@ int ecg_supervisor_start_task(struct ecg_supervisor *sv, size_t i, long by);
 struct ev_loop *ecg_supervisor_loop(const struct ecg_supervisor *sv);
 /* Whether the group is stopping. */
 int ecg_supervisor_stopping(const struct ecg_supervisor *sv);
+/* An event of the run's, to every subscriber. */
+void ecg_supervisor_publish(struct ecg_supervisor *sv, const struct ecg_event *ev);
 /* One more subscriber of every event of the run (after those of the supervisor). */
 int ecg_supervisor_subscribe(struct ecg_supervisor *sv, ecg_event_fn fn, void *arg);
 

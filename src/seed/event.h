@@ -82,6 +82,8 @@ enum ecg_event_type {
 	ECG_EV_ESCAPEES_GIVEN_UP,	/* n */
 	ECG_EV_NO_SUBREAPER,	/* err */
 	ECG_EV_NO_SENTINEL,	/* err */
+	ECG_EV_CONTROL,		/* what: a control request's command, pid: its client, code: 0 done, 1 refused; text: why */
+	ECG_EV_CONTROL_REFUSED,	/* pid: a client of another user, refused at connect (0: unknown) */
 	ECG_EV_COUNT
 };
 
