@@ -410,6 +410,9 @@ wait_cmd(struct ecg_commands *k, struct ecg_control_client *cl,
 	    (long)timeout->num : 0, reply);
 }
 
+/* Marks a client whose stream begins once its answer is out. */
+static char stream_after;
+
 static int handle(struct ecg_commands *k, struct ecg_control_client *cl,
     const struct ecg_json_object *req, struct ecg_buf *reply);
 
@@ -456,6 +459,11 @@ ecg_commands_request(struct ecg_control *c, struct ecg_control_client *cl,
 	if (rc == 0)
 		said(k, cl, cmd != NULL && cmd->type == ECG_JSON_STRING ? cmd->str : "?",
 		    ecg_buf_str(reply));
+	/* The answer goes out first: only what comes after it is streamed. */
+	if (cl->data == &stream_after) {
+		cl->data = NULL;
+		cl->streaming = 1;
+	}
 	return rc;
 }
 
@@ -491,7 +499,8 @@ handle(struct ecg_commands *k, struct ecg_control_client *cl,
 		return 0;
 	}
 	if (strcmp(cmd->str, "events") == 0) {
-		cl->streaming = 1;
+		/* Streaming begins after its answer (see ecg_commands_request). */
+		cl->data = &stream_after;
 		ecg_buf_puts(reply, "{\"ok\":true}");
 		return 0;
 	}
