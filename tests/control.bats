@@ -277,3 +277,13 @@ assert t["web"]["pid"] == int(sys.argv[1]), (t, sys.argv[1])
 	assert all(e["pid"] > 0 for e in c), c
 	PY
 }
+
+@test "after kill -9 of ecg-run, its sentinel removes the control socket with the tasks" {
+	printf '[t]\ncommand = touch up; exec sleep 30\n' >g.ini
+	start_bg --control "$PWD/g.sock" -c g.ini
+	wait_for 20 test -e up
+	[ -S g.sock ]
+	kill -9 "$ECG_PID"
+	wait_for 20 sh -c '! test -e g.sock'
+	wait_for 20 no_marked_left
+}

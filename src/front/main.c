@@ -173,8 +173,8 @@ main(int argc, char **argv)
 	int status, sig = 0;
 
 	/* ecg-run executed again as its own sentinel (sentinel.h). */
-	if (argc == 2 && strcmp(argv[0], ECG_SENTINEL_ARGV0) == 0)
-		ecg_sentinel_main(argv[1]);
+	if ((argc == 2 || argc == 3) && strcmp(argv[0], ECG_SENTINEL_ARGV0) == 0)
+		ecg_sentinel_main(argv[1], argc == 3 ? argv[2] : "");
 	ecg_sentinel_can_exec();
 	/* ecg-run ctl: a client of a running group's control socket. */
 	if (argc >= 2 && strcmp(argv[1], "ctl") == 0)

@@ -426,7 +426,8 @@ ecg_supervisor_init(struct ecg_supervisor *sv, struct ev_loop *loop,
 	 * As process 1 there is no need: when it dies, the kernel kills every
 	 * process of its PID namespace.
 	 */
-	if (getpid() != 1 && (rc = ecg_sentinel_start(&sv->sentinel, sv->run_id)) < 0)
+	if (getpid() != 1 &&
+	    (rc = ecg_sentinel_start(&sv->sentinel, sv->run_id, opts->control)) < 0)
 		tell(sv, ECG_EV_NO_SENTINEL, -rc);
 	ecg_sweep_set_sentinel(&sv->sweep, ecg_sentinel_pid(&sv->sentinel));
 	return 0;

@@ -11,7 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -171,8 +174,27 @@ detach(int fd)
  * The sentinel itself: it reads what ecg-run tells it until ecg-run says
  * goodbye (then it leaves things alone) or is gone (end of file).
  */
+/* ecg-run's control socket, unless another ecg-run answers there now. */
+static void
+remove_socket(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	struct stat st;
+	int fd;
+
+	if (path == NULL || path[0] == '\0' || strlen(path) >= sizeof(a.sun_path) ||
+	    lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode))
+		return;
+	memcpy(a.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
+		unlink(path);
+	if (fd >= 0)
+		close(fd);
+}
+
 static _Noreturn void
-watch(int fd, const char *id)
+watch(int fd, const char *id, const char *control)
 {
 	struct timespec pause = { 0, 10000000L };	/* 10 ms */
 	struct ecg_sentinel_record r;
@@ -224,6 +246,7 @@ watch(int fd, const char *id)
 	}
 	free(buf);
 	free(groups);
+	remove_socket(control);
 	_exit(0);
 }
 
@@ -248,7 +271,7 @@ ecg_sentinel_destroy(struct ecg_sentinel *s)
 }
 
 int
-ecg_sentinel_start(struct ecg_sentinel *s, const char *id)
+ecg_sentinel_start(struct ecg_sentinel *s, const char *id, const char *control)
 {
 	sigset_t all, old;
 	char self[PATH_MAX];
@@ -269,13 +292,14 @@ ecg_sentinel_start(struct ecg_sentinel *s, const char *id)
 	pid = fork();
 	if (pid == 0) {
 		/* Only async-signal-safe calls from here to the exec. */
-		char *const argv[] = { (char *)ECG_SENTINEL_ARGV0, (char *)id, NULL };
+		char *const argv[] = { (char *)ECG_SENTINEL_ARGV0, (char *)id,
+			(char *)(control != NULL ? control : ""), NULL };
 		char *const envp[] = { NULL };
 		close(p[1]);
 		detach(p[0]);
 		if (self[0] != '\0')
 			execve(self, argv, envp);
-		watch(3, id);
+		watch(3, id, control);
 	}
 	err = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
@@ -303,9 +327,9 @@ ecg_sentinel_can_exec(void)
 }
 
 _Noreturn void
-ecg_sentinel_main(const char *id)
+ecg_sentinel_main(const char *id, const char *control)
 {
-	watch(3, id);
+	watch(3, id, control);
 }
 
 void

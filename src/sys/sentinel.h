@@ -60,7 +60,7 @@ void ecg_sentinel_init(struct ecg_sentinel *s, struct ev_loop *loop);
  * Starts the sentinel for the run whose tasks carry ECG_RUN_ID=id.
  * 0, or -errno (there is then no sentinel: the run goes on without).
  */
-int ecg_sentinel_start(struct ecg_sentinel *s, const char *id);
+int ecg_sentinel_start(struct ecg_sentinel *s, const char *id, const char *control);
 /* A task's process group was made (alive) or is gone (!alive). */
 void ecg_sentinel_group(struct ecg_sentinel *s, pid_t pgid, int alive);
 /*
@@ -79,7 +79,7 @@ void ecg_sentinel_destroy(struct ecg_sentinel *s);
  * The sentinel's program, once executed again: watches descriptor 3 for
  * the run whose id is id.  Never returns.
  */
-_Noreturn void ecg_sentinel_main(const char *id);
+_Noreturn void ecg_sentinel_main(const char *id, const char *control);
 /*
  * This program runs ecg_sentinel_main when started as ECG_SENTINEL_ARGV0
  * (ecg-run's main does): the sentinel may execute it again.  Without this
