@@ -101,7 +101,8 @@ assert t["state"] == "ready" and t["pid"] > 0 and t["restarts"] == 0 and t["last
 	touch go
 	wait_bg
 	[ "$STATUS" -eq 3 ]
-	wait "$reader" || true
+	# the stream ends with the group: ctl says 0
+	wait "$reader"
 	python3 - <<-'PY'
 	import json
 	evs = [json.loads(l) for l in open("events.jsonl")]
@@ -186,8 +187,10 @@ assert t["web"]["pid"] == int(sys.argv[1]), (t, sys.argv[1])
 	EOF
 	start_bg --control "$PWD/g.sock" -c g.ini
 	wait_for 20 test -e other.up
+	# stop answers once the task is gone
 	run -0 ctl -s "$PWD/g.sock" stop svc
-	wait_for 20 sh -c "\"$ECG_BIN\" ctl -s '$PWD/g.sock' status | grep -q '^svc *stopped'"
+	run -0 ctl -s "$PWD/g.sock" status svc
+	[[ "${lines[1]}" =~ ^svc\ +stopped\  ]]
 	run -1 ctl -s "$PWD/g.sock" stop svc
 	[[ "$output" == *"svc is stopped"* ]]
 	run -0 ctl -s "$PWD/g.sock" start svc
@@ -286,4 +289,102 @@ assert t["web"]["pid"] == int(sys.argv[1]), (t, sys.argv[1])
 	kill -9 "$ECG_PID"
 	wait_for 20 sh -c '! test -e g.sock'
 	wait_for 20 no_marked_left
+}
+
+# logs_asked: the run said (--events ev.jsonl) that a logs request was taken
+logs_asked() {
+	grep -q '"command":"logs"' ev.jsonl 2>/dev/null
+}
+
+@test "ctl logs: the named tasks' lines from now on, prefixed as on the terminal (stderr on stderr), until the group ends" {
+	cat >g.ini <<-'EOF'
+	[web]
+	command = echo before; touch up; while [ ! -e go ]; do sleep 0.02; done; echo "out 1"; echo "err 1" >&2; printf 'x\000y\n'; printf 'no newline'
+	[database]
+	command = while [ ! -e go ]; do sleep 0.02; done; echo "db line"; exec sleep 30
+	EOF
+	start_bg --events ev.jsonl --control "$PWD/g.sock" -c g.ini
+	wait_for 20 test -e up
+	ctl -s "$PWD/g.sock" logs web >logs.out 2>logs.err &
+	local reader=$!
+	wait_for 20 logs_asked
+	touch go
+	wait_for 20 grep -q "^web *| no newline" out.txt
+	run -0 ctl -s "$PWD/g.sock" shutdown
+	wait_bg
+	wait "$reader"
+	cat logs.out logs.err
+	# what the terminal shows, from the moment it was asked, for web only
+	cmp <(grep -a "^web" out.txt | grep -av before) logs.out
+	[ "$(cat logs.err)" = "web      | err 1" ]
+	# no task named: all of them; an unknown one is refused
+	run -3 ctl -s "$PWD/g.sock" logs
+	start_bg --control "$PWD/g.sock" -c g.ini
+	run -1 ctl -s "$PWD/g.sock" logs nosuch
+	[[ "$output" == *"unknown task 'nosuch'"* ]]
+	kill -TERM "$ECG_PID"
+	wait_bg
+}
+
+@test "a logs client that cannot keep up loses lines, never slows the group, and is told how many at the end; one that never reads holds nothing up" {
+	cat >g.ini <<-'EOF'
+	[loud]
+	command = touch up; while [ ! -e go ]; do sleep 0.02; done; seq 1 300000; touch said
+	[svc]
+	command = exec sleep 30
+	EOF
+	start_bg --events ev.jsonl --control "$PWD/g.sock" -c g.ini
+	wait_for 20 test -e up
+	# client(cmd, start reading once this file is there)
+	cat >client.py <<-'PY'
+	import os, socket, sys, time
+	s = socket.socket(socket.AF_UNIX)
+	s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+	s.connect(sys.argv[1])
+	s.sendall(sys.argv[2].encode() + b"\n")
+	while not os.path.exists(sys.argv[3]):
+	    time.sleep(0.02)
+	data = b""
+	while True:
+	    b = s.recv(65536)
+	    if not b:
+	        break
+	    data += b
+	sys.stdout.write(data.decode())
+	PY
+	python3 client.py "$PWD/g.sock" '{"cmd":"logs","tasks":["loud"]}' said >slow.out &
+	local slow=$!
+	python3 client.py "$PWD/g.sock" '{"cmd":"events"}' never >never.out &
+	local never=$!
+	ctl -s "$PWD/g.sock" logs loud >fast.out 2>fast.err &
+	local fast=$!
+	wait_for 20 sh -c '[ "$(grep -c "\"command\":\"logs\"" ev.jsonl)" -eq 2 ]'
+	wait_for 20 grep -q '"command":"events"' ev.jsonl
+	touch go
+	# the group's own output is not held back by the clients
+	wait_for 60 test -e said
+	wait_for 60 grep -q "^loud *| 300000$" out.txt
+	run -0 ctl -s "$PWD/g.sock" shutdown
+	wait_bg
+	[ "$STATUS" -eq 0 ]
+	wait "$slow"
+	wait "$fast"
+	touch never
+	wait "$never"
+	python3 - <<-'PY'
+	import json, re
+	# the one that reads got its lines in order, and is told how many it lost (if any)
+	got = [int(l.split("| ")[1]) for l in open("fast.out")]
+	m = re.search(r"(\d+) lines lost", open("fast.err").read())
+	lost = int(m.group(1)) if m else 0
+	assert got == sorted(got) and len(got) + lost == 300000, (len(got), lost)
+	# the one that read only once all was said lost some, and is told how many
+	lines = [json.loads(l) for l in open("slow.out")]
+	assert lines[0]["ok"], lines[0]
+	end = lines[-1]
+	assert end["end"] is True and end["lost"] > 0, end
+	got = [int(l["text"]) for l in lines[1:-1]]
+	assert got == list(range(1, len(got) + 1)), "a gap before the loss"
+	assert len(got) + end["lost"] == 300000, (len(got), end)
+	PY
 }

@@ -12,8 +12,19 @@
 #include "config/value.h"
 #include "task/task.h"
 
+/* Marks a client whose stream (of events, of log lines) begins once its answer is out. */
+static char events_after, logs_after;
+
+/* What a streaming client gets (its server's streaming field). */
+enum { STREAM_EVENTS = 1, STREAM_LOGS = 2 };
+
 static void client_gone(struct ecg_control_client *cl, void *arg);
+static int refuse(struct ecg_buf *reply, const char *fmt, const char *arg);
+static int named(struct ecg_commands *k, const struct ecg_json_object *req, char *pick,
+    int required, struct ecg_buf *reply);
 static void refused_client(pid_t pid, const char *why, void *arg);
+static void said(struct ecg_commands *k, struct ecg_control_client *cl, const char *cmd,
+    const char *reply);
 
 void
 ecg_commands_init(struct ecg_commands *k, struct ecg_supervisor *sv,
@@ -26,10 +37,13 @@ ecg_commands_init(struct ecg_commands *k, struct ecg_supervisor *sv,
 	ctl->gone = client_gone;
 	ctl->refused = refused_client;
 	ecg_evjson_init(&k->json, spec);
+	for (size_t i = 0; i < spec->ntasks; i++)
+		if (strlen(spec->tasks[i].name) > k->name_width)
+			k->name_width = strlen(spec->tasks[i].name);
 }
 
 static void
-wait_free(struct ecg_commands_wait *w)
+wait_unlink(struct ecg_commands_wait *w)
 {
 	struct ecg_commands_wait **p;
 
@@ -39,15 +53,26 @@ wait_free(struct ecg_commands_wait *w)
 			break;
 		}
 	ev_timer_stop(ecg_supervisor_loop(w->k->sv), &w->timeout);
+}
+
+static void
+wait_free(struct ecg_commands_wait *w)
+{
+	wait_unlink(w);
 	free(w->left);
 	free(w);
 }
 
-/* A waiting client's answer: ok, or not with why. */
+/*
+ * A waiting client's answer: ok, or not with why.  The wait leaves the
+ * list first: the answer is an event, and events look at the waits.
+ */
 static void
 wait_answer(struct ecg_commands_wait *w, const char *why)
 {
 	struct ecg_buf reply = ECG_BUF_INIT;
+
+	wait_unlink(w);
 
 	if (why == NULL) {
 		ecg_buf_puts(&reply, "{\"ok\":true}");
@@ -56,9 +81,11 @@ wait_answer(struct ecg_commands_wait *w, const char *why)
 		ecg_evjson_string(&reply, why);
 		ecg_buf_puts(&reply, "}");
 	}
+	said(w->k, w->cl, w->cmd, ecg_buf_str(&reply));
 	ecg_control_answer(w->cl, reply.p, reply.len);
 	ecg_buf_free(&reply);
-	wait_free(w);
+	free(w->left);
+	free(w);
 }
 
 /* Whether a wait is over: every task it waits for has done so. */
@@ -83,17 +110,171 @@ timeout_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	wait_answer(t->data, "timed out");
 }
 
+/* A follower goes: the tasks nobody follows any more forget their lines. */
+static void
+unfollow(struct ecg_commands *k, struct ecg_commands_follower *f)
+{
+	struct ecg_commands_follower **p;
+	size_t i, n = ecg_supervisor_ntasks(k->sv);
+
+	for (p = &k->followers; *p != NULL; p = &(*p)->next)
+		if (*p == f) {
+			*p = f->next;
+			break;
+		}
+	for (i = 0; i < n; i++)
+		if (f->pick[i] && --k->following[i] == 0) {
+			free(k->parts[2 * i].p);
+			free(k->parts[2 * i + 1].p);
+			memset(&k->parts[2 * i], 0, 2 * sizeof(k->parts[0]));
+		}
+	if (k->followers == NULL)
+		ecg_supervisor_follow(k->sv, NULL, NULL);
+	free(f->pick);
+	free(f);
+}
+
+/* A line (or a piece of a long one) of task id's stream, to its followers. */
+static void
+follow_line(struct ecg_commands *k, size_t id, int stream, const char *b, size_t n)
+{
+	struct ecg_commands_follower *f;
+
+	ecg_buf_reset(&k->line);
+	ecg_buf_puts(&k->line, "{\"task\":");
+	ecg_evjson_string_whole(&k->line, ecg_task_name(ecg_supervisor_task(k->sv, id)));
+	ecg_buf_puts(&k->line, stream == 1 ? ",\"stream\":\"stdout\",\"text\":" :
+	    ",\"stream\":\"stderr\",\"text\":");
+	ecg_evjson_bytes(&k->line, b, n);
+	ecg_buf_putc(&k->line, '}');
+	if (ecg_buf_failed(&k->line))
+		return;
+	for (f = k->followers; f != NULL; f = f->next)
+		if (f->pick[id] && f->cl->streaming == STREAM_LOGS)
+			ecg_control_stream(f->cl, k->line.p, k->line.len);
+}
+
+/*
+ * Bytes of a task's stream as read: cut into lines for its followers.
+ * Bytes that began before anyone followed (the rest of a line) are not
+ * theirs: they begin with the next whole line.
+ */
+static void
+follow_bytes(void *arg, size_t id, int stream, const char *b, size_t n, int start)
+{
+	struct ecg_commands *k = arg;
+	struct ecg_commands_part *part;
+	const char *nl;
+	size_t take;
+
+	if (k->following[id] == 0)
+		return;
+	part = &k->parts[2 * id + (stream == 1 ? 0 : 1)];
+	if (b == NULL) {
+		if (part->synced && part->len > 0)
+			follow_line(k, id, stream, part->p, part->len);
+		part->len = 0;
+		part->synced = 1;
+		return;
+	}
+	if (start && part->len == 0)
+		part->synced = 1;
+	while (n > 0) {
+		nl = memchr(b, '\n', n);
+		take = nl != NULL ? (size_t)(nl - b) : n;
+		if (!part->synced) {
+			if (nl == NULL)
+				return;
+			part->synced = 1;
+		} else if (nl != NULL && part->len == 0 && take <= ECG_COMMANDS_LINE_MAX) {
+			follow_line(k, id, stream, b, take);	/* whole in what was read */
+		} else {
+			while (take > 0) {
+				size_t room = ECG_COMMANDS_LINE_MAX - part->len, k2 = take < room ? take : room;
+				if (part->len + k2 > part->cap) {
+					size_t cap = part->cap ? part->cap : 256;
+					char *q;
+					while (cap < part->len + k2)
+						cap *= 2;
+					if ((q = realloc(part->p, cap)) == NULL)
+						return;
+					part->p = q;
+					part->cap = cap;
+				}
+				memcpy(part->p + part->len, b, k2);
+				part->len += k2;
+				b += k2;
+				n -= k2;
+				take -= k2;
+				if (part->len == ECG_COMMANDS_LINE_MAX) {
+					follow_line(k, id, stream, part->p, part->len);
+					part->len = 0;
+				}
+			}
+			if (nl == NULL)
+				return;
+			if (part->len > 0)
+				follow_line(k, id, stream, part->p, part->len);
+			part->len = 0;
+			b = nl + 1;
+			n--;
+			continue;
+		}
+		n -= (size_t)(nl + 1 - b);
+		b = nl + 1;
+	}
+}
+
+/* logs TASK...: their lines from now on, once the answer is out. */
+static int
+logs(struct ecg_commands *k, struct ecg_control_client *cl, const struct ecg_json_object *req,
+    struct ecg_buf *reply)
+{
+	size_t n = ecg_supervisor_ntasks(k->sv), i;
+	struct ecg_commands_follower *f = calloc(1, sizeof(*f));
+
+	if (f == NULL || (f->pick = calloc(n ? n : 1, 1)) == NULL ||
+	    (k->following == NULL && (k->following = calloc(n ? n : 1, sizeof(*k->following))) == NULL) ||
+	    (k->parts == NULL && (k->parts = calloc(2 * (n ? n : 1), sizeof(*k->parts))) == NULL)) {
+		if (f != NULL)
+			free(f->pick);
+		free(f);
+		return refuse(reply, "%s", "out of memory");
+	}
+	if (named(k, req, f->pick, 0, reply) < 0) {
+		free(f->pick);
+		free(f);
+		return 0;
+	}
+	f->cl = cl;
+	for (i = 0; i < n; i++)
+		if (f->pick[i])
+			k->following[i]++;
+	f->next = k->followers;
+	k->followers = f;
+	ecg_supervisor_follow(k->sv, follow_bytes, k);
+	cl->data = &logs_after;	/* streaming begins after the answer */
+	ecg_buf_printf(reply, "{\"ok\":true,\"width\":%zu}", k->name_width);
+	return 0;
+}
+
 static void
 client_gone(struct ecg_control_client *cl, void *arg)
 {
 	struct ecg_commands *k = arg;
 	struct ecg_commands_wait *w, *next;
+	struct ecg_commands_follower **f;
 
 	for (w = k->waits; w != NULL; w = next) {
 		next = w->next;
 		if (w->cl == cl)
 			wait_free(w);
 	}
+	for (f = &k->followers; *f != NULL; f = &(*f)->next)
+		if ((*f)->cl == cl) {
+			unfollow(k, *f);
+			break;
+		}
 }
 
 void
@@ -101,6 +282,10 @@ ecg_commands_destroy(struct ecg_commands *k)
 {
 	while (k->waits != NULL)
 		wait_free(k->waits);
+	while (k->followers != NULL)
+		unfollow(k, k->followers);
+	free(k->following);
+	free(k->parts);
 	ecg_buf_free(&k->line);
 }
 
@@ -298,8 +483,8 @@ signal_tasks(struct ecg_commands *k, const struct ecg_json_object *req, struct e
 
 /* A wait for the tasks picked (or the group), answered later: 1, or 0 if answered now. */
 static int
-wait_for(struct ecg_commands *k, struct ecg_control_client *cl, char *pick, int group,
-    int ready, long timeout_ms, struct ecg_buf *reply)
+wait_for(struct ecg_commands *k, struct ecg_control_client *cl, const char *cmd, char *pick,
+    int group, int ready, long timeout_ms, struct ecg_buf *reply)
 {
 	struct ecg_commands_wait *w = calloc(1, sizeof(*w));
 
@@ -309,7 +494,9 @@ wait_for(struct ecg_commands *k, struct ecg_control_client *cl, char *pick, int 
 	}
 	w->k = k;
 	w->cl = cl;
+	w->cmd = cmd;
 	w->left = pick;
+	w->gone = strcmp(cmd, "stop") == 0;
 	w->group = group;
 	w->ready = ready;
 	ev_timer_init(&w->timeout, timeout_cb, (double)timeout_ms / 1000.0, 0);
@@ -321,7 +508,7 @@ wait_for(struct ecg_commands *k, struct ecg_control_client *cl, char *pick, int 
 		ecg_buf_puts(reply, "{\"ok\":true}");
 		return 0;
 	}
-	if (k->stopping) {
+	if (k->stopping && !w->gone) {
 		wait_free(w);
 		return refuse(reply, "%s", "the group is stopping");
 	}
@@ -376,8 +563,15 @@ act(struct ecg_commands *k, struct ecg_control_client *cl, const char *cmd,
 	/* A restart is answered once the new runs have started (or, --wait, are ready). */
 	if (strcmp(cmd, "restart") == 0) {
 		const struct ecg_json_member *w = ecg_json_get(req, "wait");
-		return wait_for(k, cl, pick, 0, w != NULL && w->type == ECG_JSON_BOOL && w->num, 0,
-		    reply);
+		return wait_for(k, cl, "restart", pick, 0,
+		    w != NULL && w->type == ECG_JSON_BOOL && w->num, 0, reply);
+	}
+	/* A stop is answered once they are gone. */
+	if (strcmp(cmd, "stop") == 0) {
+		for (i = 0; i < n; i++)
+			if (pick[i] && ecg_task_state(ecg_supervisor_task(k->sv, i)) == ECG_TASK_DONE)
+				pick[i] = 0;
+		return wait_for(k, cl, "stop", pick, 0, 0, 0, reply);
 	}
 	free(pick);
 	ecg_buf_puts(reply, "{\"ok\":true}");
@@ -406,12 +600,10 @@ wait_cmd(struct ecg_commands *k, struct ecg_control_client *cl,
 	for (i = 0; i < n; i++)
 		if (pick[i] && ecg_task_ever_ready(ecg_supervisor_task(k->sv, i)))
 			pick[i] = 0;
-	return wait_for(k, cl, pick, group, 1, timeout != NULL && timeout->type == ECG_JSON_INT ?
+	return wait_for(k, cl, "wait", pick, group, 1, timeout != NULL && timeout->type == ECG_JSON_INT ?
 	    (long)timeout->num : 0, reply);
 }
 
-/* Marks a client whose stream begins once its answer is out. */
-static char stream_after;
 
 static int handle(struct ecg_commands *k, struct ecg_control_client *cl,
     const struct ecg_json_object *req, struct ecg_buf *reply);
@@ -460,9 +652,9 @@ ecg_commands_request(struct ecg_control *c, struct ecg_control_client *cl,
 		said(k, cl, cmd != NULL && cmd->type == ECG_JSON_STRING ? cmd->str : "?",
 		    ecg_buf_str(reply));
 	/* The answer goes out first: only what comes after it is streamed. */
-	if (cl->data == &stream_after) {
+	if (cl->data == &events_after || cl->data == &logs_after) {
+		cl->streaming = cl->data == &events_after ? STREAM_EVENTS : STREAM_LOGS;
 		cl->data = NULL;
-		cl->streaming = 1;
 	}
 	return rc;
 }
@@ -498,9 +690,12 @@ handle(struct ecg_commands *k, struct ecg_control_client *cl,
 		ecg_buf_puts(reply, "{\"ok\":true}");
 		return 0;
 	}
+	if (strcmp(cmd->str, "logs") == 0) {
+		return logs(k, cl, req, reply);
+	}
 	if (strcmp(cmd->str, "events") == 0) {
 		/* Streaming begins after its answer (see ecg_commands_request). */
-		cl->data = &stream_after;
+		cl->data = &events_after;
 		ecg_buf_puts(reply, "{\"ok\":true}");
 		return 0;
 	}
@@ -514,21 +709,30 @@ ecg_commands_event(void *arg, const struct ecg_event *ev)
 	struct ecg_event e = *ev;
 	size_t i;
 
-	struct ecg_commands_wait *w, *next;
+	struct ecg_commands_wait *w;
 
 	if (ev->type == ECG_EV_GROUP_READY)
 		k->group_ready = 1;
-	for (w = k->waits; w != NULL; w = next) {
-		next = w->next;
-		if (ev->type == ECG_EV_STOPPING) {
-			wait_answer(w, "the group is stopping");
+	/* Marked first, answered after: an answer is an event, which comes here again. */
+	for (w = k->waits; w != NULL; w = w->next) {
+		if (ev->type == ECG_EV_STOPPING && !w->gone) {
+			w->over = 1;
+			w->why = "the group is stopping";
 			continue;
 		}
 		if (ev->name != NULL && ev->index < ecg_supervisor_ntasks(k->sv) &&
-		    ((ev->type == ECG_EV_STARTED && !w->ready) || ev->type == ECG_EV_READY))
+		    (w->gone ? ev->type == ECG_EV_DONE :
+		    (ev->type == ECG_EV_STARTED && !w->ready) || ev->type == ECG_EV_READY))
 			w->left[ev->index] = 0;
-		if (wait_over(w))
-			wait_answer(w, NULL);
+		if (!w->over && wait_over(w))
+			w->over = 1;
+	}
+	for (;;) {
+		for (w = k->waits; w != NULL && !w->over; w = w->next)
+			;
+		if (w == NULL)
+			break;
+		wait_answer(w, w->why);
 	}
 	if (ev->type == ECG_EV_STOPPING)
 		k->stopping = 1;
@@ -542,6 +746,6 @@ ecg_commands_event(void *arg, const struct ecg_event *ev)
 	if (k->line.len > 0 && k->line.p[k->line.len - 1] == '\n')
 		k->line.len--;
 	for (i = 0; i < k->ctl->nclients; i++)
-		if (k->ctl->clients[i]->streaming)
+		if (k->ctl->clients[i]->streaming == STREAM_EVENTS)
 			ecg_control_stream(k->ctl->clients[i], k->line.p, k->line.len);
 }

@@ -10,7 +10,13 @@
  *   {"cmd":"events"}                       every event from now on, as JSON Lines
  *   {"cmd":"restart","tasks":[...][,"wait":true]}   answered once they run again (are ready)
  *   {"cmd":"wait"[,"tasks":[...]][,"timeout_ms":N]}  answered once they (the group) are ready
+ *   {"cmd":"stop","tasks":[...]}           answered once they are gone
+ *   {"cmd":"start","tasks":[...]}
  *   {"cmd":"check"}                        ok while the group is ready and not stopping
+ *   {"cmd":"logs","tasks":[...]}           their output lines from now on, one object each:
+ *                                          {"task":NAME,"stream":"stdout"|"stderr","text":LINE}
+ * A stream ends, when the group does, with {"end":true,"lost":N}: N lines
+ * the client was too slow to take.
  */
 #ifndef ECG_COMMANDS_H
 #define ECG_COMMANDS_H
@@ -25,11 +31,32 @@ struct ecg_commands_wait {
 	struct ecg_commands_wait *next;
 	struct ecg_commands *k;
 	struct ecg_control_client *cl;
-	char *left;			/* per task: still to start (or be ready) */
+	const char *cmd;		/* what was asked */
+	char *left;			/* per task: still to start (or be ready, or be gone) */
 	int group;			/* wait for the group's readiness */
 	int ready;			/* ready, not only started */
+	int gone;			/* gone (done), not started */
+	int over;			/* to be answered: ok, or not with why */
+	const char *why;
 	ev_timer timeout;		/* wait --timeout */
 };
+
+/* A client that follows the output of tasks (logs). */
+struct ecg_commands_follower {
+	struct ecg_commands_follower *next;
+	struct ecg_control_client *cl;
+	char *pick;			/* per task: followed */
+};
+
+/* A followed task stream's line so far. */
+struct ecg_commands_part {
+	char *p;
+	size_t len, cap;
+	int synced;			/* at a line's start: what comes is a whole line */
+};
+
+/* A longer line of a task is sent in pieces of this many bytes. */
+#define ECG_COMMANDS_LINE_MAX ((size_t)64 * 1024)
 
 struct ecg_commands {
 	struct ecg_supervisor *sv;
@@ -38,6 +65,10 @@ struct ecg_commands {
 	struct ecg_evjson json;		/* for clients that follow the events */
 	struct ecg_buf line;
 	struct ecg_commands_wait *waits;
+	struct ecg_commands_follower *followers;
+	unsigned *following;		/* per task: how many follow it */
+	struct ecg_commands_part *parts;	/* per task, stdout and stderr */
+	size_t name_width;		/* names are padded to it on the terminal */
 	int group_ready;		/* the group was said to be ready */
 	int stopping;			/* it was said to be stopping */
 };

@@ -100,9 +100,12 @@ put_utf8(struct ecg_buf *b, unsigned cp)
 	ecg_buf_put(b, u, n);
 }
 
-/* A string, at its opening quote: a new NUL-terminated copy, or NULL. */
+/*
+ * A string, at its opening quote: a new NUL-terminated copy, or NULL.
+ * With len, a NUL (\u0000) may be in it and *len is its length.
+ */
 static char *
-string(struct reader *r)
+string_n(struct reader *r, size_t *len)
 {
 	struct ecg_buf b = ECG_BUF_INIT;
 	unsigned cp, lo;
@@ -154,7 +157,7 @@ string(struct reader *r)
 				fail(r, "a lone surrogate in a \\u escape");
 				goto bad;
 			}
-			if (cp == 0) {
+			if (cp == 0 && len == NULL) {
 				fail(r, "a NUL in a string");
 				goto bad;
 			}
@@ -174,7 +177,12 @@ string(struct reader *r)
 		fail(r, "out of memory");
 		goto bad;
 	}
-	out = strdup(ecg_buf_str(&b));
+	out = malloc(b.len + 1);
+	if (out != NULL) {
+		memcpy(out, ecg_buf_str(&b), b.len + 1);
+		if (len != NULL)
+			*len = b.len;
+	}
 	ecg_buf_free(&b);
 	if (out == NULL)
 		fail(r, "out of memory");
@@ -182,6 +190,12 @@ string(struct reader *r)
 bad:
 	ecg_buf_free(&b);
 	return NULL;
+}
+
+static char *
+string(struct reader *r)
+{
+	return string_n(r, NULL);
 }
 
 static int
@@ -290,7 +304,7 @@ value(struct reader *r, struct ecg_json_member *m)
 	switch (*r->p) {
 	case '"':
 		m->type = ECG_JSON_STRING;
-		m->str = string(r);
+		m->str = string_n(r, &m->len);
 		return m->str != NULL ? 0 : -1;
 	case '[':
 		r->p++;

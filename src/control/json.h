@@ -29,7 +29,8 @@ struct ecg_json_member {
 	char *key;
 	enum ecg_json_type type;
 	long long num;		/* INT; BOOL: 0 or 1 */
-	char *str;		/* STRING */
+	char *str;		/* STRING (NUL-terminated; may hold NULs: see len) */
+	size_t len;		/* STRING: its length */
 	char **items;		/* STRINGS */
 	size_t nitems;
 };

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -30,8 +31,9 @@ want_write(struct ecg_control_client *cl)
 		ev_io_start(cl->ctl->loop, &cl->writable);
 }
 
-static void
-flush(struct ecg_control_client *cl)
+/* Writes what waits, as far as the socket takes it: 1 all out, 0 not now, -1 failed. */
+static int
+send_rest(struct ecg_control_client *cl)
 {
 	ssize_t n;
 
@@ -40,15 +42,27 @@ flush(struct ecg_control_client *cl)
 		    MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			want_write(cl);
-			return;
-		}
-		if (n <= 0) {
-			client_close(cl);
-			return;
-		}
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		if (n <= 0)
+			return -1;
 		cl->off += (size_t)n;
+	}
+	return 1;
+}
+
+static void
+flush(struct ecg_control_client *cl)
+{
+	int rc = send_rest(cl);
+
+	if (rc == 0) {
+		want_write(cl);
+		return;
+	}
+	if (rc < 0) {
+		client_close(cl);
+		return;
 	}
 	ecg_buf_reset(&cl->out);
 	cl->off = 0;
@@ -291,9 +305,57 @@ ecg_control_listen(struct ecg_control *c, const char *path, pid_t *live, struct 
 	return 0;
 }
 
+/*
+ * What waits for the clients goes out before they are closed, as far as
+ * they take it: each gets ECG_CONTROL_LINGER_MS to take more of it, and
+ * one that takes nothing in that time is given up (a client that does not
+ * read costs the end that much, once, whatever their number).
+ */
+static void
+linger(struct ecg_control *c)
+{
+	struct pollfd pf[ECG_CONTROL_CLIENTS];
+	struct ecg_control_client *who[ECG_CONTROL_CLIENTS];
+	size_t i, n;
+	int rc;
+
+	for (;;) {
+		for (i = n = 0; i < c->nclients; i++) {
+			struct ecg_control_client *cl = c->clients[i];
+			if (cl->fd < 0 || send_rest(cl) != 0)
+				continue;
+			pf[n].fd = cl->fd;
+			pf[n].events = POLLOUT;
+			who[n++] = cl;
+		}
+		if (n == 0)
+			return;
+		rc = poll(pf, n, ECG_CONTROL_LINGER_MS);
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc <= 0)
+			return;
+		/* Those that took nothing are given up: closed now, with what they have. */
+		for (i = 0; i < n; i++)
+			if (pf[i].revents == 0)
+				client_close(who[i]);
+	}
+}
+
 void
 ecg_control_close(struct ecg_control *c)
 {
+	size_t i;
+
+	/* A stream ends with how many lines its client lost. */
+	for (i = 0; i < c->nclients; i++) {
+		struct ecg_control_client *cl = c->clients[i];
+		if (cl->streaming)
+			ecg_buf_printf(&cl->out, "{\"end\":true,\"lost\":%lu}\n", cl->lost);
+		cl->streaming = 0;
+	}
+	if (c->fd >= 0)
+		linger(c);
 	while (c->nclients > 0)
 		client_close(c->clients[0]);
 	if (c->fd >= 0) {

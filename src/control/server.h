@@ -25,6 +25,8 @@
 #define ECG_CONTROL_CLIENTS 64
 /* A client's unread replies and stream lines, at most; past it, stream lines are lost (counted). */
 #define ECG_CONTROL_OUT_MAX ((size_t)1024 * 1024)
+/* At the end, how long a client may take nothing of what waits for it before it is given up. */
+#define ECG_CONTROL_LINGER_MS 200
 
 struct ecg_control;
 struct ecg_control_client;
@@ -47,7 +49,7 @@ struct ecg_control_client {
 	size_t off;
 	unsigned long lost;		/* stream lines thrown away */
 	int waiting;			/* a request's answer is due */
-	int streaming;			/* events or logs: lines go on until the end */
+	int streaming;			/* not 0: lines go on until the end (the owner's kind) */
 	int closing;			/* close once out is written */
 	void *data;			/* the owner's */
 };
@@ -78,7 +80,11 @@ int ecg_control_listen(struct ecg_control *c, const char *path, pid_t *live, str
 void ecg_control_answer(struct ecg_control_client *cl, const char *line, size_t len);
 /* A line to a streaming client (lost, counted, if it is too far behind). */
 void ecg_control_stream(struct ecg_control_client *cl, const char *line, size_t len);
-/* Closes every client (after what they were sent) and the socket, and removes it. */
+/*
+ * Closes every client and the socket, and removes it.  A stream ends with
+ * {"end":true,"lost":N}; what waits goes out first, as far as each client
+ * takes it (one that takes nothing for ECG_CONTROL_LINGER_MS is given up).
+ */
 void ecg_control_close(struct ecg_control *c);
 void ecg_control_destroy(struct ecg_control *c);
 

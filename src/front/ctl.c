@@ -16,6 +16,7 @@
 #include "config/config.h"
 #include "config/value.h"
 #include "control/sockpath.h"
+#include "output/frame.h"
 #include "report/evjson.h"
 
 static const char ctl_usage[] =
@@ -33,6 +34,7 @@ static const char ctl_usage[] =
     "  check                       0 while the group is ready and not stopping\n"
     "  shutdown                    stop the group as SIGTERM would (status 0)\n"
     "  events                      every event from now on, as JSON Lines\n"
+    "  logs [TASK]...              the tasks' output lines from now on, prefixed\n"
     "\n"
     "Exit status: 0 done, 1 refused, 2 usage error, 3 no running group answers.\n";
 
@@ -181,6 +183,81 @@ names(struct ecg_buf *b, char **argv, int n)
 	ecg_buf_puts(b, "]");
 }
 
+/*
+ * The end of a stream ({"end":true,"lost":N}): 1, with the loss said.
+ */
+static int
+stream_end(const struct ecg_json_object *o)
+{
+	const struct ecg_json_member *end = ecg_json_get(o, "end"), *lost = ecg_json_get(o, "lost");
+
+	if (end == NULL || end->type != ECG_JSON_BOOL)
+		return 0;
+	if (lost != NULL && lost->type == ECG_JSON_INT && lost->num > 0)
+		fprintf(stderr, "ecg-run ctl: %lld lines lost: this client did not keep up\n",
+		    lost->num);
+	return 1;
+}
+
+/*
+ * A stream until the group ends: events as they come, or log lines
+ * framed as on the terminal (width: the group's longest name).  0, or
+ * an exit status when it broke off.
+ */
+static int
+follow(int fd, struct ecg_buf *in, struct ecg_buf *line, int logs, size_t width)
+{
+	struct ecg_frame_style style = { .prefix = 1, .color = 0, .name_width = width };
+	struct ecg_json_object o;
+	struct ecg_buf why = ECG_BUF_INIT;
+	char hdr[ECG_FRAME_HDR_MAX];
+	int ended = 0;
+
+	for (;;) {
+		/* Written out before waiting for more: a line at a time would be slow. */
+		if (memchr(in->p != NULL ? in->p : "", '\n', in->len) == NULL &&
+		    (fflush(stdout) != 0 || fflush(stderr) != 0))
+			break;
+		if (ended || !next_line(fd, in, line))
+			break;
+		if (ecg_json_parse(line->p, line->len, &o, &why) < 0) {
+			fprintf(stderr, "ecg-run ctl: a bad line in the stream: %s\n", ecg_buf_str(&why));
+			ecg_buf_reset(&why);
+			continue;
+		}
+		if ((ended = stream_end(&o))) {
+			/* nothing to print */
+		} else if (!logs) {
+			if (printf("%s\n", ecg_buf_str(line)) < 0) {
+				ecg_json_free(&o);
+				break;
+			}
+		} else {
+			const struct ecg_json_member *task = ecg_json_get(&o, "task"),
+			    *stream = ecg_json_get(&o, "stream"), *text = ecg_json_get(&o, "text");
+			FILE *out = stream != NULL && stream->type == ECG_JSON_STRING &&
+			    strcmp(stream->str, "stderr") == 0 ? stderr : stdout;
+			if (task != NULL && task->type == ECG_JSON_STRING && text != NULL &&
+			    text->type == ECG_JSON_STRING) {
+				size_t h = ecg_frame_header(hdr, &style, "", task->str, -1);
+				fwrite(hdr, 1, h, out);
+				fwrite(text->str, 1, text->len, out);
+				if (fputc('\n', out) == EOF) {
+					ecg_json_free(&o);
+					break;
+				}
+			}
+		}
+		ecg_json_free(&o);
+	}
+	ecg_buf_free(&why);
+	if (!ended) {
+		fputs("ecg-run ctl: the stream broke off before its end\n", stderr);
+		return ECG_CTL_NO_GROUP;
+	}
+	return 0;
+}
+
 int
 ecg_ctl_main(int argc, char **argv)
 {
@@ -281,6 +358,10 @@ ecg_ctl_main(int argc, char **argv)
 			goto done;
 		}
 		ecg_buf_puts(&req, "{\"cmd\":\"check\"}");
+	} else if (strcmp(cmd, "logs") == 0) {
+		ecg_buf_puts(&req, "{\"cmd\":\"logs\",\"tasks\":");
+		names(&req, argv + i, argc - i);
+		ecg_buf_puts(&req, "}");
 	} else if (strcmp(cmd, "shutdown") == 0 || strcmp(cmd, "events") == 0) {
 		if (i < argc) {
 			rc = usage("%s takes no argument", cmd);
@@ -322,10 +403,10 @@ ecg_ctl_main(int argc, char **argv)
 	} else if (strcmp(cmd, "status") == 0) {
 		m = ecg_json_get(&ans, "text");
 		fputs(m != NULL && m->type == ECG_JSON_STRING ? m->str : "", stdout);
-	} else if (strcmp(cmd, "events") == 0) {
-		while (next_line(fd, &in, &line))
-			if (printf("%s\n", ecg_buf_str(&line)) < 0 || fflush(stdout) != 0)
-				break;
+	} else if (strcmp(cmd, "events") == 0 || strcmp(cmd, "logs") == 0) {
+		m = ecg_json_get(&ans, "width");
+		rc = follow(fd, &in, &line, strcmp(cmd, "logs") == 0,
+		    m != NULL && m->type == ECG_JSON_INT ? (size_t)m->num : 0);
 	}
 	ecg_json_free(&ans);
 out:

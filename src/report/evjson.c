@@ -39,10 +39,10 @@ rawz(struct out *o, const char *s)
  * the others).  Free text longer than ECG_EVENT_TEXT_MAX is cut visibly.
  */
 static void
-str_cut(struct out *o, const char *s, size_t max)
+bytes_cut(struct out *o, const char *s, size_t n, size_t max)
 {
-	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
-	size_t n = strlen((const char *)p), k;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t k;
 	int cut = 0;
 	char esc[8];
 
@@ -73,6 +73,12 @@ str_cut(struct out *o, const char *s, size_t max)
 	if (cut)
 		rawz(o, ECG_BUF_CUT_MARK);
 	rawz(o, "\"");
+}
+
+static void
+str_cut(struct out *o, const char *s, size_t max)
+{
+	bytes_cut(o, s != NULL ? s : "", s != NULL ? strlen(s) : 0, max);
 }
 
 static void
@@ -390,6 +396,14 @@ ecg_evjson_string(struct ecg_buf *b, const char *s)
 	struct out o = { b };
 
 	str(&o, s);
+}
+
+void
+ecg_evjson_bytes(struct ecg_buf *b, const char *s, size_t n)
+{
+	struct out o = { b };
+
+	bytes_cut(&o, s, n, (size_t)-1);
 }
 
 void

@@ -39,6 +39,8 @@ void ecg_evjson_init(struct ecg_evjson *j, const struct ecg_group_spec *group);
  */
 void ecg_evjson_string(struct ecg_buf *b, const char *s);
 void ecg_evjson_string_whole(struct ecg_buf *b, const char *s);
+/* n bytes (NULs too) as a JSON string, whole. */
+void ecg_evjson_bytes(struct ecg_buf *b, const char *s, size_t n);
 size_t ecg_evjson_format(const struct ecg_evjson *j, const struct ecg_event *ev,
     struct ecg_buf *out);
 

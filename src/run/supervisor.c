@@ -581,6 +581,14 @@ ecg_supervisor_start_task(struct ecg_supervisor *sv, size_t i, long by)
 	return rc;
 }
 
+void
+ecg_supervisor_follow(struct ecg_supervisor *sv,
+    void (*fn)(void *arg, size_t id, int stream, const char *b, size_t n, int start), void *arg)
+{
+	sv->host.run.follow.fn = fn;
+	sv->host.run.follow.arg = arg;
+}
+
 struct ev_loop *
 ecg_supervisor_loop(const struct ecg_supervisor *sv)
 {

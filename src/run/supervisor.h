@@ -116,6 +116,13 @@ void ecg_supervisor_publish(struct ecg_supervisor *sv, const struct ecg_event *e
 /* One more subscriber of every event of the run (after those of the supervisor). */
 int ecg_supervisor_subscribe(struct ecg_supervisor *sv, ecg_event_fn fn, void *arg);
 
+/*
+ * Who follows the tasks' output as it is read (see struct
+ * ecg_taskio_follow; id is the task's number): fn NULL for nobody.
+ */
+void ecg_supervisor_follow(struct ecg_supervisor *sv,
+    void (*fn)(void *arg, size_t id, int stream, const char *b, size_t n, int start), void *arg);
+
 /* How far task number i's output is (see ecg_task_output_mark). */
 void ecg_supervisor_mark(const struct ecg_supervisor *sv, size_t i, int unread,
     struct ecg_pump_mark *m);

@@ -202,12 +202,15 @@ ecg_taskio_close(struct ecg_taskio *io)
 		end_pipe(&io->pipes[i]);
 }
 
+static void follow_break(struct ecg_taskio *io);
+
 void
 ecg_taskio_end(struct ecg_taskio *io)
 {
 	int i;
 
 	ev_timer_stop(io->loop, &io->grace);
+	follow_break(io);
 	for (i = 0; i < 2; i++) {
 		close_fd(&io->pipes[i]);
 		ecg_channel_close(&io->pipes[i].src.ch);
@@ -226,6 +229,7 @@ ecg_taskio_break(struct ecg_taskio *io)
 	int i;
 
 	/* A run's last line without a newline is not joined to the next run's first. */
+	follow_break(io);
 	for (i = 0; i < 2; i++)
 		if (io->pipes[i].last != '\0' && io->pipes[i].last != '\n') {
 			io->pipes[i].last = '\n';
@@ -315,6 +319,11 @@ seen(struct ecg_taskio_pipe *p, const char *b, size_t n)
 
 	tap_bytes(p, b, n);
 	tail_bytes(p, b, n);
+	if (io->follow != NULL && io->follow->fn != NULL && n > 0)
+		io->follow->fn(io->follow->arg, io->follow_id, p == &io->pipes[0] ? 1 : 2, b, n,
+		    p->seen_last == '\0' || p->seen_last == '\n');
+	if (n > 0)
+		p->seen_last = b[n - 1];
 	if (io->log != NULL)
 		ecg_logfile_write(io->log, p == &io->pipes[0] ? 1 : 2, b, n,
 		    io->stamps ? io->stamp : NULL);
@@ -324,6 +333,28 @@ void
 ecg_taskio_share(struct ecg_taskio *io, struct ecg_taskio_round *round)
 {
 	io->round = round;
+}
+
+void
+ecg_taskio_followed(struct ecg_taskio *io, const struct ecg_taskio_follow *follow, size_t id)
+{
+	io->follow = follow;
+	io->follow_id = id;
+}
+
+/* The followers hear that a run's last line, without a newline, ends. */
+static void
+follow_break(struct ecg_taskio *io)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		struct ecg_taskio_pipe *p = &io->pipes[i];
+		if (p->seen_last != '\0' && p->seen_last != '\n' && io->follow != NULL &&
+		    io->follow->fn != NULL)
+			io->follow->fn(io->follow->arg, io->follow_id, i + 1, NULL, 0, 0);
+		p->seen_last = '\0';
+	}
 }
 
 /*

@@ -53,12 +53,24 @@ struct ecg_taskio_hooks {
 typedef void (*ecg_taskio_tap_fn)(struct ecg_taskio *io, const char *line, size_t len,
     void *arg);
 
+/*
+ * Whoever follows the output of tasks (ecg-run ctl logs), shared by every
+ * task: fn (when set) sees the bytes of stream (1 stdout, 2 stderr) of task
+ * id as they are read, start set when they begin a line; b NULL says the
+ * run is over and its last line, without a newline, ends there.
+ */
+struct ecg_taskio_follow {
+	void (*fn)(void *arg, size_t id, int stream, const char *b, size_t n, int start);
+	void *arg;
+};
+
 struct ecg_taskio_pipe {
 	struct ecg_taskio *io;
 	int fd;				/* our read end, -1 once closed */
 	ev_io readable;
 	struct ecg_source src;		/* its channel to the output */
 	char last;			/* the last byte read, '\0' before any */
+	char seen_last;			/* the last byte the followers saw, '\0' before any */
 	char *tap_line;			/* the tap's line so far, or NULL */
 	size_t tap_len;
 };
@@ -73,6 +85,8 @@ struct ecg_taskio {
 	ecg_taskio_tap_fn tap;		/* NULL: no tap */
 	void *tap_arg;
 	struct ecg_taskio_round *round;	/* the taps' share of the loop, or NULL */
+	const struct ecg_taskio_follow *follow;	/* or NULL */
+	size_t follow_id;		/* this task's number for them */
 	char *tail;			/* the last bytes of stderr, or NULL */
 	size_t tail_cap, tail_len;
 	struct ecg_logfile *log;	/* where the lines are also written, or NULL */
@@ -85,6 +99,8 @@ void ecg_taskio_init(struct ecg_taskio *io, struct ev_loop *loop, struct ecg_pum
     void *arg);
 /* Counts what its tap takes against round, shared with the other tasks. */
 void ecg_taskio_share(struct ecg_taskio *io, struct ecg_taskio_round *round);
+/* Tells follow (shared with the other tasks) what it reads, as task id. */
+void ecg_taskio_followed(struct ecg_taskio *io, const struct ecg_taskio_follow *follow, size_t id);
 void ecg_taskio_destroy(struct ecg_taskio *io);
 
 /* Makes both pipes; wr gets their write ends, for the child.  0 or -errno. */

@@ -685,6 +685,7 @@ ecg_taskrun_init(struct ecg_taskrun *r, struct ecg_taskrun_env *env,
 	ecg_taskio_init(&r->io, env->loop, env->pump, spec->name, color, env->buffer,
 	    &io_hooks, r);
 	ecg_taskio_share(&r->io, &env->tap_round);
+	ecg_taskio_followed(&r->io, &env->follow, index);
 	ecg_logfile_init(&r->log, spec->log_path, spec->log_max_size, spec->log_keep,
 	    env->buffer);
 	if (spec->log_path != NULL)

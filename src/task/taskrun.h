@@ -41,6 +41,7 @@ struct ecg_taskrun_env {
 	size_t stderr_tail;		/* keep this many last bytes of stderr (0: none) */
 	const char *control;		/* ECG_CONTROL: the run's control socket, or NULL */
 	struct ecg_taskio_round tap_round;	/* the taps' share of each loop round */
+	struct ecg_taskio_follow follow;	/* who follows the tasks' output (by index) */
 };
 
 /* What the world tells its task.  event gets ev with name set; the owner sets task. */

@@ -94,7 +94,21 @@ main(void)
 	ok(refused("{\"a\":\"\\u12\"}", "4 hex digits"), "a short \\u");
 	ok(refused("{\"a\":\"\\ud83d\"}", "lone surrogate"), "a lone high surrogate");
 	ok(refused("{\"a\":\"\\ude00\"}", "lone surrogate"), "a lone low surrogate");
-	ok(refused("{\"a\":\"\\u0000\"}", "NUL"), "a NUL by escape");
+	ok(refused("{\"\\u0000\":1}", "NUL"), "a NUL by escape in a key");
+	ok(refused("{\"a\":[\"\\u0000\"]}", "NUL"), "a NUL by escape in a name of an array");
+	{
+		struct ecg_json_object on;
+		struct ecg_buf whyn = ECG_BUF_INIT;
+		const char *line = "{\"a\":\"x\\u0000y\"}";
+		const struct ecg_json_member *mn;
+		int rc = ecg_json_parse(line, strlen(line), &on, &whyn);
+		mn = rc == 0 ? ecg_json_get(&on, "a") : NULL;
+		ok(mn != NULL && mn->len == 3 && memcmp(mn->str, "x\0y", 4) == 0,
+		    "a NUL by escape in a string value: kept, with the length");
+		if (rc == 0)
+			ecg_json_free(&on);
+		ecg_buf_free(&whyn);
+	}
 	ok(refused("{\"a\":\"x\ty\"}", "control byte"), "a raw control byte");
 	ok(refused("{\"a\" 1}", "':' was expected"), "no colon");
 	ok(refused("{\"a\":1 \"b\":2}", "',' or '}'"), "no comma");
