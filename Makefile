@@ -65,7 +65,7 @@ MODULES = base/buf base/clock base/strmap base/safeopen \
 	config/value config/inilex config/deps config/ere config/command config/keys config/resolve config/config \
 	report/evtext report/evjson report/evlog report/summary report/junit \
 	output/sink output/frame output/pump output/notes output/logfile \
-	task/taskstate task/restart task/taskio task/ready task/taskrun task/task task/sched \
+	task/taskstate task/restart task/taskio task/ready task/health task/taskrun task/task task/sched \
 	run/signals run/sweep run/supervisor \
 	control/json control/sockpath control/server control/commands \
 	front/cli front/ctl front/front

@@ -550,6 +550,7 @@ ecg_config_free_task(struct ecg_task_spec *t)
 		free(t->env[i]);
 	free(t->env);
 	ecg_keys_free_ready(&t->ready);
+	ecg_keys_free_ready(&t->health);
 	for (i = 0; i < t->nafter_names; i++)
 		free(t->after_names[i]);
 	free(t->after_names);

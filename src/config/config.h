@@ -69,6 +69,7 @@ struct ecg_ready_spec {
 	int fd;			/* fd N */
 	struct ecg_ere *re;	/* line ERE, compiled */
 	struct ecg_netprobe_target *net;	/* tcp, http */
+	long watchdog_ms;	/* health = watchdog D (kind NOTIFY: WATCHDOG=1 on its socket) */
 };
 
 /* One task's settings, or the [group] defaults. */
@@ -87,6 +88,10 @@ struct ecg_task_spec {
 	enum ecg_cancel_on cancel_on;
 	struct ecg_ready_spec ready;
 	long ready_timeout_ms;	/* 0: no limit */
+	struct ecg_ready_spec health;	/* after ready: check NULL for none; tcp, http, command, watchdog */
+	long health_interval_ms;
+	long health_timeout_ms;	/* a check that takes longer fails */
+	long health_retries;	/* failures in a row that make it unhealthy */
 	char **after_names;	/* as written */
 	size_t nafter_names;
 	size_t *after;		/* indices of the tasks it starts after, no repeats */

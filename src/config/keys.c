@@ -202,8 +202,47 @@ ready_word(const char *v, const char *word)
  * ready = CHECK: parsed (and an ERE compiled, an address checked) at load,
  * so that a bad check is an error of the file, not of the run.
  */
+static int parse_check(struct loader *L, unsigned line, const char *key, const char *v,
+    struct ecg_ready_spec *r);
+
 static int
 parse_ready(struct loader *L, unsigned line, const char *v, struct ecg_ready_spec *r)
+{
+	return parse_check(L, line, "ready", v, r);
+}
+
+/*
+ * health = CHECK: tcp, http and command as for ready, or watchdog D (the
+ * task sends WATCHDOG=1 to its NOTIFY_SOCKET at least every D).
+ */
+static int
+parse_health(struct loader *L, unsigned line, const char *v, struct ecg_ready_spec *r)
+{
+	const char *arg, *bad = NULL;
+
+	ecg_keys_free_ready(r);
+	if ((arg = ready_word(v, "watchdog")) != NULL) {
+		if (ecg_value_duration(arg, &r->watchdog_ms, &bad) < 0 || r->watchdog_ms <= 0) {
+			failf(L, line, "health '%s': watchdog takes a duration above 0 (30s)", v);
+			return -1;
+		}
+		r->kind = ECG_READY_NOTIFY;
+		r->check = xstrdup(L, v);
+		r->arg = r->check != NULL ? r->check + (arg - v) : NULL;
+		return r->check != NULL ? 0 : -1;
+	}
+	if (ready_word(v, "tcp") == NULL && ready_word(v, "http") == NULL &&
+	    ready_word(v, "command") == NULL) {
+		failf(L, line, "health '%s': use tcp HOST:PORT, http URL, command CMD or watchdog "
+		    "DURATION", v);
+		return -1;
+	}
+	return parse_check(L, line, "health", v, r);
+}
+
+static int
+parse_check(struct loader *L, unsigned line, const char *key, const char *v,
+    struct ecg_ready_spec *r)
 {
 	static const char *const plain[] = { "started", "exited", "notify" };
 	static const enum ecg_ready_kind plain_kind[] = {
@@ -236,13 +275,13 @@ parse_ready(struct loader *L, unsigned line, const char *v, struct ecg_ready_spe
 	else if ((arg = ready_word(v, "fd")) != NULL)
 		r->kind = ECG_READY_FD;
 	else {
-		failf(L, line, "ready '%s': use started, exited, line ERE, tcp HOST:PORT, http URL, "
-		    "command CMD, fd N or notify", v);
+		failf(L, line, "%s '%s': use started, exited, line ERE, tcp HOST:PORT, http URL, "
+		    "command CMD, fd N or notify", key, v);
 		return -1;
 	}
 	r->arg = r->check + (arg - v);
 	if (*arg == '\0') {
-		failf(L, line, "ready '%s': says what to check after '%.*s'", v,
+		failf(L, line, "%s '%s': says what to check after '%.*s'", key, v,
 		    (int)strcspn(v, " \t"), v);
 		return -1;
 	}
@@ -250,7 +289,7 @@ parse_ready(struct loader *L, unsigned line, const char *v, struct ecg_ready_spe
 	case ECG_READY_LINE:
 		rc = ecg_ere_compile(r->arg, &r->re, msg, sizeof(msg));
 		if (rc < 0) {
-			failf(L, line, "ready '%s': %s%s", v,
+			failf(L, line, "%s '%s': %s%s", key, v,
 			    rc == -EINVAL ? "bad regular expression: " : "", msg);
 			return -1;
 		}
@@ -264,7 +303,7 @@ parse_ready(struct loader *L, unsigned line, const char *v, struct ecg_ready_spe
 		}
 		if (ecg_netprobe_parse(r->kind == ECG_READY_TCP ? ECG_NETPROBE_TCP :
 		    ECG_NETPROBE_HTTP, r->arg, r->net, &why) < 0) {
-			failf(L, line, "ready '%s': %s", v, why);
+			failf(L, line, "%s '%s': %s", key, v, why);
 			return -1;
 		}
 		break;
@@ -272,7 +311,7 @@ parse_ready(struct loader *L, unsigned line, const char *v, struct ecg_ready_spe
 		errno = 0;
 		n = strtol(r->arg, &end, 10);
 		if (errno != 0 || *end != '\0' || end == r->arg || n < 3 || n > ECG_CONFIG_FD_MAX) {
-			failf(L, line, "ready '%s': fd takes a descriptor number from 3 to %d", v,
+			failf(L, line, "%s '%s': fd takes a descriptor number from 3 to %d", key, v,
 			    ECG_CONFIG_FD_MAX);
 			return -1;
 		}
@@ -692,6 +731,62 @@ pr_ready(FILE *out, const struct ecg_group_spec *g, const struct ecg_task_spec *
 	ecg_keys_print_value(out, k->name, ecg_config_ready_text(t));
 }
 
+static void
+p_health(struct loader *L, unsigned line, const char *v, struct ecg_task_spec *t,
+    const struct key *k)
+{
+	(void)k;
+	parse_health(L, line, v, &t->health);
+}
+
+static void
+i_health(struct loader *L, struct ecg_task_spec *t, const struct ecg_task_spec *d,
+    const struct key *k)
+{
+	(void)k;
+	if (has(d, K_HEALTH))
+		parse_health(L, d->key_line[K_HEALTH], d->health.check, &t->health);
+}
+
+static void
+pr_health(FILE *out, const struct ecg_group_spec *g, const struct ecg_task_spec *t,
+    const struct key *k)
+{
+	(void)g;
+	if (t->health.check != NULL)
+		ecg_keys_print_value(out, k->name, t->health.check);
+}
+
+static void print_kind(FILE *out, const struct ecg_group_spec *g, const struct ecg_task_spec *t,
+    const struct key *k);
+
+static void
+p_health_duration(struct loader *L, unsigned line, const char *v, struct ecg_task_spec *t,
+    const struct key *k)
+{
+	parse_kind(L, line, v, t, k);
+	if (!L->failed && *(long *)slot(k, L->g, t) <= 0)
+		failf(L, line, "%s '%s': a duration above 0", k->name, v);
+}
+
+/* The health_ keys say something only with a health check. */
+static void
+pr_health_kind(FILE *out, const struct ecg_group_spec *g, const struct ecg_task_spec *t,
+    const struct key *k)
+{
+	if (t->health.check != NULL)
+		print_kind(out, g, t, k);
+}
+
+static void
+p_health_retries(struct loader *L, unsigned line, const char *v, struct ecg_task_spec *t,
+    const struct key *k)
+{
+	parse_kind(L, line, v, t, k);
+	if (!L->failed && t->health_retries < 1)
+		failf(L, line, "health_retries '%s': at least 1", v);
+}
+
 /* Without one given: a one-shot task takes as long as it takes. */
 static void
 i_ready_timeout(struct loader *L, struct ecg_task_spec *t, const struct ecg_task_spec *d,
@@ -903,6 +998,9 @@ static const struct word restart_words[] = { { "no", ECG_RESTART_NO },
 #define DEFAULT_RESTART_DELAY_MS 1000
 #define DEFAULT_RESTART_DELAY_MAX_MS 30000
 #define DEFAULT_LOG_KEEP 3
+#define DEFAULT_HEALTH_INTERVAL_MS 10000
+#define DEFAULT_HEALTH_TIMEOUT_MS 5000
+#define DEFAULT_HEALTH_RETRIES 3
 
 const struct key ecg_keys[K_COUNT] = {
 	/* name, where, repeatable, kind, offset, default, words, hint, parse, inherit, print */
@@ -923,6 +1021,16 @@ const struct key ecg_keys[K_COUNT] = {
 		pr_ready },
 	[K_READY_TIMEOUT] = { "ready_timeout", ANYWHERE, 0, KIND_DURATION, T(ready_timeout_ms),
 		0, NULL, NULL, NULL, i_ready_timeout, NULL },
+	[K_HEALTH] = { "health", ANYWHERE, 0, KIND_OWN, 0, 0, NULL, NULL, p_health, i_health,
+		pr_health },
+	[K_HEALTH_INTERVAL] = { "health_interval", ANYWHERE, 0, KIND_DURATION,
+		T(health_interval_ms), DEFAULT_HEALTH_INTERVAL_MS, NULL, NULL, p_health_duration, NULL,
+		pr_health_kind },
+	[K_HEALTH_TIMEOUT] = { "health_timeout", ANYWHERE, 0, KIND_DURATION,
+		T(health_timeout_ms), DEFAULT_HEALTH_TIMEOUT_MS, NULL, NULL, p_health_duration, NULL,
+		pr_health_kind },
+	[K_HEALTH_RETRIES] = { "health_retries", ANYWHERE, 0, KIND_COUNT, T(health_retries),
+		DEFAULT_HEALTH_RETRIES, NULL, NULL, p_health_retries, NULL, pr_health_kind },
 	[K_SIDECAR] = { "sidecar", TASK_ONLY, 0, KIND_WORD, T(sidecar), 0, sidecar_words,
 		"use yes or no", NULL, NULL, pr_sidecar },
 	[K_RESTART] = { "restart", ANYWHERE, 0, KIND_WORD, T(restart), ECG_RESTART_NO,
@@ -1010,19 +1118,15 @@ ecg_keys_inherit(struct loader *L, struct ecg_task_spec *t)
 		t->cancel_on = ECG_CANCEL_ON_NEVER;
 }
 
-/* Key k's value, printed as the kind says, or by its own function. */
+/* Key k's value, printed as its kind says. */
 static void
-print_key(FILE *out, const struct ecg_group_spec *g, const struct ecg_task_spec *t,
+print_kind(FILE *out, const struct ecg_group_spec *g, const struct ecg_task_spec *t,
     const struct key *k)
 {
 	const void *p = slot(k, g, t);
 	const struct word *w;
 	char buf[64];
 
-	if (k->print != NULL) {
-		k->print(out, g, t, k);
-		return;
-	}
 	switch ((enum key_kind)k->kind) {
 	case KIND_DURATION:
 		ecg_value_format_duration(*(const long *)p, buf, sizeof(buf));
@@ -1049,6 +1153,17 @@ print_key(FILE *out, const struct ecg_group_spec *g, const struct ecg_task_spec 
 	case KIND_OWN:
 		break;
 	}
+}
+
+/* Key k's value, printed as the kind says, or by its own function. */
+static void
+print_key(FILE *out, const struct ecg_group_spec *g, const struct ecg_task_spec *t,
+    const struct key *k)
+{
+	if (k->print != NULL)
+		k->print(out, g, t, k);
+	else
+		print_kind(out, g, t, k);
 }
 
 void

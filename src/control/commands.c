@@ -40,6 +40,7 @@ ecg_commands_init(struct ecg_commands *k, struct ecg_supervisor *sv,
 	for (size_t i = 0; i < spec->ntasks; i++)
 		if (strlen(spec->tasks[i].name) > k->name_width)
 			k->name_width = strlen(spec->tasks[i].name);
+	k->health = calloc(spec->ntasks ? spec->ntasks : 1, sizeof(*k->health));
 }
 
 static void
@@ -286,6 +287,7 @@ ecg_commands_destroy(struct ecg_commands *k)
 		unfollow(k, k->followers);
 	free(k->following);
 	free(k->parts);
+	free(k->health);
 	ecg_buf_free(&k->line);
 }
 
@@ -362,6 +364,10 @@ status_row(struct ecg_commands *k, size_t i, double now, struct ecg_buf *b)
 		ecg_buf_puts(b, ",\"pid\":null");
 	ecg_buf_printf(b, ",\"since_ms\":%ld,\"restarts\":%ld",
 	    ecg_clock_ms_between(ecg_task_state_since(t), now), ecg_task_attempt(t) - 1);
+	if (k->health != NULL && k->health[i] != NULL)
+		ecg_buf_printf(b, ",\"health\":\"%s\"", k->health[i]);
+	else
+		ecg_buf_puts(b, ",\"health\":null");
 	if (end->end == ECG_END_NONE)
 		ecg_buf_puts(b, ",\"last\":null}");
 	else
@@ -397,8 +403,8 @@ status_text(struct ecg_commands *k, const char *pick, double now, struct ecg_buf
 			if (strlen(shown(t)) > wstate)
 				wstate = strlen(shown(t));
 		}
-	ecg_buf_printf(text, "%-*s  %-*s  %7s  %8s  %8s  %s\n", (int)wname, "TASK", (int)wstate,
-	    "STATE", "PID", "SINCE", "RESTARTS", "LAST");
+	ecg_buf_printf(text, "%-*s  %-*s  %7s  %8s  %8s  %-9s  %s\n", (int)wname, "TASK",
+	    (int)wstate, "STATE", "PID", "SINCE", "RESTARTS", "HEALTH", "LAST");
 	for (i = 0; i < n; i++) {
 		const struct ecg_task *t = ecg_supervisor_task(k->sv, i);
 		const struct ecg_run_end *end = ecg_task_run_end(t);
@@ -413,9 +419,9 @@ status_text(struct ecg_commands *k, const char *pick, double now, struct ecg_buf
 			snprintf(last, sizeof(last), "-");
 		else
 			snprintf(last, sizeof(last), "%s %d", ecg_event_end_name(end->end), end->code);
-		ecg_buf_printf(text, "%-*s  %-*s  %7s  %8s  %8ld  %s\n", (int)wname, ecg_task_name(t),
-		    (int)wstate, shown(t), pid, since,
-		    ecg_task_attempt(t) - 1, last);
+		ecg_buf_printf(text, "%-*s  %-*s  %7s  %8s  %8ld  %-9s  %s\n", (int)wname,
+		    ecg_task_name(t), (int)wstate, shown(t), pid, since, ecg_task_attempt(t) - 1,
+		    k->health != NULL && k->health[i] != NULL ? k->health[i] : "-", last);
 	}
 }
 
@@ -578,6 +584,30 @@ act(struct ecg_commands *k, struct ecg_control_client *cl, const char *cmd,
 	return 0;
 }
 
+/*
+ * check: the group is ready, not stopping, and every task with a health
+ * check that runs is healthy (what an orchestrator's probe asks).
+ */
+static int
+check(struct ecg_commands *k, struct ecg_buf *reply)
+{
+	size_t i, n = ecg_supervisor_ntasks(k->sv);
+
+	if (!k->group_ready)
+		return refuse(reply, "%s", "the group is not ready");
+	if (k->stopping || ecg_supervisor_stopping(k->sv))
+		return refuse(reply, "%s", "the group is stopping");
+	for (i = 0; i < n && k->health != NULL; i++) {
+		const struct ecg_task *t = ecg_supervisor_task(k->sv, i);
+		if (k->spec->tasks[i].health.check == NULL || !ecg_task_main_running(t))
+			continue;
+		if (k->health[i] == NULL || strcmp(k->health[i], "healthy") != 0)
+			return refuse(reply, "%s is not healthy", ecg_task_name(t));
+	}
+	ecg_buf_puts(reply, "{\"ok\":true}");
+	return 0;
+}
+
 /* wait: the tasks named are ready (each, latched), or the group is. */
 static int
 wait_cmd(struct ecg_commands *k, struct ecg_control_client *cl,
@@ -676,14 +706,8 @@ handle(struct ecg_commands *k, struct ecg_control_client *cl,
 		return act(k, cl, cmd->str, req, reply);
 	if (strcmp(cmd->str, "wait") == 0)
 		return wait_cmd(k, cl, req, reply);
-	if (strcmp(cmd->str, "check") == 0) {
-		if (!k->group_ready)
-			return refuse(reply, "%s", "the group is not ready");
-		if (k->stopping || ecg_supervisor_stopping(k->sv))
-			return refuse(reply, "%s", "the group is stopping");
-		ecg_buf_puts(reply, "{\"ok\":true}");
-		return 0;
-	}
+	if (strcmp(cmd->str, "check") == 0)
+		return check(k, reply);
 	if (strcmp(cmd->str, "shutdown") == 0) {
 		if (ecg_supervisor_shutdown(k->sv, (long)cl->pid) < 0)
 			return refuse(reply, "%s", "the group is stopping already");
@@ -713,6 +737,17 @@ ecg_commands_event(void *arg, const struct ecg_event *ev)
 
 	if (ev->type == ECG_EV_GROUP_READY)
 		k->group_ready = 1;
+	/* Each task's health, as its events say it: from its readiness until its run ends. */
+	if (ev->name != NULL && ev->index < k->spec->ntasks && k->health != NULL &&
+	    k->spec->tasks[ev->index].health.check != NULL) {
+		if (ev->type == ECG_EV_HEALTH)
+			k->health[ev->index] = ev->what;
+		else if (ev->type == ECG_EV_READY)
+			k->health[ev->index] = "starting";
+		else if (ev->type == ECG_EV_STARTED || ev->type == ECG_EV_ENDED ||
+		    ev->type == ECG_EV_RUN_OVER)
+			k->health[ev->index] = NULL;
+	}
 	/* Marked first, answered after: an answer is an event, which comes here again. */
 	for (w = k->waits; w != NULL; w = w->next) {
 		if (ev->type == ECG_EV_STOPPING && !w->gone) {

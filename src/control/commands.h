@@ -69,6 +69,7 @@ struct ecg_commands {
 	unsigned *following;		/* per task: how many follow it */
 	struct ecg_commands_part *parts;	/* per task, stdout and stderr */
 	size_t name_width;		/* names are padded to it on the terminal */
+	const char **health;		/* per task: its health (events' names), NULL: none now */
 	int group_ready;		/* the group was said to be ready */
 	int stopping;			/* it was said to be stopping */
 };

@@ -192,6 +192,16 @@ timeout(const struct ecg_evjson *j, struct out *o, const struct ecg_event *ev, i
 	end(o);
 }
 
+/* Its health checks failed: it is stopped, its end is a failure. */
+static void
+unhealthy(const struct ecg_evjson *j, struct out *o, const struct ecg_event *ev)
+{
+	begin(j, o, "unhealthy", ev);
+	key_str(o, "check", ev->check);
+	key_str(o, "error", ev->text);
+	end(o);
+}
+
 /* Every other event: its text, as ecg-run prints it, and how loud it is. */
 static void
 message(const struct ecg_evjson *j, struct out *o, const struct ecg_event *ev)
@@ -312,6 +322,22 @@ ecg_evjson_format(const struct ecg_evjson *j, const struct ecg_event *ev, struct
 		break;
 	case ECG_EV_CAUSE_TIMEOUT:
 		timeout(j, &o, ev, 0);
+		cancel(j, &o, ev, "task", 124);
+		break;
+	case ECG_EV_HEALTH:
+		begin(j, &o, "health", ev);
+		key_str(&o, "health", ev->what);
+		key_str(&o, "check", ev->check);
+		key_long(&o, "failures", (long)ev->n);
+		if (ev->text != NULL)
+			key_str(&o, "error", ev->text);
+		end(&o);
+		break;
+	case ECG_EV_UNHEALTHY:
+		unhealthy(j, &o, ev);
+		break;
+	case ECG_EV_CAUSE_UNHEALTHY:
+		unhealthy(j, &o, ev);
 		cancel(j, &o, ev, "task", 124);
 		break;
 	case ECG_EV_CAUSE_EXIT:

@@ -41,6 +41,7 @@ ecg_event_level(const struct ecg_event *ev)
 	case ECG_EV_CAUSE_TIMEOUT:
 	case ECG_EV_CAUSE_DEADLINE:
 	case ECG_EV_CAUSE_NOT_READY:
+	case ECG_EV_CAUSE_UNHEALTHY:
 	case ECG_EV_CAUSE_DEPENDENCY:
 	case ECG_EV_CAUSE_SIGNAL:
 	case ECG_EV_CAUSE_OUTPUT:
@@ -57,9 +58,16 @@ ecg_event_level(const struct ecg_event *ev)
 	case ECG_EV_NO_SUBREAPER:
 	case ECG_EV_NO_SENTINEL:
 	case ECG_EV_NOT_READY:
+	case ECG_EV_UNHEALTHY:
 	case ECG_EV_TIMED_OUT:
 	case ECG_EV_NO_SLOT:
 		return ECG_LEVEL_ERROR;
+	case ECG_EV_HEALTH:
+		/* A failed check is said, healthy with -v; unhealthy is its end's to say. */
+		if (ev->what != NULL && strcmp(ev->what, "unhealthy") == 0)
+			return ECG_LEVEL_DATA;
+		return ev->what != NULL && strcmp(ev->what, "failing") == 0 ?
+		    ECG_LEVEL_INFO : ECG_LEVEL_VERBOSE;
 	default:
 		return ECG_LEVEL_INFO;
 	}
@@ -90,6 +98,9 @@ format_end(const struct ecg_event *e, const char *sig, const char *dur, struct e
 		break;
 	case ECG_END_TIMEOUT:
 		ecg_buf_printf(b, "timed out after %s", dur);
+		break;
+	case ECG_END_UNHEALTHY:
+		ecg_buf_printf(b, "unhealthy (%s)", e->text != NULL ? e->text : e->check);
 		break;
 	case ECG_END_STOPPED:
 		ecg_buf_puts(b, "stopped, as asked");
@@ -151,6 +162,19 @@ format_body(const struct ecg_event *e, int verbose, struct ecg_buf *b)
 		else
 			ecg_buf_printf(b, "not ready after %s (%s)%s", dur, e->check,
 			    e->type == ECG_EV_CAUSE_NOT_READY ? ", stopping the group" : "");
+		break;
+	case ECG_EV_HEALTH:
+		if (strcmp(e->what, "healthy") == 0)
+			ecg_buf_printf(b, "healthy (%s)", e->check);
+		else if (strcmp(e->what, "failing") == 0)
+			ecg_buf_printf(b, "health check failed (%s)", e->text);
+		else
+			ecg_buf_printf(b, "%s (%s)", e->what, e->text != NULL ? e->text : e->check);
+		break;
+	case ECG_EV_UNHEALTHY:
+	case ECG_EV_CAUSE_UNHEALTHY:
+		ecg_buf_printf(b, "unhealthy (%s)%s", e->text != NULL ? e->text : e->check,
+		    e->type == ECG_EV_CAUSE_UNHEALTHY ? ", stopping the group" : "");
 		break;
 	case ECG_EV_EXITED:
 		ecg_buf_printf(b, "exited with status %d", e->code);

@@ -67,6 +67,8 @@ set_why(struct ecg_summary_row *r, const struct ecg_event *ev)
 		plain.type = ECG_EV_NOT_READY;
 	else if (ev->type == ECG_EV_CAUSE_TIMEOUT)
 		plain.type = ECG_EV_TIMED_OUT;
+	else if (ev->type == ECG_EV_CAUSE_UNHEALTHY)
+		plain.type = ECG_EV_UNHEALTHY;
 	ecg_buf_reset(&r->why);
 	said(&plain, 0, &r->why);
 }
@@ -172,6 +174,10 @@ ecg_summary_event(struct ecg_summary *s, const struct ecg_event *ev)
 	case ECG_EV_TIMED_OUT:
 	case ECG_EV_CAUSE_TIMEOUT:
 		set_failure(s, r, "timed out", ev);
+		break;
+	case ECG_EV_UNHEALTHY:
+	case ECG_EV_CAUSE_UNHEALTHY:
+		set_failure(s, r, "unhealthy", ev);
 		break;
 	case ECG_EV_RESTARTING:
 		if (r != NULL) {

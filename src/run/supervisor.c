@@ -380,7 +380,9 @@ ecg_supervisor_init(struct ecg_supervisor *sv, struct ev_loop *loop,
 	}
 	set_host(sv, opts);
 	for (i = 0; i < spec->ntasks; i++)
-		if (spec->tasks[i].ready.kind == ECG_READY_NOTIFY) {
+		if (spec->tasks[i].ready.kind == ECG_READY_NOTIFY ||
+		    (spec->tasks[i].health.check != NULL &&
+		    spec->tasks[i].health.kind == ECG_READY_NOTIFY)) {
 			rc = ecg_notify_dir_make(&sv->notify_dir);
 			if (rc < 0) {
 				ecg_buf_printf(err, "cannot make a directory for notify sockets: %s",

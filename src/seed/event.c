@@ -43,6 +43,8 @@ ecg_event_end_name(enum ecg_end end)
 		return "timed out";
 	case ECG_END_STOPPED:
 		return "stopped";
+	case ECG_END_UNHEALTHY:
+		return "unhealthy";
 	default:
 		return "running";
 	}

@@ -21,6 +21,7 @@ enum ecg_end {
 	ECG_END_NOT_READY,	/* its readiness check failed: 124 */
 	ECG_END_TIMEOUT,	/* it ran past its timeout: 124 */
 	ECG_END_STOPPED,	/* stopped by request (ecg-run ctl): never a failure */
+	ECG_END_UNHEALTHY,	/* its health checks failed after ready: 124 */
 };
 
 enum ecg_event_type {
@@ -53,6 +54,8 @@ enum ecg_event_type {
 	ECG_EV_RESTART_ASKED,	/* pid: who asked (ecg-run ctl restart): its run stops, another starts */
 	ECG_EV_HALT_ASKED,	/* pid: who asked (ecg-run ctl stop): it stops and stays stopped */
 	ECG_EV_START_ASKED,	/* pid: who asked (ecg-run ctl start) */
+	ECG_EV_HEALTH,		/* what: its health ("healthy", "failing", "unhealthy"), n: failures in a row, check, text: the last failure */
+	ECG_EV_UNHEALTHY,	/* check, text: why (its end does not count) */
 	/* a task's life, for the modules that follow it (data only: never rendered) */
 	ECG_EV_SPAWNED,		/* pid: its run's process group was made */
 	ECG_EV_ENDED,		/* end, code: its run's end counts; was_ready */
@@ -62,6 +65,7 @@ enum ecg_event_type {
 	ECG_EV_CAUSE_EXIT,	/* task: ended with cancel_on = exit */
 	ECG_EV_CAUSE_FAILED,	/* task: code */
 	ECG_EV_CAUSE_NOT_READY,	/* task: see ECG_EV_NOT_READY; code 124 */
+	ECG_EV_CAUSE_UNHEALTHY,	/* task: see ECG_EV_UNHEALTHY; code 124 */
 	ECG_EV_CAUSE_DEPENDENCY,	/* task waits for other, which ended before it was ready */
 	ECG_EV_CAUSE_TIMEOUT,	/* task: ms, its timeout; code 124 */
 	ECG_EV_CAUSE_DEADLINE,	/* ms: the group's deadline; code 124 */

@@ -139,7 +139,8 @@ take_control(struct msghdr *msg, struct ucred *cred)
 /*
  * Reads the assignments of buf (len bytes, NUL-terminated after them):
  * newline-separated KEY=VALUE lines, the last one perhaps without its
- * newline.  Keys other than READY and STATUS are none of our business.
+ * newline.  Keys other than READY, WATCHDOG and STATUS are none of our
+ * business.  *ready gets ECG_NOTIFY_READY and ECG_NOTIFY_WATCHDOG bits.
  * Returns 1 if it said something we recognise.
  */
 static int
@@ -155,7 +156,10 @@ parse(char *buf, size_t len, int *ready, const char **status)
 		if (nl != NULL)
 			*nl = '\0';
 		if (strcmp(line, "READY=1") == 0) {
-			*ready = 1;
+			*ready |= ECG_NOTIFY_READY;
+			said = 1;
+		} else if (strcmp(line, "WATCHDOG=1") == 0) {
+			*ready |= ECG_NOTIFY_WATCHDOG;
 			said = 1;
 		} else if (strncmp(line, "STATUS=", 7) == 0) {
 			*status = line + 7;

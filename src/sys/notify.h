@@ -43,12 +43,15 @@ void ecg_notify_dir_remove(struct ecg_notify_dir *d);
 struct ecg_notify;
 
 /*
- * A process of the task said something: ready is 1 when the datagram holds
- * READY=1; status is its STATUS= text (NUL-terminated, valid only during
- * the call; NULL if none); pid is the sender's.  Called only for datagrams
- * that hold READY=1 or STATUS= (a WATCHDOG=1 ping alone says nothing to
- * us).  The callback may close n, but not free it.
+ * A process of the task said something: ready has ECG_NOTIFY_READY when
+ * the datagram holds READY=1, ECG_NOTIFY_WATCHDOG when it holds
+ * WATCHDOG=1; status is its STATUS= text (NUL-terminated, valid only
+ * during the call; NULL if none); pid is the sender's.  Called only for
+ * datagrams that hold one of them.  The callback may close n, but not
+ * free it.
  */
+#define ECG_NOTIFY_READY 1
+#define ECG_NOTIFY_WATCHDOG 2
 typedef void (*ecg_notify_cb)(struct ecg_notify *n, int ready, const char *status, pid_t pid,
     void *arg);
 

@@ -83,6 +83,18 @@ child(const struct ecg_spawn *sp, int errfd, pid_t parent)
 	}
 	if (sp->nofile != NULL && setrlimit(RLIMIT_NOFILE, sp->nofile) < 0)
 		child_fail(errfd, STEP_RLIMIT);
+	if (sp->pid_slot != NULL) {
+		/* Its own pid, for the environment it gets (async-signal-safe digits). */
+		char digits[24];
+		long pid = (long)getpid();
+		int n = 0, i;
+		do
+			digits[n++] = (char)('0' + pid % 10);
+		while ((pid /= 10) > 0);
+		for (i = 0; i < n; i++)
+			sp->pid_slot[i] = digits[n - 1 - i];
+		sp->pid_slot[n] = '\0';
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
 	for (sig = 1; sig < NSIG; sig++)

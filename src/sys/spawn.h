@@ -44,6 +44,11 @@ struct ecg_spawn {
 	 */
 	const char *script_shell;
 	char *const *script_argv;
+	/*
+	 * Where the child writes its own pid, in decimal with a NUL after it
+	 * (at least 21 bytes, within envp's strings: WATCHDOG_PID=), or NULL.
+	 */
+	char *pid_slot;
 };
 
 /* Why a started child could not become the program. */

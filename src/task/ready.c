@@ -23,9 +23,12 @@ static void fd_cb(struct ev_loop *loop, ev_io *w, int revents);
 static void net_cb(struct ecg_netprobe *p, int ok, const char *error, void *arg);
 static void notify_cb(struct ecg_notify *n, int ready, const char *status, pid_t pid, void *arg);
 static void notify_refused(struct ecg_notify *n, pid_t pid, const char *why, void *arg);
+static void attempt(struct ecg_ready *r);
 
-void
-ecg_ready_init(struct ecg_ready *r, struct ev_loop *loop, const struct ecg_task_spec *spec,
+/* A check of the task's (its ready, or with check its health one attempt at a time). */
+static void
+init(struct ecg_ready *r, struct ev_loop *loop, const struct ecg_task_spec *spec,
+    const struct ecg_ready_spec *check, long timeout_ms,
     const struct ecg_ready_probe_env *probe_env, const struct ecg_ready_hooks *hooks, void *arg)
 {
 	memset(r, 0, sizeof(*r));
@@ -34,6 +37,10 @@ ecg_ready_init(struct ecg_ready *r, struct ev_loop *loop, const struct ecg_task_
 	r->hooks = hooks;
 	r->arg = arg;
 	r->probe_env = *probe_env;
+	r->check = check != NULL ? check : &spec->ready;
+	r->once = check != NULL;
+	r->probe_max = check != NULL ? (double)timeout_ms / 1000.0 : ECG_READY_PROBE_MAX;
+	r->net_max = check != NULL ? (double)timeout_ms / 1000.0 : NET_ATTEMPT;
 	r->probe_fd = r->fd_read = r->fd_write = -1;
 	ev_timer_init(&r->timeout, timeout_cb, 0, 0);
 	r->timeout.data = r;
@@ -41,16 +48,47 @@ ecg_ready_init(struct ecg_ready *r, struct ev_loop *loop, const struct ecg_task_
 	r->retry.data = r;
 	ev_io_init(&r->probe_io, probe_io_cb, -1, EV_READ);
 	r->probe_io.data = r;
-	ev_timer_init(&r->probe_timer, probe_timer_cb, ECG_READY_PROBE_MAX, 0);
+	ev_timer_init(&r->probe_timer, probe_timer_cb, r->probe_max, 0);
 	r->probe_timer.data = r;
 	ev_io_init(&r->fd_io, fd_cb, -1, EV_READ);
 	r->fd_io.data = r;
-	if (spec->ready.net != NULL)
-		ecg_netprobe_init(&r->net, loop, spec->ready.net, net_cb, r);
+	if (r->check->net != NULL)
+		ecg_netprobe_init(&r->net, loop, r->check->net, net_cb, r);
 	ecg_notify_init(&r->notify, loop, notify_cb, r);
 	ecg_notify_on_refused(&r->notify, notify_refused);
 	ecg_proc_init(&r->probe, loop, probe_env->stop_signal, probe_env->stop_timeout_ms, NULL,
 	    NULL);
+}
+
+void
+ecg_ready_init(struct ecg_ready *r, struct ev_loop *loop, const struct ecg_task_spec *spec,
+    const struct ecg_ready_probe_env *probe_env, const struct ecg_ready_hooks *hooks, void *arg)
+{
+	init(r, loop, spec, NULL, 0, probe_env, hooks, arg);
+}
+
+void
+ecg_ready_init_once(struct ecg_ready *r, struct ev_loop *loop,
+    const struct ecg_task_spec *spec, const struct ecg_ready_spec *check, long timeout_ms,
+    const struct ecg_ready_probe_env *probe_env, const struct ecg_ready_hooks *hooks, void *arg)
+{
+	init(r, loop, spec, check, timeout_ms, probe_env, hooks, arg);
+}
+
+void
+ecg_ready_once(struct ecg_ready *r, pid_t pgid)
+{
+	r->active = 1;
+	r->pgid = pgid;
+	r->error[0] = '\0';
+	attempt(r);
+}
+
+void
+ecg_ready_hear(struct ecg_ready *r, pid_t pid)
+{
+	if (ecg_notify_path(&r->notify)[0] != '\0')
+		ecg_notify_watch(&r->notify, pid);
 }
 
 static void
@@ -69,7 +107,7 @@ ecg_ready_destroy(struct ecg_ready *r)
 	ev_timer_stop(r->loop, &r->timeout);
 	ev_timer_stop(r->loop, &r->retry);
 	ev_timer_stop(r->loop, &r->probe_timer);
-	if (r->spec->ready.net != NULL)
+	if (r->check->net != NULL)
 		ecg_netprobe_destroy(&r->net);
 	ecg_portown_free(&r->own);
 	ecg_proc_destroy(&r->probe);
@@ -90,7 +128,16 @@ ecg_ready_prepare(struct ecg_ready *r, const struct ecg_notify_dir *dir, const c
 	*extra_fd = -1;
 	*socket = NULL;
 	r->error[0] = '\0';
-	switch (r->spec->ready.kind) {
+	/* Its socket serves ready = notify, and health = watchdog's pings. */
+	if (r->check->kind == ECG_READY_NOTIFY || (r->spec->health.check != NULL &&
+	    r->spec->health.kind == ECG_READY_NOTIFY)) {
+		ecg_notify_close(&r->notify);
+		rc = ecg_notify_open(&r->notify, dir, name);
+		if (rc < 0)
+			return rc;
+		*socket = ecg_notify_path(&r->notify);
+	}
+	switch (r->check->kind) {
 	case ECG_READY_FD:
 		close_io(r->loop, &r->fd_io, &r->fd_read);
 		if (pipe2(fds, O_CLOEXEC) < 0)
@@ -105,18 +152,11 @@ ecg_ready_prepare(struct ecg_ready *r, const struct ecg_notify_dir *dir, const c
 		r->fd_write = fds[1];
 		*extra_fd = fds[1];
 		return 0;
-	case ECG_READY_NOTIFY:
-		ecg_notify_close(&r->notify);
-		rc = ecg_notify_open(&r->notify, dir, name);
-		if (rc < 0)
-			return rc;
-		*socket = ecg_notify_path(&r->notify);
-		return 0;
 	case ECG_READY_TCP:
 	case ECG_READY_HTTP:
 		/* The listeners already on the port, if it is this machine's: not the task's. */
 		r->held_said = 0;
-		return ecg_portown_start(&r->own, r->spec->ready.net->host, r->spec->ready.net->port);
+		return ecg_portown_start(&r->own, r->check->net->host, r->check->net->port);
 	default:
 		return 0;
 	}
@@ -137,7 +177,7 @@ stop_checks(struct ecg_ready *r)
 	r->active = 0;
 	ev_timer_stop(r->loop, &r->timeout);
 	ev_timer_stop(r->loop, &r->retry);
-	if (r->spec->ready.net != NULL)
+	if (r->check->net != NULL)
 		ecg_netprobe_cancel(&r->net);
 	close_io(r->loop, &r->fd_io, &r->fd_read);
 }
@@ -146,7 +186,10 @@ static void
 passed(struct ecg_ready *r)
 {
 	stop_checks(r);
-	r->hooks->passed(r, r->arg);
+	if (r->once)
+		r->hooks->result(r, 1, NULL, r->arg);
+	else
+		r->hooks->passed(r, r->arg);
 }
 
 /* The next attempt of a polled check, after a wait that grows. */
@@ -155,6 +198,12 @@ again(struct ecg_ready *r)
 {
 	if (!r->active)
 		return;
+	if (r->once) {
+		/* One attempt only: its failure is the result. */
+		stop_checks(r);
+		r->hooks->result(r, 0, r->error, r->arg);
+		return;
+	}
 	ev_timer_set(&r->retry, r->interval, 0);
 	ev_timer_start(r->loop, &r->retry);
 	r->interval *= 2;
@@ -174,7 +223,7 @@ net_cb(struct ecg_netprobe *p, int ok, const char *error, void *arg)
 	if (!r->active)
 		return;
 	/* Answered: by the task's server, or by one that was on the port before it? */
-	if (ok && ecg_portown_foreign(&r->own, r->pgid, r->spec->name, &holder, comm,
+	if (ok && !r->once && ecg_portown_foreign(&r->own, r->pgid, r->spec->name, &holder, comm,
 	    sizeof(comm))) {
 		if (holder > 0)
 			snprintf(r->error, sizeof(r->error), "port %u is held by pid %ld (%s), not by %s",
@@ -274,7 +323,7 @@ probe_gone(struct ecg_proc *p, void *arg)
 	}
 	if (r->probe_late)
 		snprintf(r->error, sizeof(r->error), "the probe ran longer than %gs",
-		    ECG_READY_PROBE_MAX);
+		    r->probe_max);
 	else if (r->probe_last[0] != '\0')
 		snprintf(r->error, sizeof(r->error), "%s", r->probe_last);
 	else if (WIFEXITED(ws))
@@ -294,7 +343,7 @@ static void
 start_probe(struct ecg_ready *r)
 {
 	const struct ecg_ready_probe_env *pe = &r->probe_env;
-	char *argv[4] = { (char *)pe->shell_name, (char *)"-c", (char *)r->spec->ready.arg, NULL };
+	char *argv[4] = { (char *)pe->shell_name, (char *)"-c", (char *)r->check->arg, NULL };
 	struct ecg_spawn sp;
 	struct ecg_spawn_failure f;
 	char **envp = r->hooks->env != NULL ? r->hooks->env(r->arg) : NULL;
@@ -333,7 +382,7 @@ start_probe(struct ecg_ready *r)
 	r->probe_fd = fds[0];
 	ev_io_set(&r->probe_io, fds[0], EV_READ);
 	ev_io_start(r->loop, &r->probe_io);
-	ev_timer_set(&r->probe_timer, ECG_READY_PROBE_MAX, 0);
+	ev_timer_set(&r->probe_timer, r->probe_max, 0);
 	ev_timer_start(r->loop, &r->probe_timer);
 }
 
@@ -344,11 +393,11 @@ attempt(struct ecg_ready *r)
 
 	if (!r->active)
 		return;
-	if (r->spec->ready.kind == ECG_READY_COMMAND) {
+	if (r->check->kind == ECG_READY_COMMAND) {
 		start_probe(r);
 		return;
 	}
-	rc = ecg_netprobe_start(&r->net, NET_ATTEMPT);
+	rc = ecg_netprobe_start(&r->net, r->net_max);
 	if (rc < 0) {
 		snprintf(r->error, sizeof(r->error), "%s", strerror(-rc));
 		again(r);
@@ -382,7 +431,7 @@ fd_cb(struct ev_loop *loop, ev_io *w, int revents)
 		return;
 	/* Closed without a newline: it says it will never be ready. */
 	snprintf(r->error, sizeof(r->error), "descriptor %d was closed without a newline",
-	    r->spec->ready.fd);
+	    r->check->fd);
 	stop_checks(r);
 	r->hooks->failed(r, r->error, r->arg);
 }
@@ -404,6 +453,8 @@ notify_cb(struct ecg_notify *n, int ready, const char *status, pid_t pid, void *
 
 	(void)n;
 	(void)pid;
+	if ((ready & ECG_NOTIFY_WATCHDOG) && r->hooks->watchdog != NULL)
+		r->hooks->watchdog(r, r->arg);
 	/* After ready, a STATUS= is still worth showing; READY=1 changes nothing. */
 	if (!r->active) {
 		if (status != NULL && r->hooks->status != NULL)
@@ -415,7 +466,7 @@ notify_cb(struct ecg_notify *n, int ready, const char *status, pid_t pid, void *
 		if (r->hooks->status != NULL)
 			r->hooks->status(r, status, r->arg);
 	}
-	if (ready)
+	if ((ready & ECG_NOTIFY_READY) && r->check->kind == ECG_READY_NOTIFY)
 		passed(r);
 }
 
@@ -438,7 +489,7 @@ ecg_ready_begin(struct ecg_ready *r, pid_t pid)
 	r->active = 1;
 	r->pgid = pid;
 	r->interval = ECG_READY_POLL_FIRST;
-	if (r->spec->ready_timeout_ms > 0) {
+	if (r->spec->ready_timeout_ms > 0 && rs->kind != ECG_READY_STARTED) {
 		ev_timer_set(&r->timeout, (double)r->spec->ready_timeout_ms / 1000.0, 0);
 		ev_timer_start(r->loop, &r->timeout);
 	}
@@ -463,10 +514,10 @@ ecg_ready_begin(struct ecg_ready *r, pid_t pid)
 void
 ecg_ready_line(struct ecg_ready *r, const char *line, size_t len)
 {
-	if (!r->active || r->spec->ready.kind != ECG_READY_LINE)
+	if (!r->active || r->check->kind != ECG_READY_LINE)
 		return;
 	/* A match takes at most len (the tap's 4096 at most) times the ERE's size. */
-	if (ecg_ere_match(r->spec->ready.re, line, len))
+	if (ecg_ere_match(r->check->re, line, len))
 		passed(r);
 }
 

@@ -51,6 +51,10 @@ struct ecg_ready_hooks {
 	void (*idle)(struct ecg_ready *r, void *arg);
 	/* The environment for a command probe, freshly allocated (NULL: none). */
 	char **(*env)(void *arg);
+	/* A process of the task sent WATCHDOG=1 to its notify socket. */
+	void (*watchdog)(struct ecg_ready *r, void *arg);
+	/* One attempt (ecg_ready_once) is over: ok, or not with why. */
+	void (*result)(struct ecg_ready *r, int ok, const char *error, void *arg);
 };
 
 /* What a command probe runs with: the task's shell and directory. */
@@ -70,6 +74,9 @@ struct ecg_ready {
 	const struct ecg_ready_hooks *hooks;
 	void *arg;
 	struct ecg_ready_probe_env probe_env;
+	const struct ecg_ready_spec *check;	/* what it checks: the task's ready, or its health */
+	int once;			/* one attempt at a time, each a result (health checks) */
+	double probe_max, net_max;	/* an attempt that takes longer fails (s) */
 	int active;			/* between begin and a result or stop */
 	double interval;		/* the next retry's wait */
 	ev_timer timeout;		/* ready_timeout */
@@ -96,7 +103,19 @@ struct ecg_ready {
 void ecg_ready_init(struct ecg_ready *r, struct ev_loop *loop, const struct ecg_task_spec *spec,
     const struct ecg_ready_probe_env *probe_env, const struct ecg_ready_hooks *hooks,
     void *arg);
+/*
+ * The same for a check made one attempt at a time (health after ready):
+ * check is tcp, http or command; each attempt is bounded by timeout_ms
+ * and its outcome goes to the result hook.
+ */
+void ecg_ready_init_once(struct ecg_ready *r, struct ev_loop *loop,
+    const struct ecg_task_spec *spec, const struct ecg_ready_spec *check, long timeout_ms,
+    const struct ecg_ready_probe_env *probe_env, const struct ecg_ready_hooks *hooks, void *arg);
 void ecg_ready_destroy(struct ecg_ready *r);
+/* One attempt of a check made with ecg_ready_init_once, on process group pgid. */
+void ecg_ready_once(struct ecg_ready *r, pid_t pgid);
+/* Starts hearing the notify socket, if there is one (health = watchdog after ready = started). */
+void ecg_ready_hear(struct ecg_ready *r, pid_t pid);
 
 /*
  * Before the task is spawned: fd N makes its pipe (*extra_fd gets the

@@ -188,6 +188,10 @@ end_event(struct ecg_task *t, struct ecg_event *ev)
 	if (t->end.end == ECG_END_KILLED)
 		ev->sig = t->end.code - 128;
 	ev->text = t->ops->check_error(t->world);
+	if (t->end.end == ECG_END_UNHEALTHY) {
+		ev->check = spec->health.check;
+		ev->text = t->ops->health_error(t->world);
+	}
 }
 
 /* The run's end is end with code: does a restart absorb it? */
@@ -223,6 +227,9 @@ count(struct ecg_task *t)
 	} else if (t->end.end == ECG_END_TIMEOUT) {
 		failed = ECG_EV_CAUSE_TIMEOUT;
 		quiet = ECG_EV_TIMED_OUT;
+	} else if (t->end.end == ECG_END_UNHEALTHY) {
+		failed = ECG_EV_CAUSE_UNHEALTHY;
+		quiet = ECG_EV_UNHEALTHY;
 	}
 	end_event(t, &ev);
 	ecg_errgroup_go(h->eg);
@@ -392,6 +399,9 @@ a_ready(struct ecg_task *t, const struct ecg_task_in *in, struct feed *f)
 	t->ever_ready = 1;
 	ev.ms = ecg_clock_ms_between(t->started_at, t->ready_at);
 	emit(t, &ev);
+	/* Health is checked from its readiness on, while it runs. */
+	if (t->state == ECG_TASK_READY)
+		t->ops->health_begin(t->world);
 }
 
 /*
@@ -404,6 +414,15 @@ a_not_ready(struct ecg_task *t, const struct ecg_task_in *in, struct feed *f)
 {
 	(void)in;
 	decide(t, ECG_END_NOT_READY, 124);
+	push(f, t->end.restart.again ? ECG_IN_AGAIN : ECG_IN_END);
+}
+
+/* Its health checks failed after ready: it ends with 124, and is stopped. */
+static void
+a_unhealthy(struct ecg_task *t, const struct ecg_task_in *in, struct feed *f)
+{
+	(void)in;
+	decide(t, ECG_END_UNHEALTHY, 124);
 	push(f, t->end.restart.again ? ECG_IN_AGAIN : ECG_IN_END);
 }
 
@@ -628,6 +647,7 @@ static action_fn *const actions[ECG_ACT_NACTIONS] = {
 	[ECG_ACT_READY] = a_ready,
 	[ECG_ACT_NOT_READY] = a_not_ready,
 	[ECG_ACT_TIMEOUT] = a_timeout,
+	[ECG_ACT_UNHEALTHY] = a_unhealthy,
 	[ECG_ACT_STOP] = a_stop,
 	[ECG_ACT_SIGNAL] = a_signal,
 	[ECG_ACT_KILL] = a_kill,

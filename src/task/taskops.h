@@ -30,6 +30,10 @@ struct ecg_task_ops {
 	void (*check_end)(void *w);
 	/* The check's last error, or NULL. */
 	const char *(*check_error)(void *w);
+	/* It is ready (again): its health checks begin (if it has any). */
+	void (*health_begin)(void *w);
+	/* Why its health checks failed, or NULL. */
+	const char *(*health_error)(void *w);
 	/* The stop policy: stop signal, grace, SIGKILL, to its process group. */
 	void (*stop)(void *w);
 	void (*signal)(void *w, int sig);

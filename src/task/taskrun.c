@@ -88,14 +88,19 @@ not_inherited(const char *var)
  * watchdog's variables: a task that passed READY=1 on would speak for
  * ecg-run), then the task's env lines (which replace inherited variables
  * of the same name), then the three ECG_RUN_ variables (and PWD, for a
- * plain command run without the shell; NOTIFY_SOCKET, for ready = notify):
+ * plain command run without the shell; NOTIFY_SOCKET, for ready = notify;
+ * WATCHDOG_USEC and WATCHDOG_PID, for health = watchdog, the pid written by
+ * the child itself into *pid_slot):
  * one block, built just before the task starts and freed right after, so
  * idle tasks do not keep it.  Strings are borrowed, except the last ones,
  * which live at the block's end.  NULL if out of memory.
  */
 static char **
-build_env(const struct ecg_taskrun *r, const char *socket)
+build_env(const struct ecg_taskrun *r, const char *socket, char **pid_slot)
 {
+	int watchdog = socket != NULL && pid_slot != NULL && r->spec->health.check != NULL &&
+	    r->spec->health.kind == ECG_READY_NOTIFY;
+	char usec[48] = "";
 	const struct ecg_task_spec *spec = r->spec;
 	const char *group = r->env->group_name, *control = r->env->control;
 	size_t n = 0, k = 0, i, j, slots, names;
@@ -105,11 +110,15 @@ build_env(const struct ecg_taskrun *r, const char *socket)
 		n++;
 	if (r->words != NULL)
 		shell_pwd(r, pwd, sizeof(pwd));
-	slots = n + spec->nenv + 7;
+	slots = n + spec->nenv + 9;
+	if (watchdog)
+		snprintf(usec, sizeof(usec), "WATCHDOG_USEC=%lld",
+		    (long long)spec->health.watchdog_ms * 1000);
 	names = sizeof("ECG_RUN_TASK=") + strlen(spec->name) + sizeof("ECG_RUN_GROUP=") +
 	    strlen(group) + sizeof("ECG_RUN_ID=") + strlen(r->env->run_id) + strlen(pwd) + 1 +
 	    (socket != NULL ? sizeof("NOTIFY_SOCKET=") + strlen(socket) : 0) +
-	    (control != NULL ? sizeof("ECG_CONTROL=") + strlen(control) : 0);
+	    (control != NULL ? sizeof("ECG_CONTROL=") + strlen(control) : 0) +
+	    (watchdog ? strlen(usec) + 1 + sizeof("WATCHDOG_PID=") + 24 : 0);
 	envp = malloc(slots * sizeof(*envp) + names);
 	if (envp == NULL)
 		return NULL;
@@ -144,7 +153,15 @@ build_env(const struct ecg_taskrun *r, const char *socket)
 	}
 	if (control != NULL) {
 		envp[k++] = str;
-		stpcpy(stpcpy(str, "ECG_CONTROL="), control);
+		str = stpcpy(stpcpy(str, "ECG_CONTROL="), control) + 1;
+	}
+	if (watchdog) {
+		envp[k++] = str;
+		str = stpcpy(str, usec) + 1;
+		envp[k++] = str;
+		str = stpcpy(str, "WATCHDOG_PID=");
+		*pid_slot = str;
+		*str = '\0';
 	}
 	envp[k] = NULL;
 	return envp;
@@ -200,6 +217,8 @@ run_gone(struct ecg_taskrun *r)
 	if (!ecg_proc_over(&r->proc))
 		return 0;
 	if (r->check != NULL && !ecg_ready_idle(r->check))
+		return 0;
+	if (!ecg_health_idle(&r->health))
 		return 0;
 	if (!ecg_taskio_closed(&r->io)) {
 		ecg_taskio_linger(&r->io);
@@ -400,10 +419,50 @@ check_idle(struct ecg_ready *c, void *arg)
 static char **
 check_env(void *arg)
 {
-	return build_env(arg, NULL);
+	return build_env(arg, NULL, NULL);
 }
 
+static void
+check_watchdog(struct ecg_ready *c, void *arg)
+{
+	struct ecg_taskrun *r = arg;
+
+	(void)c;
+	ecg_health_ping(&r->health);
+}
+
+static void
+health_changed(struct ecg_health *hl, enum ecg_health_state state, const char *error,
+    long fails, void *arg)
+{
+	struct ecg_taskrun *r = arg;
+	struct ecg_event ev = { .type = ECG_EV_HEALTH, .what = ecg_health_name(state),
+		.n = (size_t)fails, .check = r->spec->health.check,
+		.text = error != NULL && error[0] != '\0' ? error : NULL };
+
+	(void)hl;
+	emit(r, &ev);
+	if (state == ECG_HEALTH_UNHEALTHY) {
+		struct ecg_task_in in = { .kind = ECG_IN_UNHEALTHY, .error = error };
+		r->hooks->input(r->arg, &in);
+	}
+}
+
+static void
+health_idle(struct ecg_health *hl, void *arg)
+{
+	(void)hl;
+	went(arg);
+}
+
+static const struct ecg_health_hooks health_hooks = {
+	.changed = health_changed,
+	.idle = health_idle,
+	.env = check_env,
+};
+
 static const struct ecg_ready_hooks check_hooks = {
+	.watchdog = check_watchdog,
 	.passed = check_passed,
 	.failed = check_failed,
 	.status = check_status,
@@ -457,7 +516,7 @@ op_spawn(void *w, int *start_code)
 	struct ecg_spawn_failure f;
 	const char *socket = NULL;
 	int wr[2], rc, extra = -1;
-	char **envp, sockname[32];
+	char **envp, sockname[32], *pid_slot = NULL;
 
 	*start_code = 0;
 	/* Its log file stays open from its first run to its end. */
@@ -467,9 +526,9 @@ op_spawn(void *w, int *start_code)
 	snprintf(sockname, sizeof(sockname), "%zu.sock", r->index);
 	if (r->check != NULL && (rc = ecg_ready_prepare(r->check, h->notify_dir, sockname,
 	    &extra, &socket)) < 0)
-		return none_made(r, r->spec->ready.kind == ECG_READY_NOTIFY ? "notify socket" :
-		    "readiness pipe", NULL, -rc, start_code);
-	envp = build_env(r, socket);
+		return none_made(r, r->spec->ready.kind == ECG_READY_FD ? "readiness pipe" :
+		    "notify socket", NULL, -rc, start_code);
+	envp = build_env(r, socket, &pid_slot);
 	if (envp == NULL)
 		return none_made(r, "environment", NULL, ENOMEM, start_code);
 	if ((rc = ecg_taskio_open(&r->io, wr)) < 0) {
@@ -485,6 +544,7 @@ op_spawn(void *w, int *start_code)
 	sp.stdout_fd = wr[0];
 	sp.stderr_fd = wr[1];
 	sp.nofile = h->nofile;
+	sp.pid_slot = pid_slot;
 	if (extra >= 0) {
 		sp.extra_fd = extra;
 		sp.extra_to = r->spec->ready.fd;
@@ -539,6 +599,7 @@ op_check_stop(void *w)
 
 	if (r->check != NULL)
 		ecg_ready_stop(r->check);
+	ecg_health_stop(&r->health);
 	ecg_taskio_tap(&r->io, NULL, NULL);
 }
 
@@ -549,6 +610,7 @@ op_check_end(void *w)
 
 	if (r->check != NULL)
 		ecg_ready_end(r->check);
+	ecg_health_stop(&r->health);
 	ecg_taskio_tap(&r->io, NULL, NULL);
 }
 
@@ -557,7 +619,28 @@ op_check_error(void *w)
 {
 	struct ecg_taskrun *r = w;
 
-	return r->check != NULL ? ecg_ready_error(r->check) : NULL;
+	return r->check != NULL && r->spec->ready.kind != ECG_READY_STARTED ?
+	    ecg_ready_error(r->check) : NULL;
+}
+
+static void
+op_health_begin(void *w)
+{
+	struct ecg_taskrun *r = w;
+
+	if (r->spec->health.check == NULL || !ecg_proc_running(&r->proc))
+		return;
+	if (r->check != NULL)
+		ecg_ready_hear(r->check, ecg_proc_pid(&r->proc));
+	ecg_health_begin(&r->health, ecg_proc_pid(&r->proc));
+}
+
+static const char *
+op_health_error(void *w)
+{
+	struct ecg_taskrun *r = w;
+
+	return ecg_health_error(&r->health);
 }
 
 static void
@@ -593,6 +676,7 @@ op_abandon(void *w)
 	ecg_proc_abandon(&r->proc);
 	if (r->check != NULL)
 		ecg_ready_end(r->check);
+	ecg_health_stop(&r->health);
 }
 
 static int
@@ -649,6 +733,8 @@ const struct ecg_task_ops ecg_taskrun_ops = {
 	.check_stop = op_check_stop,
 	.check_end = op_check_end,
 	.check_error = op_check_error,
+	.health_begin = op_health_begin,
+	.health_error = op_health_error,
 	.stop = op_stop,
 	.signal = op_signal,
 	.kill = op_kill,
@@ -667,6 +753,7 @@ ecg_taskrun_init(struct ecg_taskrun *r, struct ecg_taskrun_env *env,
     const struct ecg_taskrun_hooks *hooks, void *arg)
 {
 	const char *base;
+	struct ecg_ready_probe_env pe;
 
 	memset(r, 0, sizeof(*r));
 	r->spec = spec;
@@ -679,6 +766,11 @@ ecg_taskrun_init(struct ecg_taskrun *r, struct ecg_taskrun_env *env,
 	r->argv[1] = (char *)"-c";
 	r->argv[2] = spec->command;
 	r->argv[3] = NULL;
+	pe = (struct ecg_ready_probe_env){
+		.shell = env->shell, .shell_name = r->argv[0], .cwd = spec->cwd_path,
+		.devnull = env->devnull, .nofile = env->nofile,
+		.stop_signal = spec->stop_signal, .stop_timeout_ms = spec->stop_timeout_ms,
+	};
 	/* Everything that destroy touches is set up before anything can fail. */
 	ecg_proc_init(&r->proc, env->loop, spec->stop_signal, spec->stop_timeout_ms,
 	    &proc_hooks, r);
@@ -694,12 +786,11 @@ ecg_taskrun_init(struct ecg_taskrun *r, struct ecg_taskrun_env *env,
 		return -ENOMEM;
 	if (env->stderr_tail > 0 && ecg_taskio_keep_tail(&r->io, env->stderr_tail) < 0)
 		return -ENOMEM;
-	if (spec->ready.kind != ECG_READY_STARTED) {
-		struct ecg_ready_probe_env pe = {
-			.shell = env->shell, .shell_name = r->argv[0], .cwd = spec->cwd_path,
-			.devnull = env->devnull, .nofile = env->nofile,
-			.stop_signal = spec->stop_signal, .stop_timeout_ms = spec->stop_timeout_ms,
-		};
+	ecg_health_init(&r->health, env->loop, spec, &pe, &health_hooks, r);
+	r->health_made = 1;
+	/* A watchdog's pings come to the notify socket a check of its own holds. */
+	if (spec->ready.kind != ECG_READY_STARTED || (spec->health.check != NULL &&
+	    spec->health.kind == ECG_READY_NOTIFY)) {
 		r->check = malloc(sizeof(*r->check));
 		if (r->check == NULL)
 			return -ENOMEM;
@@ -718,6 +809,8 @@ ecg_taskrun_destroy(struct ecg_taskrun *r)
 	ecg_logfile_destroy(&r->log);
 	if (r->check != NULL)
 		ecg_ready_destroy(r->check);
+	if (r->health_made)
+		ecg_health_destroy(&r->health);
 	free(r->check);
 	r->check = NULL;
 	free(r->words);

@@ -21,6 +21,7 @@
 #include "sys/notify.h"
 #include "sys/proc.h"
 #include "output/pump.h"
+#include "task/health.h"
 #include "task/ready.h"
 #include "task/taskio.h"
 #include "task/taskops.h"
@@ -65,7 +66,9 @@ struct ecg_taskrun {
 	struct ecg_proc proc;
 	struct ecg_taskio io;
 	struct ecg_logfile log;		/* its log file, if it has one (log = PATH) */
-	struct ecg_ready *check;	/* its readiness check, unless ready = started */
+	struct ecg_ready *check;	/* its readiness check, unless ready = started (and no watchdog) */
+	struct ecg_health health;	/* its health checks after ready */
+	int health_made;
 	char *argv[4];			/* SHELL -c COMMAND */
 	char **words;			/* or, for a plain command, its words */
 	char *program;			/* and the program they name (see command.h), */

@@ -59,6 +59,7 @@ static const struct ecg_task_cell table[ECG_TASK_NSTATES][ECG_IN_COUNT] = {
 		[ECG_IN_HALT] = TO(E, HALT),
 	},
 	[Y] = {
+		[ECG_IN_UNHEALTHY] = TO(E, UNHEALTHY),
 		[ECG_IN_TIMEOUT] = TO(E, TIMEOUT),
 		[ECG_IN_STOP] = TO(P, STOP),
 		[ECG_IN_SIGNAL] = TO(Y, SIGNAL),
@@ -158,7 +159,7 @@ ecg_taskstate_input_name(enum ecg_task_input in)
 {
 	static const char *const names[ECG_IN_COUNT] = {
 		"start", "skip", "exec", "ready", "not ready", "timeout", "stop", "signal", "kill",
-		"exit", "end", "again", "gone", "delay", "abandon", "restart", "halt",
+		"exit", "end", "again", "gone", "delay", "abandon", "restart", "halt", "unhealthy",
 	};
 
 	return (unsigned)in < ECG_IN_COUNT ? names[in] : "?";
@@ -171,7 +172,7 @@ ecg_taskstate_action_name(enum ecg_task_action a)
 		"none", "start", "skip", "exec", "ready", "not ready", "timeout", "stop", "signal",
 		"kill", "exit", "exit (decided)", "count", "count and stop", "restart",
 		"restart and stop", "backoff", "not restarted", "not restarted (done)", "done",
-		"abandon", "abandon (decided)", "cycle", "halt", "halt (waiting)",
+		"abandon", "abandon (decided)", "cycle", "halt", "halt (waiting)", "unhealthy",
 	};
 
 	return (unsigned)a < ECG_ACT_NACTIONS ? names[a] : "?";

@@ -77,6 +77,7 @@ enum ecg_task_input {
 	ECG_IN_ABANDON,		/* the deadline: stop waiting for it */
 	ECG_IN_RESTART,		/* asked (ecg-run ctl): stop this run and start another */
 	ECG_IN_HALT,		/* asked (ecg-run ctl): stop it and keep it stopped */
+	ECG_IN_UNHEALTHY,	/* its health checks failed after ready (error) */
 	ECG_IN_COUNT
 };
 
@@ -116,6 +117,7 @@ enum ecg_task_action {
 	ECG_ACT_CYCLE,		/* asked to restart: stopped, runs again at once, no budget used */
 	ECG_ACT_HALT,		/* asked to stop: its end is "stopped", never a failure */
 	ECG_ACT_HALT_WAITING,	/* asked to stop before it started: done, may start later */
+	ECG_ACT_UNHEALTHY,	/* its end is "unhealthy": decide a restart */
 	ECG_ACT_NACTIONS
 };
 

@@ -22,6 +22,8 @@ static const struct {
 	{ "command", "echo hi" }, { "cwd", "/" }, { "env", "A=1" }, { "stop_signal", "INT" },
 	{ "stop_timeout", "3s" }, { "cancel_on", "exit" }, { "after", "first" },
 	{ "ready", "tcp 127.0.0.1:9" }, { "ready_timeout", "7s" }, { "sidecar", "no" },
+	{ "health", "http http://127.0.0.1:9/health" }, { "health_interval", "2s" },
+	{ "health_timeout", "1s" }, { "health_retries", "5" },
 	{ "restart", "on-failure" }, { "max_restarts", "7" }, { "restart_delay", "200ms" },
 	{ "restart_delay_max", "5s" }, { "timeout", "10s" }, { "forward", "HUP USR1" },
 	{ "log", "/tmp/ecg-keys-%n.log" }, { "log_max_size", "1MiB" }, { "log_keep", "5" },

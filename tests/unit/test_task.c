@@ -63,12 +63,20 @@ OP(stop)
 OP(kill)
 OP(abandon)
 OP(between)
+OP(health_begin)
 
 static const char *
 f_check_error(void *w)
 {
 	(void)w;
 	return "connection refused";
+}
+
+static const char *
+f_health_error(void *w)
+{
+	(void)w;
+	return "http://127.0.0.1:1/health: HTTP status 503, 3 checks in a row";
 }
 
 static void
@@ -110,6 +118,7 @@ f_running(void *w)
 static const struct ecg_task_ops fake = {
 	.spawn = f_spawn, .new_run = f_new_run, .check_begin = f_check_begin,
 	.check_stop = f_check_stop, .check_end = f_check_end, .check_error = f_check_error,
+	.health_begin = f_health_begin, .health_error = f_health_error,
 	.stop = f_stop, .signal = f_signal, .kill = f_kill, .abandon = f_abandon,
 	.gone = f_gone, .between = f_between, .finish = f_finish, .pid = f_pid,
 	.running = f_running, .alive = f_running,
@@ -137,6 +146,8 @@ event_word(enum ecg_event_type type)
 		return "not ready";
 	case ECG_EV_TIMED_OUT:
 		return "timed out";
+	case ECG_EV_UNHEALTHY:
+		return "unhealthy";
 	case ECG_EV_RESTART_ASKED:
 		return "restart asked";
 	case ECG_EV_HALT_ASKED:
@@ -153,6 +164,7 @@ event_word(enum ecg_event_type type)
 	case ECG_EV_CAUSE_FAILED:
 	case ECG_EV_CAUSE_NOT_READY:
 	case ECG_EV_CAUSE_TIMEOUT:
+	case ECG_EV_CAUSE_UNHEALTHY:
 		return "cause";
 	default:
 		return "other";
@@ -309,6 +321,7 @@ static const char *const first_sign[ECG_ACT_NACTIONS] = {
 	[ECG_ACT_CYCLE] = "restart asked",
 	[ECG_ACT_HALT] = "halt asked",
 	[ECG_ACT_HALT_WAITING] = "halt asked",
+	[ECG_ACT_UNHEALTHY] = "decides",
 };
 
 /*
@@ -327,10 +340,12 @@ shows(const struct world *w, int k, enum ecg_task_action a, enum ecg_task_state 
 		return 0;
 	if (strcmp(sign, "decides") == 0)
 		return strcmp(w->what[k], "cause") == 0 || strcmp(w->what[k], "not ready") == 0 ||
-		    strcmp(w->what[k], "timed out") == 0 || strcmp(w->what[k], "restarting") == 0;
+		    strcmp(w->what[k], "timed out") == 0 || strcmp(w->what[k], "restarting") == 0 ||
+		    strcmp(w->what[k], "unhealthy") == 0;
 	if (strcmp(sign, "counts") == 0)
 		return w->state[k] == next && (strcmp(w->what[k], "cause") == 0 ||
 		    strcmp(w->what[k], "not ready") == 0 || strcmp(w->what[k], "timed out") == 0 ||
+		    strcmp(w->what[k], "unhealthy") == 0 ||
 		    strcmp(w->what[k], "h:ended") == 0);
 	return w->state[k] == next && strcmp(w->what[k], sign) == 0;
 }
@@ -421,10 +436,44 @@ lives(void)
 	    ecg_errgroup_slots(&fx.eg) == 0 && ecg_errgroup_err(&fx.eg) == 0,
 	    "a run that ends with 0 and is gone: done, its members and slot counted out");
 	ok(strcmp(joined(&fx.w, buf, sizeof(buf)), "new_run, spawn, h:started, started, "
-	    "check_begin, check_stop, ready, h:ready, check_end, exited, h:ended, finish, h:done") == 0,
+	    "check_begin, check_stop, ready, h:ready, health_begin, check_end, exited, h:ended, "
+	    "finish, h:done") == 0,
 	    "its life, in order: %s", buf);
 	ok(ecg_task_run_end(&fx.t)->end == ECG_END_EXITED && ecg_task_run_end(&fx.t)->code == 0,
 	    "its end: exited 0");
+	teardown(&fx);
+
+	/* Unhealthy after ready: stopped, and its end (124, unhealthy) is the cause. */
+	setup(&fx, ECG_RESTART_NO, ECG_READY_TCP);
+	fx.spec.health.check = (char *)"http http://127.0.0.1:1/health";
+	fx.w.gone = 1;
+	ecg_task_start(&fx.t);
+	feed(&fx, ECG_IN_READY, 0);
+	fx.w.n = 0;
+	feed(&fx, ECG_IN_UNHEALTHY, 0);
+	ok(fx.t.state == ECG_TASK_ENDING &&
+	    strcmp(joined(&fx.w, buf, sizeof(buf)), "cause, h:ended, stop") == 0,
+	    "unhealthy: its end counts at once, and it is stopped (%s)", buf);
+	feed(&fx, ECG_IN_EXIT, W_EXITCODE(0, SIGTERM));
+	ev = find_event(&fx.w, ECG_EV_CAUSE_UNHEALTHY);
+	ok(fx.t.state == ECG_TASK_DONE && ev != NULL && ev->code == 124 &&
+	    ev->end == ECG_END_UNHEALTHY && strcmp(ev->check, fx.spec.health.check) == 0 &&
+	    strstr(ev->text, "3 checks in a row") != NULL && ecg_errgroup_err(&fx.eg) == 124,
+	    "its end is unhealthy, 124, the cause, with the health check's error");
+	teardown(&fx);
+
+	/* With restarts: unhealthy is a failure a restart absorbs. */
+	setup(&fx, ECG_RESTART_ON_FAILURE, ECG_READY_TCP);
+	fx.spec.health.check = (char *)"command false";
+	fx.w.gone = 1;
+	ecg_task_start(&fx.t);
+	feed(&fx, ECG_IN_READY, 0);
+	feed(&fx, ECG_IN_UNHEALTHY, 0);
+	ok(fx.t.state == ECG_TASK_RECYCLING, "unhealthy with restarts left: recycling");
+	feed(&fx, ECG_IN_EXIT, W_EXITCODE(0, SIGTERM));
+	ev = find_event(&fx.w, ECG_EV_RESTARTING);
+	ok(ev != NULL && ev->end == ECG_END_UNHEALTHY && ev->code == 124 &&
+	    ecg_errgroup_err(&fx.eg) == 0, "said as a restart of an unhealthy run, no failure yet");
 	teardown(&fx);
 
 	/* A failure counts: the errgroup's first error. */
