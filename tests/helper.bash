@@ -97,6 +97,11 @@ now_ms() {
 	echo $(( $(date +%s%N) / 1000000 ))
 }
 
+# free_port: a TCP port of 127.0.0.1 that nothing listens on now (the kernel picks it).
+free_port() {
+	/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
 # write_ini FILE: the INI text from standard input.
 write_ini() {
 	cat >"$1"

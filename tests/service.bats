@@ -6,11 +6,6 @@
 
 load helper
 
-# A TCP port nothing listens on (the kernel picks it, then it is let go).
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 # ecg-run --ready-fd 7 -c g.ini in the background, 7 writing to ./fifo:
 # opened in the background, since opening a FIFO waits for its reader.
 start_bg_fifo() {
@@ -728,11 +723,6 @@ start_bg_fifo() {
 	printf '[a]\ncommand = true\nready = line (.?){2400}b\n' >g.ini
 	run -125 --separate-stderr ecg -c g.ini
 	[ "$stderr" = "g.ini:3: ready 'line (.?){2400}b': the expression is too large: with its counts spelled out (x{3} is xxx) it passes 1000 parts" ]
-}
-
-# free_port: a TCP port of 127.0.0.1 that nothing listens on now
-free_port() {
-	/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
 # listens PORT: something accepts connections on 127.0.0.1:PORT
