@@ -83,9 +83,10 @@ BENCH_BINS = $(B)/tests/bench/benchlines $(B)/tests/bench/measure $(B)/tests/ben
 FAULT_BINS = $(B)/tests/fault/inject
 
 BUILD_DEPS = make gcc libc6-dev pkg-config libev-dev libinih-dev
-# Real programs the tests run: redis-server (ready = tcp, ready = notify) and
-# python3 (an HTTP server, and parsing what ecg-run writes).
-TEST_DEPS = bats redis-server python3
+# Real programs the tests run: redis-server (ready = tcp, ready = notify),
+# python3 (an HTTP server, and parsing what ecg-run writes) and socat (the
+# control socket spoken to by another tool).
+TEST_DEPS = bats redis-server python3 socat
 
 # What the bats suite is told: which build to test, and how to make more of it.
 SUITE_ENV = ECG_BUILD=$(abspath $(B)) ECG_VARIANT=$(VARIANT)

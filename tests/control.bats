@@ -388,3 +388,62 @@ logs_asked() {
 	assert len(got) + end["lost"] == 300000, (len(got), end)
 	PY
 }
+
+@test "ctl restart of a redis-server while a client task keeps using it: a new server, the client goes on, no failure" {
+	command -v redis-server >/dev/null || skip "redis-server not installed"
+	local port
+	port=$(free_port)
+	write_ini g.ini <<-INI
+	[redis]
+	command = exec redis-server --port $port --save '' --appendonly no
+	ready = tcp 127.0.0.1:$port
+	[client]
+	command = while :; do redis-cli -p $port INCR n >/dev/null 2>&1 && echo ok >>done.txt || echo fail >>done.txt; sleep 0.02; done
+	after = redis
+	INI
+	start_bg --events ev.jsonl --control "$PWD/g.sock" -c g.ini
+	wait_for 20 sh -c '[ "$(grep -c ok done.txt 2>/dev/null)" -ge 5 ]'
+	local before
+	before=$(redis-cli -p "$port" INFO server | grep '^process_id:' | tr -d '\r')
+	run -0 ctl -s "$PWD/g.sock" restart --wait redis
+	# answered once the new server is ready: it answers, and is another process
+	run -0 redis-cli -p "$port" PING
+	[ "$output" = PONG ]
+	[ "$(redis-cli -p "$port" INFO server | grep '^process_id:' | tr -d '\r')" != "$before" ]
+	# the client went on using it
+	local oks
+	oks=$(grep -c ok done.txt)
+	wait_for 20 sh -c "[ \"\$(grep -c ok done.txt)\" -gt $oks ]"
+	run -0 ctl -s "$PWD/g.sock" status --json
+	echo "$output" | python3 -c '
+import json, sys
+a = json.loads(sys.stdin.read())
+t = {t["task"]: t for t in a["tasks"]}
+assert t["redis"]["state"] == "ready" and t["client"]["state"] == "ready", t
+assert t["client"]["restarts"] == 0, t
+'
+	run -0 ctl -s "$PWD/g.sock" shutdown
+	wait_bg
+	[ "$STATUS" -eq 0 ]
+	! grep -q '"event":"cancel".*"cause":"task"' ev.jsonl
+}
+
+@test "the protocol from socat: one JSON object per line each way; a malformed request gets an error, the connection goes on" {
+	command -v socat >/dev/null || skip "socat not installed"
+	printf '[t]\ncommand = touch up; exec sleep 30\n' >g.ini
+	start_bg --control "$PWD/g.sock" -c g.ini
+	wait_for 20 test -e up
+	run -0 sh -c "printf '%s\n' '{\"cmd\":\"status\"}' 'not json' '{\"cmd\":\"signal\",\"signal\":\"USR2\",\"tasks\":[\"nosuch\"]}' '{\"cmd\":\"check\"}' | timeout 10 socat - UNIX-CONNECT:'$PWD/g.sock'"
+	echo "$output"
+	[ "${#lines[@]}" -eq 4 ]
+	echo "$output" | python3 -c '
+import json, sys
+a = [json.loads(l) for l in sys.stdin.read().splitlines()]
+assert a[0]["ok"] and a[0]["tasks"][0]["task"] == "t", a[0]
+assert a[1]["ok"] is False and a[1]["error"].startswith("bad request"), a[1]
+assert a[2]["ok"] is False and a[2]["error"] == "unknown task '"'"'nosuch'"'"'", a[2]
+assert a[3]["ok"] is True, a[3]
+'
+	kill -TERM "$ECG_PID"
+	wait_bg
+}
