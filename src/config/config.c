@@ -574,9 +574,55 @@ ecg_config_free(struct ecg_group_spec *g)
 	memset(g, 0, sizeof(*g));
 }
 
+long
+ecg_config_stop_bound_in(size_t n, size_t *const *dependents, const size_t *ndependents,
+    const struct ecg_task_spec *tasks, const char *live)
+{
+	long *w = calloc(n ? n : 1, sizeof(*w)), bound, sidecars;
+	size_t i;
+
+	if (w == NULL)
+		return -1;
+	/*
+	 * The tasks that are not sidecars stop first, in reverse order, then
+	 * the sidecars: the longest chain of each, one after the other.
+	 */
+	for (i = 0; i < n; i++)
+		w[i] = (live == NULL || live[i]) && !tasks[i].sidecar ? tasks[i].stop_timeout_ms : 0;
+	bound = ecg_deps_chain(n, dependents, ndependents, w);
+	for (i = 0; i < n; i++)
+		w[i] = (live == NULL || live[i]) && tasks[i].sidecar ? tasks[i].stop_timeout_ms : 0;
+	sidecars = bound < 0 ? -1 : ecg_deps_chain(n, dependents, ndependents, w);
+	free(w);
+	return sidecars < 0 ? -1 : bound + sidecars;
+}
+
+long
+ecg_config_stop_bound(const struct ecg_group_spec *g)
+{
+	size_t i, **after, *nafter, **dependents = NULL, *ndependents = NULL;
+	long bound = -1;
+
+	after = ecg_resolve_after_lists(g, &nafter);
+	if (after != NULL && ecg_deps_reverse(g->ntasks, after, nafter, &dependents,
+	    &ndependents) == 0)
+		bound = ecg_config_stop_bound_in(g->ntasks, dependents, ndependents, g->tasks, NULL);
+	free(dependents);
+	free(ndependents);
+	free(after);
+	free(nafter);
+	if (bound < 0)
+		/* No memory to walk the chains: every stop_timeout in a row is a bound too. */
+		for (i = 0, bound = 0; i < g->ntasks; i++)
+			bound += g->tasks[i].stop_timeout_ms;
+	return bound;
+}
+
 void
 ecg_config_print(const struct ecg_group_spec *g, FILE *out)
 {
+	char dur[32];
+
 	size_t i, **after, *nafter, *order;
 
 	after = ecg_resolve_after_lists(g, &nafter);
@@ -585,8 +631,12 @@ ecg_config_print(const struct ecg_group_spec *g, FILE *out)
 	if (after == NULL || order == NULL || ecg_deps_order(g->ntasks, after, nafter, order) < 0)
 		for (i = 0; order != NULL && i < g->ntasks; i++)
 			order[i] = i;
-	fprintf(out, "; %s, resolved: %zu task%s, in the order they start\n[group]\n", g->file,
+	fprintf(out, "; %s, resolved: %zu task%s, in the order they start\n", g->file,
 	    g->ntasks, g->ntasks == 1 ? "" : "s");
+	/* What an orchestrator must allow for a stop (terminationGracePeriodSeconds, TimeoutStopSec=). */
+	ecg_value_format_duration(ecg_config_stop_bound(g) + ECG_CONFIG_STOP_GRACE_MS, dur,
+	    sizeof(dur));
+	fprintf(out, "; once told to stop, it exits within %s (the stop bound)\n[group]\n", dur);
 	ecg_keys_print_group(out, g);
 	for (i = 0; i < g->ntasks; i++) {
 		const struct ecg_task_spec *t = &g->tasks[order != NULL ? order[i] : i];

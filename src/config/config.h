@@ -125,6 +125,18 @@ struct ecg_group_spec {
 	size_t ntasks;
 };
 
+/*
+ * Once a group is told to stop, how long stopping may take at most (ms):
+ * the longest chain of stop_timeouts of tasks after one another, then the
+ * sidecars' (see ecg-run(1)).  The _in form takes the reverse graph and,
+ * with live, counts only the tasks marked (-1 if out of memory).
+ */
+long ecg_config_stop_bound(const struct ecg_group_spec *g);
+long ecg_config_stop_bound_in(size_t n, size_t *const *dependents, const size_t *ndependents,
+    const struct ecg_task_spec *tasks, const char *live);
+/* What ecg-run allows past that bound before it gives up on what is stuck. */
+#define ECG_CONFIG_STOP_GRACE_MS 2000
+
 /* Loads path ("-" for stdin).  0, or -1 with the message appended to err. */
 int ecg_config_load(struct ecg_group_spec *g, const char *path, struct ecg_buf *err);
 void ecg_config_free(struct ecg_group_spec *g);

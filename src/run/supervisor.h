@@ -30,7 +30,7 @@
 #include "task/task.h"
 
 /* What may still happen after the longest chain of stop_timeouts, at most. */
-#define ECG_SUPERVISOR_GRACE 2.0
+#define ECG_SUPERVISOR_GRACE ((double)ECG_CONFIG_STOP_GRACE_MS / 1000.0)
 
 struct ecg_supervisor_opts {
 	struct ecg_pump_opts out;

@@ -442,26 +442,15 @@ cancelled(struct ecg_context *ctx, void *arg)
 long
 ecg_sched_stop_bound(const struct ecg_sched *s)
 {
-	long *w = malloc((s->n ? s->n : 1) * sizeof(*w)), bound = 0;
+	char *live = malloc(s->n ? s->n : 1);
+	long bound;
 	size_t i;
 
-	if (w == NULL)
+	if (live == NULL)
 		return -1;
-	/*
-	 * The tasks that are not sidecars stop first, in reverse order, then
-	 * the sidecars: the longest chain of each, one after the other.
-	 */
 	for (i = 0; i < s->n; i++)
-		w[i] = ecg_task_state(&s->tasks[i]) != ECG_TASK_DONE && !s->specs[i].sidecar ?
-		    s->specs[i].stop_timeout_ms : 0;
-	bound = ecg_deps_chain(s->n, s->dependents, s->ndependents, w);
-	for (i = 0; i < s->n && bound >= 0; i++)
-		w[i] = ecg_task_state(&s->tasks[i]) != ECG_TASK_DONE && s->specs[i].sidecar ?
-		    s->specs[i].stop_timeout_ms : 0;
-	if (bound >= 0) {
-		long sidecars = ecg_deps_chain(s->n, s->dependents, s->ndependents, w);
-		bound = sidecars < 0 ? -1 : bound + sidecars;
-	}
-	free(w);
+		live[i] = ecg_task_state(&s->tasks[i]) != ECG_TASK_DONE;
+	bound = ecg_config_stop_bound_in(s->n, s->dependents, s->ndependents, s->specs, live);
+	free(live);
 	return bound;
 }
