@@ -218,7 +218,7 @@ run_gone(struct ecg_taskrun *r)
 		return 0;
 	if (r->check != NULL && !ecg_ready_idle(r->check))
 		return 0;
-	if (!ecg_health_idle(&r->health))
+	if (r->health != NULL && !ecg_health_idle(r->health))
 		return 0;
 	if (!ecg_taskio_closed(&r->io)) {
 		ecg_taskio_linger(&r->io);
@@ -428,7 +428,8 @@ check_watchdog(struct ecg_ready *c, void *arg)
 	struct ecg_taskrun *r = arg;
 
 	(void)c;
-	ecg_health_ping(&r->health);
+	if (r->health != NULL)
+		ecg_health_ping(r->health);
 }
 
 static void
@@ -599,7 +600,8 @@ op_check_stop(void *w)
 
 	if (r->check != NULL)
 		ecg_ready_stop(r->check);
-	ecg_health_stop(&r->health);
+	if (r->health != NULL)
+		ecg_health_stop(r->health);
 	ecg_taskio_tap(&r->io, NULL, NULL);
 }
 
@@ -610,7 +612,8 @@ op_check_end(void *w)
 
 	if (r->check != NULL)
 		ecg_ready_end(r->check);
-	ecg_health_stop(&r->health);
+	if (r->health != NULL)
+		ecg_health_stop(r->health);
 	ecg_taskio_tap(&r->io, NULL, NULL);
 }
 
@@ -628,11 +631,11 @@ op_health_begin(void *w)
 {
 	struct ecg_taskrun *r = w;
 
-	if (r->spec->health.check == NULL || !ecg_proc_running(&r->proc))
+	if (r->health == NULL || !ecg_proc_running(&r->proc))
 		return;
 	if (r->check != NULL)
 		ecg_ready_hear(r->check, ecg_proc_pid(&r->proc));
-	ecg_health_begin(&r->health, ecg_proc_pid(&r->proc));
+	ecg_health_begin(r->health, ecg_proc_pid(&r->proc));
 }
 
 static const char *
@@ -640,7 +643,7 @@ op_health_error(void *w)
 {
 	struct ecg_taskrun *r = w;
 
-	return ecg_health_error(&r->health);
+	return r->health != NULL ? ecg_health_error(r->health) : NULL;
 }
 
 static void
@@ -676,7 +679,8 @@ op_abandon(void *w)
 	ecg_proc_abandon(&r->proc);
 	if (r->check != NULL)
 		ecg_ready_end(r->check);
-	ecg_health_stop(&r->health);
+	if (r->health != NULL)
+		ecg_health_stop(r->health);
 }
 
 static int
@@ -786,8 +790,12 @@ ecg_taskrun_init(struct ecg_taskrun *r, struct ecg_taskrun_env *env,
 		return -ENOMEM;
 	if (env->stderr_tail > 0 && ecg_taskio_keep_tail(&r->io, env->stderr_tail) < 0)
 		return -ENOMEM;
-	ecg_health_init(&r->health, env->loop, spec, &pe, &health_hooks, r);
-	r->health_made = 1;
+	/* Only a task with a health check pays for one (a probe's buffers are large). */
+	if (spec->health.check != NULL) {
+		if ((r->health = malloc(sizeof(*r->health))) == NULL)
+			return -ENOMEM;
+		ecg_health_init(r->health, env->loop, spec, &pe, &health_hooks, r);
+	}
 	/* A watchdog's pings come to the notify socket a check of its own holds. */
 	if (spec->ready.kind != ECG_READY_STARTED || (spec->health.check != NULL &&
 	    spec->health.kind == ECG_READY_NOTIFY)) {
@@ -809,8 +817,10 @@ ecg_taskrun_destroy(struct ecg_taskrun *r)
 	ecg_logfile_destroy(&r->log);
 	if (r->check != NULL)
 		ecg_ready_destroy(r->check);
-	if (r->health_made)
-		ecg_health_destroy(&r->health);
+	if (r->health != NULL)
+		ecg_health_destroy(r->health);
+	free(r->health);
+	r->health = NULL;
 	free(r->check);
 	r->check = NULL;
 	free(r->words);

@@ -67,8 +67,7 @@ struct ecg_taskrun {
 	struct ecg_taskio io;
 	struct ecg_logfile log;		/* its log file, if it has one (log = PATH) */
 	struct ecg_ready *check;	/* its readiness check, unless ready = started (and no watchdog) */
-	struct ecg_health health;	/* its health checks after ready */
-	int health_made;
+	struct ecg_health *health;	/* its health checks after ready, or NULL: none */
 	char *argv[4];			/* SHELL -c COMMAND */
 	char **words;			/* or, for a plain command, its words */
 	char *program;			/* and the program they name (see command.h), */
