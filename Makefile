@@ -199,6 +199,7 @@ bench: deps $(BENCH_BINS)
 		BENCH_BIN=$(abspath $(B))/tests/bench bash tests/bench/bench.sh
 	@echo "ready = line: one line's match, ecg-run against glibc"
 	$(B)/tests/bench/erebench
+	ECG=$(abspath $(B))/ecg-run BENCH_BIN=$(abspath $(B))/tests/bench bash tests/bench/control.sh
 
 # Static analysis; every check left out is left out for a stated reason:
 #  variableScope, DeprecatedOrUnsafeBufferHandling: declarations stay at the top of a

@@ -180,14 +180,14 @@ assert t["web"]["pid"] == int(sys.argv[1]), (t, sys.argv[1])
 @test "ctl stop keeps a task stopped (never a failure, even with cancel_on = exit); ctl start runs it again; the last stop ends the group with 0" {
 	cat >g.ini <<-'EOF'
 	[svc]
-	command = echo $$ >>svc.pids; exec sleep 30
+	command = echo $$ >>svc.pids; trap 'sleep 0.5; exit 0' TERM; while :; do sleep 0.05; done
 	cancel_on = exit
 	[other]
 	command = touch other.up; exec sleep 30
 	EOF
 	start_bg --control "$PWD/g.sock" -c g.ini
 	wait_for 20 test -e other.up
-	# stop answers once the task is gone
+	# stop answers once the task is gone (it takes half a second to go)
 	run -0 ctl -s "$PWD/g.sock" stop svc
 	run -0 ctl -s "$PWD/g.sock" status svc
 	[[ "${lines[1]}" =~ ^svc\ +stopped\  ]]

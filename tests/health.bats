@@ -95,8 +95,13 @@ assert t["health"] == "healthy" and t["restarts"] == 1, t
 	with open("env.txt", "w") as f:
 	    f.write("%s %s\n" % (os.environ["WATCHDOG_USEC"], os.environ["WATCHDOG_PID"] == str(os.getpid())))
 	s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+	n = 0
 	while not os.path.exists("quiet"):
 	    s.sendto(b"WATCHDOG=1", addr)
+	    n += 1
+	    with open("pings.new", "w") as f:
+	        f.write("%d\n" % n)
+	    os.replace("pings.new", "pings")
 	    time.sleep(0.05)
 	time.sleep(30)
 	PY
@@ -108,6 +113,9 @@ assert t["health"] == "healthy" and t["restarts"] == 1, t
 	start_bg --events ev.jsonl -c g.ini
 	wait_for 20 said '"health":"healthy"'
 	[ "$(cat env.txt)" = "1500000 True" ]
+	# 40 pings, 50 ms apart at least: more than one period, and it stays healthy
+	wait_for 30 sh -c '[ "$(cat pings 2>/dev/null || echo 0)" -ge 40 ]'
+	! grep -q '"health":"unhealthy"' ev.jsonl
 	touch quiet
 	wait_bg
 	[ "$STATUS" -eq 124 ]
