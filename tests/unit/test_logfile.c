@@ -136,7 +136,7 @@ main(void)
 	ecg_logfile_init(&lf, p, 20, 2, 64);
 	ecg_logfile_open(&lf);
 	for (i = 1; i <= 7; i++) {
-		char line[16];
+		char line[32];
 		snprintf(line, sizeof(line), "line %04d\n", i);
 		put(&lf, 1, line, NULL);
 		ecg_logfile_flush(&lf);
