@@ -43,10 +43,12 @@ static const char usage_text[] =
     "\n"
     "Exit status: the first failing task's status (128+S if killed by signal S),\n"
     "0 if none failed, 127 if a task could not start (126: its program cannot be\n"
-    "executed), 124 if a task was not ready or timed out, or the deadline passed,\n"
+    "executed), 124 if a task was not ready, unhealthy or timed out, or the\n"
+    "deadline passed,\n"
     "125 for ecg-run's own errors,\n"
     "130/143/131/129 after SIGINT/SIGTERM/SIGQUIT/SIGHUP (even while stopping\n"
     "for another cause), 141 if output was closed.\n"
+    "A running group is acted on with 'ecg-run ctl' (see ecg-run ctl --help).\n"
     "See ecg-run(1) and ecg-run.ini(5).\n";
 
 static int __attribute__((format(printf, 1, 2)))

@@ -31,7 +31,7 @@ static const char ctl_usage[] =
     "  start TASK...               start tasks that are stopped or have ended\n"
     "  restart --wait TASK...      and answer once they are ready again\n"
     "  wait [--timeout D] [TASK]...  answer once the tasks (the group) are ready\n"
-    "  check                       0 while the group is ready and not stopping\n"
+    "  check                       0 while the group is ready, healthy, not stopping\n"
     "  shutdown                    stop the group as SIGTERM would (status 0)\n"
     "  events                      every event from now on, as JSON Lines\n"
     "  logs [TASK]...              the tasks' output lines from now on, prefixed\n"
