@@ -392,7 +392,7 @@ start_bg_fifo() {
 	ready = notify
 	ready_timeout = 5s
 	[stranger]
-	command = until [ -s socket.path ]; do sleep 0.02; done; python3 -c 'import socket, sys; s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.sendto(b"READY=1", open("socket.path").read().strip())' && touch sent; exec sleep 30
+	command = until [ -s socket.path ]; do sleep 0.02; done; exec python3 -c 'import socket, time; s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.sendto(b"READY=1", open("socket.path").read().strip()); open("sent", "w").close(); time.sleep(30)'
 	INI
 	run --separate-stderr ecg -v -c g.ini
 	echo "$stderr" >&3
@@ -401,7 +401,8 @@ start_bg_fifo() {
 	[[ "$stderr" == *"quiet: not ready after 5s (notify)"* ]]
 	[[ "$stderr" != *"quiet: ready"* ]]
 	# -v says why it was refused (the stranger's python3 may take seconds to start on a
-	# busy machine: the datagram must come before the timeout ends the checking)
+	# busy machine: the datagram must come before the timeout ends the checking; the
+	# sender stays, so that the datagram names a live pid however late it is read)
 	[[ "$stderr" == *"ecg-run: quiet: a message from pid "*" to its notify socket was refused: its sender is not one of the task's processes"* ]]
 	# the socket's directory is ecg-run's user's alone, and gone afterwards
 	[ ! -e "$(cat socket.path)" ]
