@@ -316,7 +316,7 @@ begin_key(struct loader *L, const char *name, const char *value)
 		    L->section == -1 ? GROUP_SECTION : t->name, t->key_line[k]);
 		return;
 	}
-	t->set |= 1u << k;
+	t->set |= (uint64_t)1 << k;
 	t->key_line[k] = L->lx.line;
 	L->key = k;
 	L->key_line = L->lx.line;

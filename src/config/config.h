@@ -11,6 +11,7 @@
 #define ECG_CONFIG_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "base/buf.h"
@@ -18,7 +19,7 @@
 #define ECG_CONFIG_NAME_MAX 64
 #define ECG_CONFIG_VALUE_MAX 131071	/* execve's limit for one string */
 #define ECG_CONFIG_FILE_MAX 16777216	/* 16 MiB */
-#define ECG_CONFIG_KEYS 32		/* room for this many keys (config.c checks) */
+#define ECG_CONFIG_KEYS 64		/* room for this many keys (config.c checks) */
 #define ECG_CONFIG_COUNT_MAX 1000000	/* max_restarts, max_parallel */
 #define ECG_CONFIG_READY_TIMEOUT_MS 60000	/* ready_timeout's default for polled checks */
 #define ECG_CONFIG_FD_MAX 1023		/* the highest descriptor ready = fd may name */
@@ -76,7 +77,7 @@ struct ecg_ready_spec {
 struct ecg_task_spec {
 	char *name;
 	unsigned line;		/* line of its section header */
-	unsigned set;		/* keys given in its own section (bit per key) */
+	uint64_t set;		/* keys given in its own section (bit per key) */
 	unsigned key_line[ECG_CONFIG_KEYS];	/* line of each key given */
 	char *command;
 	char *cwd;		/* as written */

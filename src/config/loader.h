@@ -99,7 +99,7 @@ extern const struct key ecg_keys[K_COUNT];
 static inline int
 has(const struct ecg_task_spec *t, enum key_id k)
 {
-	return (t->set & (1u << k)) != 0;
+	return (t->set & ((uint64_t)1 << k)) != 0;
 }
 
 /* The first error of the load, "FILE:LINE: ...", ends it. */
