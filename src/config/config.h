@@ -102,6 +102,9 @@ struct ecg_task_spec {
 	long max_restarts;	/* in a row, before its end counts */
 	long restart_delay_ms;	/* the first; doubled after each restart */
 	long restart_delay_max_ms;
+	long restart_reset_ms;	/* a run ready this long gets its restart budget back */
+	uint64_t success_exit[4];	/* exit statuses that count as a success (0 always does) */
+	uint64_t success_signal;	/* signals (bit sig - 1) whose kill counts as a success */
 	long timeout_ms;	/* each run's; 0: none */
 	unsigned forward;	/* ECG_FORWARD_ bits */
 	char *log;		/* its log file as written (%n: its name), or NULL */
@@ -168,6 +171,14 @@ const char *ecg_config_cancel_on_name(enum ecg_cancel_on c);
 const char *ecg_config_restart_name(enum ecg_restart r);
 /* "HUP USR1 USR2", or "none", into buf. */
 void ecg_config_forward_text(unsigned forward, char *buf, size_t len);
+/*
+ * Whether an end counts as a success for the task: an exit with status n
+ * (killed 0), or a death by signal n (killed 1).  0 always does; the
+ * others, as success_status says.
+ */
+int ecg_config_success(const struct ecg_task_spec *t, int killed, int n);
+/* success_status as --check prints it ("0 3 SIGTERM"). */
+void ecg_config_success_text(const struct ecg_task_spec *t, char *buf, size_t len);
 /* The ECG_FORWARD_ bit of sig, or 0. */
 unsigned ecg_config_forward_bit(int sig);
 /* The check's text: "started" when none was given. */

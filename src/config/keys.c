@@ -401,6 +401,77 @@ parse_forward(struct loader *L, unsigned line, const char *v, unsigned *out)
 	*out = bits;
 }
 
+/*
+ * success_status = STATUS|SIGNAL...: exit statuses (0 to 255) and signals
+ * (by name: TERM, SIGTERM) that count as a success, split at commas and
+ * blanks.
+ */
+static void
+parse_success(struct loader *L, unsigned line, const char *v, struct ecg_task_spec *t)
+{
+	const char *p = v, *q, *why = NULL;
+	char word[32], *end;
+	size_t n;
+	long code;
+	int sig;
+
+	memset(t->success_exit, 0, sizeof(t->success_exit));
+	t->success_signal = 0;
+	while (*p != '\0') {
+		while (*p == ',' || *p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			break;
+		for (q = p; *q != '\0' && *q != ',' && *q != ' ' && *q != '\t'; q++)
+			;
+		n = (size_t)(q - p) < sizeof(word) ? (size_t)(q - p) : sizeof(word) - 1;
+		memcpy(word, p, n);
+		word[n] = '\0';
+		p = q;
+		if (isdigit((unsigned char)word[0])) {
+			errno = 0;
+			code = strtol(word, &end, 10);
+			if (errno != 0 || *end != '\0' || code < 0 || code > 255) {
+				failf(L, line, "success_status '%s': '%s' is no exit status (0 to 255)", v,
+				    word);
+				return;
+			}
+			t->success_exit[code / 64] |= (uint64_t)1 << (code % 64);
+			continue;
+		}
+		if (ecg_value_signal(word, &sig, &why) < 0 || sig > 64) {
+			failf(L, line, "success_status '%s': '%s' is no signal (TERM, SIGHUP)", v, word);
+			return;
+		}
+		t->success_signal |= (uint64_t)1 << (sig - 1);
+	}
+}
+
+int
+ecg_config_success(const struct ecg_task_spec *t, int killed, int n)
+{
+	if (killed)
+		return n >= 1 && n <= 64 && (t->success_signal & ((uint64_t)1 << (n - 1))) != 0;
+	return n == 0 || (n > 0 && n <= 255 && (t->success_exit[n / 64] & ((uint64_t)1 << (n % 64))));
+}
+
+void
+ecg_config_success_text(const struct ecg_task_spec *t, char *buf, size_t len)
+{
+	size_t used = 0;
+	char name[16];
+	int n;
+
+	buf[0] = '\0';
+	for (n = 0; n <= 255 && used < len; n++)
+		if (ecg_config_success(t, 0, n))
+			used += (size_t)snprintf(buf + used, len - used, "%s%d", used ? " " : "", n);
+	for (n = 1; n <= 64 && used < len; n++)
+		if (ecg_config_success(t, 1, n))
+			used += (size_t)snprintf(buf + used, len - used, "%sSIG%s", used ? " " : "",
+			    ecg_value_signame(n, name, sizeof(name)));
+}
+
 /* after = NAME[, NAME]...: names split at commas and blanks, checked once all tasks are read. */
 static void
 parse_after(struct loader *L, unsigned line, const char *v, struct ecg_task_spec *t)
@@ -811,6 +882,36 @@ pr_sidecar(FILE *out, const struct ecg_group_spec *g, const struct ecg_task_spec
 }
 
 static void
+p_success(struct loader *L, unsigned line, const char *v, struct ecg_task_spec *t,
+    const struct key *k)
+{
+	(void)k;
+	parse_success(L, line, v, t);
+}
+
+static void
+i_success(struct loader *L, struct ecg_task_spec *t, const struct ecg_task_spec *d,
+    const struct key *k)
+{
+	(void)L;
+	(void)k;
+	memcpy(t->success_exit, d->success_exit, sizeof(t->success_exit));
+	t->success_signal = d->success_signal;
+}
+
+static void
+pr_success(FILE *out, const struct ecg_group_spec *g, const struct ecg_task_spec *t,
+    const struct key *k)
+{
+	/* 256 statuses and 64 signals, each at most "SIGRTMIN+15 ". */
+	char buf[256 * 4 + 64 * 14];
+
+	(void)g;
+	ecg_config_success_text(t, buf, sizeof(buf));
+	ecg_keys_print_value(out, k->name, buf);
+}
+
+static void
 p_forward(struct loader *L, unsigned line, const char *v, struct ecg_task_spec *t,
     const struct key *k)
 {
@@ -998,6 +1099,7 @@ static const struct word restart_words[] = { { "no", ECG_RESTART_NO },
 #define DEFAULT_RESTART_DELAY_MS 1000
 #define DEFAULT_RESTART_DELAY_MAX_MS 30000
 #define DEFAULT_LOG_KEEP 3
+#define DEFAULT_RESTART_RESET_MS 10000
 #define DEFAULT_HEALTH_INTERVAL_MS 10000
 #define DEFAULT_HEALTH_TIMEOUT_MS 5000
 #define DEFAULT_HEALTH_RETRIES 3
@@ -1041,6 +1143,10 @@ const struct key ecg_keys[K_COUNT] = {
 		DEFAULT_RESTART_DELAY_MS, NULL, NULL, NULL, NULL, NULL },
 	[K_RESTART_DELAY_MAX] = { "restart_delay_max", ANYWHERE, 0, KIND_DURATION,
 		T(restart_delay_max_ms), DEFAULT_RESTART_DELAY_MAX_MS, NULL, NULL, NULL, NULL, NULL },
+	[K_RESTART_RESET] = { "restart_reset", ANYWHERE, 0, KIND_DURATION, T(restart_reset_ms),
+		DEFAULT_RESTART_RESET_MS, NULL, NULL, NULL, NULL, NULL },
+	[K_SUCCESS_STATUS] = { "success_status", ANYWHERE, 0, KIND_OWN, 0, 0, NULL, NULL,
+		p_success, i_success, pr_success },
 	[K_TIMEOUT] = { "timeout", ANYWHERE, 0, KIND_DURATION, T(timeout_ms), 0, NULL, NULL,
 		NULL, NULL, NULL },
 	[K_FORWARD] = { "forward", ANYWHERE, 0, KIND_OWN, 0, 0, NULL, NULL, p_forward, i_forward,

@@ -83,14 +83,14 @@ set_end(struct ecg_summary *s, struct ecg_summary_row *r, const struct ecg_event
 	r->last_end_ms = ev->at;
 	if (ev->type == ECG_EV_EXITED) {
 		snprintf(r->result, sizeof(r->result), "exited %d", ev->code);
-		r->failed = ev->code != 0 && !s->stopping;
+		r->failed = ev->failed && !s->stopping;
 	} else if (ev->type == ECG_EV_KILLED && s->stopping) {
 		/* Most likely by its stop signal: the group was stopping. */
 		snprintf(r->result, sizeof(r->result), "stopped (SIG%s)", sig);
 		r->failed = 0;
 	} else if (ev->type == ECG_EV_KILLED) {
 		snprintf(r->result, sizeof(r->result), "killed by SIG%s", sig);
-		r->failed = 1;
+		r->failed = ev->failed;
 	}
 	if (r->failed)
 		set_why(r, ev);
@@ -185,7 +185,7 @@ ecg_summary_event(struct ecg_summary *s, const struct ecg_event *ev)
 			r->last_end_ms = ev->at;
 			r->live = 0;
 			/* Its end was a failure (unless restart = always took an exit 0). */
-			r->failed = ev->code != 0;
+			r->failed = ev->failed;
 			if (r->failed)
 				set_why(r, ev);
 		}

@@ -102,6 +102,7 @@ struct ecg_event {
 	const char *text;
 	long pid;
 	int code;			/* an exit status */
+	int failed;			/* EXITED, KILLED, RESTARTING, causes: the end is a failure */
 	int sig;
 	int core;
 	int err;			/* an errno */

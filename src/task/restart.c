@@ -8,6 +8,7 @@ ecg_restart_policy_of(struct ecg_restart_policy *p, const struct ecg_task_spec *
 	p->max_restarts = spec->max_restarts;
 	p->delay_ms = spec->restart_delay_ms;
 	p->delay_max_ms = spec->restart_delay_max_ms;
+	p->stable_ms = spec->restart_reset_ms;
 }
 
 void
@@ -26,9 +27,9 @@ ecg_restart_decide(const struct ecg_restart_policy *p, const struct ecg_restart_
 
 	d.next = *h;
 	if (run->stopping || p->mode == ECG_RESTART_NO ||
-	    (p->mode == ECG_RESTART_ON_FAILURE && run->code == 0))
+	    (p->mode == ECG_RESTART_ON_FAILURE && !run->failed))
 		return d;
-	if (run->ready_at >= 0 && run->now - run->ready_at >= ECG_RESTART_STABLE_S)
+	if (run->ready_at >= 0 && (run->now - run->ready_at) * 1000.0 >= (double)p->stable_ms)
 		ecg_restart_history_init(&d.next, p);
 	if (d.next.restarts >= p->max_restarts)
 		return d;

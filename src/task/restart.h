@@ -4,8 +4,8 @@
  *
  * Not once it is stopping (the group, or the task, was asked to stop);
  * only for the ends the policy names; only while the budget lasts
- * (max_restarts in a row).  A run that stayed ready for
- * ECG_RESTART_STABLE_S gives the budget and the first delay back.  The
+ * (max_restarts in a row).  A run that stayed ready for restart_reset
+ * gives the budget and the first delay back.  The
  * first restart in a row waits restart_delay; each one after waits twice
  * the last, at least ECG_RESTART_FLOOR_MS (0 must not make a crash loop
  * that takes a core: doubling 0 stays 0) and at most restart_delay_max.
@@ -15,8 +15,6 @@
 
 #include "config/config.h"
 
-/* A run ready this long (seconds) gives its task its whole restart budget back. */
-#define ECG_RESTART_STABLE_S 10.0
 /* Every restart in a row after the first waits at least this long (ms). */
 #define ECG_RESTART_FLOOR_MS 100
 
@@ -25,6 +23,7 @@ struct ecg_restart_policy {
 	long max_restarts;	/* in a row */
 	long delay_ms;		/* the first */
 	long delay_max_ms;
+	long stable_ms;		/* restart_reset: a run ready this long gives the budget back */
 };
 
 /* What a task's restarts so far leave for the next. */
@@ -35,7 +34,7 @@ struct ecg_restart_history {
 
 /* The run that ended. */
 struct ecg_restart_run {
-	int code;		/* its status, as a shell shows it */
+	int failed;		/* its end was a failure (success_status says which are not) */
 	int stopping;		/* it ended because it was asked to stop */
 	double ready_at;	/* when it became ready (clock.h), or < 0: never */
 	double now;		/* when it ended */

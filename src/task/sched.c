@@ -331,7 +331,7 @@ task_ended(struct ecg_sched *s, struct ecg_task *t, const struct ecg_event *end)
 		break;
 	}
 	/* A task that exited with 0 counts as ready for the group. */
-	if (end->end == ECG_END_EXITED && end->code == 0)
+	if (end->end == ECG_END_EXITED && !end->failed)
 		count_ready(s);
 }
 

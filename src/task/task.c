@@ -176,6 +176,7 @@ end_event(struct ecg_task *t, struct ecg_event *ev)
 	const struct ecg_task_spec *spec = t->spec;
 
 	ev->code = t->end.code;
+	ev->failed = t->end.failed;
 	ev->pid = (long)t->ops->pid(t->world);
 	ev->check = ecg_task_check(t);
 	ev->end = t->end.end;
@@ -198,11 +199,19 @@ end_event(struct ecg_task *t, struct ecg_event *ev)
 static void
 decide(struct ecg_task *t, enum ecg_end end, int code)
 {
-	struct ecg_restart_run run = { .code = code, .stopping = stopping(t),
-		.ready_at = t->ready_at, .now = ecg_clock_now() };
+	struct ecg_restart_run run = { .stopping = stopping(t), .ready_at = t->ready_at,
+		.now = ecg_clock_now() };
 
 	t->end.end = end;
 	t->end.code = code;
+	/* An exit or a signal may count as a success (success_status); what ecg-run decided never does. */
+	if (end == ECG_END_EXITED)
+		t->end.failed = !ecg_config_success(t->spec, 0, code);
+	else if (end == ECG_END_KILLED)
+		t->end.failed = !ecg_config_success(t->spec, 1, code - 128);
+	else
+		t->end.failed = end != ECG_END_STOPPED;
+	run.failed = t->end.failed;
 	t->end.restart = ecg_restart_decide(&t->policy, &t->history, &run);
 }
 
@@ -239,9 +248,10 @@ count(struct ecg_task *t)
 	} else if (counts && t->spec->cancel_on == ECG_CANCEL_ON_EXIT) {
 		ev.type = failed != ECG_EV_CAUSE_FAILED ? failed : ECG_EV_CAUSE_EXIT;
 		emit(t, &ev);
-		ecg_context_cancel(ctx, t->end.code);
+		/* A success (success_status) ends the group with 0. */
+		ecg_context_cancel(ctx, t->end.failed ? t->end.code : 0);
 		ecg_errgroup_done(h->eg, 0);
-	} else if (counts && t->spec->cancel_on == ECG_CANCEL_ON_FAILURE && t->end.code != 0) {
+	} else if (counts && t->spec->cancel_on == ECG_CANCEL_ON_FAILURE && t->end.failed) {
 		ev.type = failed;
 		emit(t, &ev);
 		ecg_errgroup_done(h->eg, t->end.code);
@@ -476,7 +486,9 @@ a_exit(struct ecg_task *t, const struct ecg_task_in *in, struct feed *f)
 	end = exit_event(t, in->wstatus, &ev, &code);
 	decide(t, end, code);
 	ev.end = end;
-	one_shot = t->spec->ready.kind == ECG_READY_EXITED && end == ECG_END_EXITED && code == 0;
+	ev.failed = t->end.failed;
+	one_shot = t->spec->ready.kind == ECG_READY_EXITED && end == ECG_END_EXITED &&
+	    !t->end.failed;
 	if (t->end.restart.again) {
 		push(f, ECG_IN_AGAIN);
 		if (one_shot)

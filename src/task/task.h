@@ -44,6 +44,7 @@ struct ecg_run_end {
 	enum ecg_end end;
 	int code;			/* the status its end gives, as a shell shows it */
 	int start_code;			/* 126 or 127 once its start failed, else 0 */
+	int failed;			/* its end is a failure (success_status says which are not) */
 	struct ecg_restart_decision restart;
 };
 

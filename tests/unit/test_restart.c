@@ -6,18 +6,22 @@
 #include "task/restart.h"
 #include "tap.h"
 
+#define STABLE_MS 10000
+#define STABLE_S (STABLE_MS / 1000.0)
+
 static struct ecg_restart_policy
 policy(enum ecg_restart mode, long max, long delay, long delay_max)
 {
-	struct ecg_restart_policy p = { mode, max, delay, delay_max };
+	struct ecg_restart_policy p = { mode, max, delay, delay_max, STABLE_MS };
 
 	return p;
 }
 
+/* failed: its end was a failure (a non-zero status, unless success_status says otherwise) */
 static struct ecg_restart_run
-run(int code, int stopping, double ready_at, double now)
+run(int failed, int stopping, double ready_at, double now)
 {
-	struct ecg_restart_run r = { code, stopping, ready_at, now };
+	struct ecg_restart_run r = { failed, stopping, ready_at, now };
 
 	return r;
 }
@@ -97,15 +101,27 @@ main(void)
 	ecg_restart_history_init(&h, &p);
 	h.restarts = 2;
 	h.delay_ms = 400;
-	r = run(1, 0, 0, ECG_RESTART_STABLE_S - 0.5);
+	r = run(1, 0, 0, STABLE_S - 0.5);
 	d = ecg_restart_decide(&p, &h, &r);
 	ok(!d.again, "a run ready for less than the stable window keeps the budget spent");
-	r = run(1, 0, 0, ECG_RESTART_STABLE_S);
+	r = run(1, 0, 0, STABLE_S);
 	d = ecg_restart_decide(&p, &h, &r);
 	ok(d.again && d.n == 1 && d.delay_ms == 100 && d.next.restarts == 1,
 	    "a run ready for the stable window gives the budget and the first delay back");
 	r = run(1, 0, -1, 1000);
 	d = ecg_restart_decide(&p, &h, &r);
 	ok(!d.again, "a run never ready gives nothing back, however long it ran");
+
+	/* restart_reset = 2s: its own stable window. */
+	p = policy(ECG_RESTART_ON_FAILURE, 2, 100, 1000);
+	p.stable_ms = 2000;
+	ecg_restart_history_init(&h, &p);
+	h.restarts = 2;
+	r = run(1, 0, 0, 1.9);
+	d = ecg_restart_decide(&p, &h, &r);
+	ok(!d.again, "restart_reset = 2s: ready 1.9 s keeps the budget spent");
+	r = run(1, 0, 0, 2.0);
+	d = ecg_restart_decide(&p, &h, &r);
+	ok(d.again && d.n == 1, "restart_reset = 2s: ready 2 s gives it back");
 	return tap_done();
 }

@@ -1,0 +1,78 @@
+#!/usr/bin/env bats
+# The keys people bring from supervisord, systemd, compose and foreman:
+# success_status, restart_reset.
+
+load helper
+
+@test "success_status = 0 3 SIGTERM: an exit with 3 and a death by SIGTERM are successes (no failure, no restart); 4 is a failure" {
+	write_ini g.ini <<-'INI'
+	[group]
+	success_status = 0 3 SIGTERM
+	restart = on-failure
+	[three]
+	command = echo run >>three.runs; exit 3
+	[term]
+	command = echo run >>term.runs; kill -TERM $$
+	[svc]
+	command = exec sleep 30
+	after = three, term
+	ready = command test -e go
+	INI
+	start_bg --summary=always -c g.ini
+	wait_for 20 test -e three.runs -a -e term.runs
+	touch go
+	wait_for 20 grep -q "group ready" err.txt
+	kill -TERM "$ECG_PID"
+	wait_bg
+	cat err.txt
+	[ "$STATUS" -eq 143 ]
+	[ "$(wc -l <three.runs)" -eq 1 ]
+	[ "$(wc -l <term.runs)" -eq 1 ]
+	! grep -q "restarting" err.txt
+	grep -q "^three  *exited 3 " err.txt
+	! grep -q "cause: three\|cause: term" err.txt
+	# 4 is not one of them: the group fails with it
+	printf '[group]\nsuccess_status = 3\n[four]\ncommand = exit 4\n[three]\ncommand = exit 3\n' >f.ini
+	run -4 --separate-stderr ecg -c f.ini
+	[[ "$stderr" == *"cause: four: failed with status 4"* ]]
+	# cancel_on = exit: a success ends the group with 0
+	printf '[t]\ncommand = exit 3\ncancel_on = exit\nsuccess_status = 3\n[s]\ncommand = exec sleep 30\n' >e.ini
+	run -0 --separate-stderr ecg -c e.ini
+}
+
+@test "success_status: --check prints it sorted and it loads back; bad values name the line" {
+	printf '[t]\ncommand = true\nsuccess_status = SIGHUP, 7 3\n' >g.ini
+	run -0 --separate-stderr ecg --check -c g.ini
+	[[ "$output" == *$'\nsuccess_status = 0 3 7 SIGHUP\n'* ]]
+	printf '%s\n' "$output" >back.ini
+	run -0 --separate-stderr ecg --check -c back.ini
+	[[ "$output" == *$'\nsuccess_status = 0 3 7 SIGHUP\n'* ]]
+	printf '[t]\ncommand = true\nsuccess_status = 0 256\n' >g.ini
+	run -125 --separate-stderr ecg --check -c g.ini
+	[ "$stderr" = "g.ini:3: success_status '0 256': '256' is no exit status (0 to 255)" ]
+	printf '[t]\ncommand = true\nsuccess_status = FOO\n' >g.ini
+	run -125 --separate-stderr ecg --check -c g.ini
+	[ "$stderr" = "g.ini:3: success_status 'FOO': 'FOO' is no signal (TERM, SIGHUP)" ]
+}
+
+@test "restart_reset: a run ready that long gets its restart budget back; with the default it does not" {
+	write_ini g.ini <<-'INI'
+	[flaky]
+	command = echo run >>runs; sleep 0.4; exit 1
+	restart = on-failure
+	max_restarts = 1
+	restart_delay = 10ms
+	restart_reset = 200ms
+	INI
+	start_bg -c g.ini
+	# 1 restart allowed in a row, but each run was ready 0.4 s > 200 ms: it goes on
+	wait_for 30 sh -c '[ "$(wc -l <runs)" -ge 4 ]'
+	kill -TERM "$ECG_PID"
+	wait_bg
+	[ "$STATUS" -eq 143 ]
+	sed -i '/^restart_reset/d' g.ini
+	rm runs
+	run -1 --separate-stderr ecg -c g.ini
+	[ "$(wc -l <runs)" -eq 2 ]
+	[[ "$stderr" == *"flaky: exited with status 1, restarting in 10ms (restart 1 of 1)"* ]]
+}
