@@ -76,3 +76,49 @@ load helper
 	[ "$(wc -l <runs)" -eq 2 ]
 	[[ "$stderr" == *"flaky: exited with status 1, restarting in 10ms (restart 1 of 1)"* ]]
 }
+
+@test "umask and limit_*: applied in the task before exec; --check prints them and they load back" {
+	write_ini g.ini <<-'INI'
+	[group]
+	umask = 0027
+	[t]
+	command = umask >um.txt; ulimit -Sn >nofile.txt; ulimit -Hn >>nofile.txt; ulimit -s >stack.txt; ulimit -c >core.txt; touch made
+	limit_nofile = 300:400
+	limit_stack = 4MiB
+	limit_core = 0
+	[plain]
+	command = umask >plain.txt
+	umask = 0002
+	INI
+	run -0 --separate-stderr ecg -c g.ini
+	[ "$(cat um.txt)" = 0027 ]
+	[ "$(cat plain.txt)" = 0002 ]
+	[ "$(stat -c %a made)" = 640 ]
+	[ "$(cat nofile.txt)" = $'300\n400' ]
+	[ "$(cat stack.txt)" = 4096 ]
+	[ "$(cat core.txt)" = 0 ]
+	run -0 --separate-stderr ecg --check -c g.ini
+	[[ "$output" == *$'umask = 0027\nlimit_nofile = 300:400\nlimit_core = 0\nlimit_stack = 4MiB'* ]]
+	printf '%s\n' "$output" >back.ini
+	run -0 --separate-stderr ecg --check -c back.ini
+	[ "$(printf '%s\n' "$output" | grep -v '^;')" = "$(grep -v '^;' back.ini)" ]
+}
+
+@test "limit_*: bad values name the line; above ecg-run's hard limit (not as root) the task cannot start, 127, the reason named" {
+	printf '[t]\ncommand = true\nlimit_nofile = 10:5\n' >g.ini
+	run -125 --separate-stderr ecg --check -c g.ini
+	[ "$stderr" = "g.ini:3: limit_nofile '10:5': the soft limit is above the hard one" ]
+	printf '[t]\ncommand = true\nlimit_core = lots\n' >g.ini
+	run -125 --separate-stderr ecg --check -c g.ini
+	[ "$stderr" = "g.ini:3: limit_core 'lots': use SOFT[:HARD], each a size (64M, 8MiB, 4096) or infinity" ]
+	printf '[t]\ncommand = true\numask = 0999\n' >g.ini
+	run -125 --separate-stderr ecg --check -c g.ini
+	[ "$stderr" = "g.ini:3: umask '0999': an octal mask from 0 to 0777 (0027)" ]
+	[ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null || skip "needs root and setpriv to be another user"
+	chmod 755 .
+	printf '[t]\ncommand = echo ran >ran.txt\nlimit_nofile = 4096\n' >g.ini
+	run -127 --separate-stderr sh -c "ulimit -Sn 1024 && ulimit -Hn 2048 && exec setpriv --reuid=nobody --regid=nogroup --clear-groups '$ECG_BIN' --control none -c g.ini"
+	echo "$stderr"
+	[[ "$stderr" == *"t: cannot start: limit_nofile 4096 (ecg-run's hard limit is 2048): Operation not permitted"* ]]
+	[ ! -e ran.txt ]
+}

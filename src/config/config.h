@@ -63,6 +63,18 @@ enum ecg_ready_kind {
 struct ecg_ere;
 struct ecg_netprobe_target;
 
+/* The resource limits a task may be given (limit_nofile, ...), in the keys' order. */
+enum ecg_limit {
+	ECG_LIMIT_NOFILE, ECG_LIMIT_CORE, ECG_LIMIT_NPROC, ECG_LIMIT_MEMLOCK, ECG_LIMIT_STACK,
+	ECG_LIMIT_AS, ECG_LIMITS
+};
+#define ECG_LIMIT_INFINITY (~0ULL)
+
+struct ecg_limit_spec {
+	int set;			/* given (else the task keeps ecg-run's) */
+	unsigned long long soft, hard;	/* ECG_LIMIT_INFINITY: no limit */
+};
+
 struct ecg_ready_spec {
 	enum ecg_ready_kind kind;
 	char *check;		/* as written, e.g. "tcp 127.0.0.1:6379"; NULL: "started" */
@@ -105,6 +117,8 @@ struct ecg_task_spec {
 	long restart_reset_ms;	/* a run ready this long gets its restart budget back */
 	uint64_t success_exit[4];	/* exit statuses that count as a success (0 always does) */
 	uint64_t success_signal;	/* signals (bit sig - 1) whose kill counts as a success */
+	int umask;		/* the task's file mode creation mask, or -1: ecg-run's */
+	struct ecg_limit_spec limit[ECG_LIMITS];
 	long timeout_ms;	/* each run's; 0: none */
 	unsigned forward;	/* ECG_FORWARD_ bits */
 	char *log;		/* its log file as written (%n: its name), or NULL */
@@ -177,6 +191,9 @@ void ecg_config_forward_text(unsigned forward, char *buf, size_t len);
  * others, as success_status says.
  */
 int ecg_config_success(const struct ecg_task_spec *t, int killed, int n);
+/* limit_nofile and the others: the key's name, and the RLIMIT_ resource. */
+const char *ecg_config_limit_name(enum ecg_limit l);
+int ecg_config_limit_resource(enum ecg_limit l);
 /* success_status as --check prints it ("0 3 SIGTERM"). */
 void ecg_config_success_text(const struct ecg_task_spec *t, char *buf, size_t len);
 /* The ECG_FORWARD_ bit of sig, or 0. */

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "config/ere.h"
@@ -472,6 +473,99 @@ ecg_config_success_text(const struct ecg_task_spec *t, char *buf, size_t len)
 			    ecg_value_signame(n, name, sizeof(name)));
 }
 
+static const struct {
+	const char *name;
+	int resource;
+	int bytes;		/* its value is a size */
+} limits[ECG_LIMITS] = {
+	[ECG_LIMIT_NOFILE] = { "limit_nofile", RLIMIT_NOFILE, 0 },
+	[ECG_LIMIT_CORE] = { "limit_core", RLIMIT_CORE, 1 },
+	[ECG_LIMIT_NPROC] = { "limit_nproc", RLIMIT_NPROC, 0 },
+	[ECG_LIMIT_MEMLOCK] = { "limit_memlock", RLIMIT_MEMLOCK, 1 },
+	[ECG_LIMIT_STACK] = { "limit_stack", RLIMIT_STACK, 1 },
+	[ECG_LIMIT_AS] = { "limit_as", RLIMIT_AS, 1 },
+};
+
+const char *
+ecg_config_limit_name(enum ecg_limit l)
+{
+	return (unsigned)l < ECG_LIMITS ? limits[l].name : "?";
+}
+
+int
+ecg_config_limit_resource(enum ecg_limit l)
+{
+	return (unsigned)l < ECG_LIMITS ? limits[l].resource : -1;
+}
+
+/* One side of a limit: infinity, a number, or (bytes) a size.  0 or -1. */
+static int
+limit_value(const char *s, int bytes, unsigned long long *out)
+{
+	const char *why = NULL;
+	char *end;
+	size_t size;
+
+	if (strcmp(s, "infinity") == 0) {
+		*out = ECG_LIMIT_INFINITY;
+		return 0;
+	}
+	if (bytes) {
+		if (ecg_value_size(s, 0, (size_t)-1 / 2, &size, &why) < 0)
+			return -1;
+		*out = size;
+		return 0;
+	}
+	if (!isdigit((unsigned char)s[0]))
+		return -1;
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	return errno == 0 && *end == '\0' && *out != ECG_LIMIT_INFINITY ? 0 : -1;
+}
+
+/* limit_X = SOFT[:HARD]: one value sets both. */
+static void
+parse_limit(struct loader *L, unsigned line, const char *v, enum ecg_limit l,
+    struct ecg_limit_spec *out)
+{
+	char soft[64], *colon;
+	const char *hard;
+
+	if (strlen(v) >= sizeof(soft)) {
+		failf(L, line, "%s '%s': too long", limits[l].name, v);
+		return;
+	}
+	strcpy(soft, v);
+	colon = strchr(soft, ':');
+	hard = soft;
+	if (colon != NULL) {
+		*colon = '\0';
+		hard = colon + 1;
+	}
+	if (limit_value(soft, limits[l].bytes, &out->soft) < 0 ||
+	    limit_value(hard, limits[l].bytes, &out->hard) < 0) {
+		failf(L, line, "%s '%s': use SOFT[:HARD], each %s or infinity", limits[l].name, v,
+		    limits[l].bytes ? "a size (64M, 8MiB, 4096)" : "a number");
+		return;
+	}
+	if (out->soft > out->hard) {
+		failf(L, line, "%s '%s': the soft limit is above the hard one", limits[l].name, v);
+		return;
+	}
+	out->set = 1;
+}
+
+static void
+limit_text(unsigned long long n, int bytes, char *buf, size_t len)
+{
+	if (n == ECG_LIMIT_INFINITY)
+		snprintf(buf, len, "infinity");
+	else if (bytes && n > 0)
+		ecg_value_format_size((size_t)n, buf, len);
+	else
+		snprintf(buf, len, "%llu", n);
+}
+
 /* after = NAME[, NAME]...: names split at commas and blanks, checked once all tasks are read. */
 static void
 parse_after(struct loader *L, unsigned line, const char *v, struct ecg_task_spec *t)
@@ -912,6 +1006,82 @@ pr_success(FILE *out, const struct ecg_group_spec *g, const struct ecg_task_spec
 }
 
 static void
+p_umask(struct loader *L, unsigned line, const char *v, struct ecg_task_spec *t,
+    const struct key *k)
+{
+	char *end;
+	long m;
+
+	errno = 0;
+	m = strtol(v, &end, 8);
+	if (errno != 0 || *end != '\0' || end == v || m < 0 || m > 0777 || v[0] == '-' ||
+	    v[0] == '+')
+		failf(L, line, "%s '%s': an octal mask from 0 to 0777 (0027)", k->name, v);
+	else
+		t->umask = (int)m;
+}
+
+static void
+i_umask(struct loader *L, struct ecg_task_spec *t, const struct ecg_task_spec *d,
+    const struct key *k)
+{
+	(void)L;
+	(void)k;
+	t->umask = has(d, K_UMASK) ? d->umask : -1;
+}
+
+static void
+pr_umask(FILE *out, const struct ecg_group_spec *g, const struct ecg_task_spec *t,
+    const struct key *k)
+{
+	char buf[16];
+
+	(void)g;
+	if (t->umask >= 0) {
+		snprintf(buf, sizeof(buf), "%04o", (unsigned)t->umask);
+		ecg_keys_print_value(out, k->name, buf);
+	}
+}
+
+static void
+p_limit(struct loader *L, unsigned line, const char *v, struct ecg_task_spec *t,
+    const struct key *k)
+{
+	enum ecg_limit l = (enum ecg_limit)(k - &ecg_keys[K_LIMIT_NOFILE]);
+
+	parse_limit(L, line, v, l, &t->limit[l]);
+}
+
+static void
+i_limit(struct loader *L, struct ecg_task_spec *t, const struct ecg_task_spec *d,
+    const struct key *k)
+{
+	enum ecg_limit l = (enum ecg_limit)(k - &ecg_keys[K_LIMIT_NOFILE]);
+
+	(void)L;
+	t->limit[l] = d->limit[l];
+}
+
+static void
+pr_limit(FILE *out, const struct ecg_group_spec *g, const struct ecg_task_spec *t,
+    const struct key *k)
+{
+	enum ecg_limit l = (enum ecg_limit)(k - &ecg_keys[K_LIMIT_NOFILE]);
+	char soft[48], hard[48], buf[100];
+
+	(void)g;
+	if (!t->limit[l].set)
+		return;
+	limit_text(t->limit[l].soft, limits[l].bytes, soft, sizeof(soft));
+	limit_text(t->limit[l].hard, limits[l].bytes, hard, sizeof(hard));
+	if (t->limit[l].soft == t->limit[l].hard)
+		snprintf(buf, sizeof(buf), "%s", soft);
+	else
+		snprintf(buf, sizeof(buf), "%s:%s", soft, hard);
+	ecg_keys_print_value(out, k->name, buf);
+}
+
+static void
 p_forward(struct loader *L, unsigned line, const char *v, struct ecg_task_spec *t,
     const struct key *k)
 {
@@ -1151,6 +1321,17 @@ const struct key ecg_keys[K_COUNT] = {
 		NULL, NULL, NULL },
 	[K_FORWARD] = { "forward", ANYWHERE, 0, KIND_OWN, 0, 0, NULL, NULL, p_forward, i_forward,
 		pr_forward },
+	[K_UMASK] = { "umask", ANYWHERE, 0, KIND_OWN, 0, 0, NULL, NULL, p_umask, i_umask,
+		pr_umask },
+#define LIMIT_KEY(id, name) [id] = { name, ANYWHERE, 0, KIND_OWN, 0, 0, NULL, NULL, p_limit, \
+		i_limit, pr_limit }
+	LIMIT_KEY(K_LIMIT_NOFILE, "limit_nofile"),
+	LIMIT_KEY(K_LIMIT_CORE, "limit_core"),
+	LIMIT_KEY(K_LIMIT_NPROC, "limit_nproc"),
+	LIMIT_KEY(K_LIMIT_MEMLOCK, "limit_memlock"),
+	LIMIT_KEY(K_LIMIT_STACK, "limit_stack"),
+	LIMIT_KEY(K_LIMIT_AS, "limit_as"),
+#undef LIMIT_KEY
 	[K_LOG] = { "log", ANYWHERE, 0, KIND_OWN, 0, 0, NULL, NULL, p_log, i_log, pr_log },
 	[K_LOG_MAX_SIZE] = { "log_max_size", ANYWHERE, 0, KIND_OWN, 0, 0, NULL, NULL,
 		p_log_max_size, i_log_max_size, pr_log_max_size },

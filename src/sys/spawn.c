@@ -83,6 +83,11 @@ child(const struct ecg_spawn *sp, int errfd, pid_t parent)
 	}
 	if (sp->nofile != NULL && setrlimit(RLIMIT_NOFILE, sp->nofile) < 0)
 		child_fail(errfd, STEP_RLIMIT);
+	for (size_t i = 0; i < sp->nlimits; i++)
+		if (setrlimit(sp->limits[i].resource, &sp->limits[i].rl) < 0)
+			child_fail(errfd, STEP_RLIMIT);
+	if (sp->set_umask)
+		umask(sp->umask);
 	if (sp->pid_slot != NULL) {
 		/* Its own pid, for the environment it gets (async-signal-safe digits). */
 		char digits[24];

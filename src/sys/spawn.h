@@ -22,6 +22,12 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
+/* A resource limit for the child. */
+struct ecg_spawn_limit {
+	int resource;		/* RLIMIT_ */
+	struct rlimit rl;
+};
+
 struct ecg_spawn {
 	const char *path;	/* the program, an absolute or relative path */
 	char *const *argv;
@@ -49,6 +55,11 @@ struct ecg_spawn {
 	 * (at least 21 bytes, within envp's strings: WATCHDOG_PID=), or NULL.
 	 */
 	char *pid_slot;
+	/* Set in the child before exec, after nofile (which one of them may replace). */
+	const struct ecg_spawn_limit *limits;
+	size_t nlimits;
+	int set_umask;		/* give the child umask (else it keeps ours) */
+	mode_t umask;
 };
 
 /* Why a started child could not become the program. */

@@ -508,6 +508,44 @@ none_made(struct ecg_taskrun *r, const char *step_name, const char *what, int er
 	return -1;
 }
 
+/*
+ * The task's limits for its spawn; as another user than root, a limit
+ * above ecg-run's own hard limit cannot be had: -1, or the ecg_limit that
+ * cannot (what says its value and the hard limit).
+ */
+static int
+limits_of(const struct ecg_taskrun *r, struct ecg_spawn_limit *out, size_t *n, char *what,
+    size_t len)
+{
+	struct rlimit have;
+	int l;
+
+	*n = 0;
+	for (l = 0; l < ECG_LIMITS; l++) {
+		const struct ecg_limit_spec *ls = &r->spec->limit[l];
+		struct ecg_spawn_limit *o = &out[*n];
+		if (!ls->set)
+			continue;
+		o->resource = ecg_config_limit_resource((enum ecg_limit)l);
+		o->rl.rlim_cur = ls->soft == ECG_LIMIT_INFINITY ? RLIM_INFINITY : (rlim_t)ls->soft;
+		o->rl.rlim_max = ls->hard == ECG_LIMIT_INFINITY ? RLIM_INFINITY : (rlim_t)ls->hard;
+		if (geteuid() != 0 && getrlimit(o->resource, &have) == 0 &&
+		    have.rlim_max != RLIM_INFINITY &&
+		    (o->rl.rlim_max == RLIM_INFINITY || o->rl.rlim_max > have.rlim_max)) {
+			if (o->rl.rlim_max == RLIM_INFINITY)
+				snprintf(what, len, "infinity (ecg-run's hard limit is %llu)",
+				    (unsigned long long)have.rlim_max);
+			else
+				snprintf(what, len, "%llu (ecg-run's hard limit is %llu)",
+				    (unsigned long long)o->rl.rlim_max,
+				    (unsigned long long)have.rlim_max);
+			return l;
+		}
+		(*n)++;
+	}
+	return -1;
+}
+
 static int
 op_spawn(void *w, int *start_code)
 {
@@ -517,12 +555,18 @@ op_spawn(void *w, int *start_code)
 	struct ecg_spawn_failure f;
 	const char *socket = NULL;
 	int wr[2], rc, extra = -1;
-	char **envp, sockname[32], *pid_slot = NULL;
+	char **envp, sockname[32], *pid_slot = NULL, what[160];
+	struct ecg_spawn_limit limits[ECG_LIMITS];
+	size_t nlimits = 0;
 
 	*start_code = 0;
 	/* Its log file stays open from its first run to its end. */
 	if (r->spec->log_path != NULL && (rc = ecg_logfile_open(&r->log)) < 0)
 		return none_made(r, "log file", r->spec->log_path, -rc, start_code);
+	/* Its limits; one above ecg-run's hard limit cannot be had but as root. */
+	if ((rc = limits_of(r, limits, &nlimits, what, sizeof(what))) >= 0)
+		return none_made(r, ecg_config_limit_name((enum ecg_limit)rc), what, EPERM,
+		    start_code);
 	/* Sockets are named by index: a name could be too long for an address. */
 	snprintf(sockname, sizeof(sockname), "%zu.sock", r->index);
 	if (r->check != NULL && (rc = ecg_ready_prepare(r->check, h->notify_dir, sockname,
@@ -546,6 +590,10 @@ op_spawn(void *w, int *start_code)
 	sp.stderr_fd = wr[1];
 	sp.nofile = h->nofile;
 	sp.pid_slot = pid_slot;
+	sp.limits = limits;
+	sp.nlimits = nlimits;
+	sp.set_umask = r->spec->umask >= 0;
+	sp.umask = (mode_t)(r->spec->umask >= 0 ? r->spec->umask : 0);
 	if (extra >= 0) {
 		sp.extra_fd = extra;
 		sp.extra_to = r->spec->ready.fd;
