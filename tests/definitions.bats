@@ -122,3 +122,58 @@ load helper
 	[[ "$stderr" == *"t: cannot start: limit_nofile 4096 (ecg-run's hard limit is 2048): Operation not permitted"* ]]
 	[ ! -e ran.txt ]
 }
+
+@test "stop_command = nginx -s quit: run instead of the stop signal, its output is the task's, nginx ends by itself with 0" {
+	command -v nginx >/dev/null || skip "nginx not installed"
+	local port
+	port=$(free_port)
+	mkdir logs
+	cat >nginx.conf <<-CONF
+	daemon off;
+	pid $PWD/nginx.pid;
+	error_log stderr notice;
+	events {}
+	http {
+	    access_log off;
+	    client_body_temp_path $PWD/tmp;
+	    server { listen 127.0.0.1:$port; location / { return 200 "hi\\n"; } }
+	}
+	CONF
+	write_ini g.ini <<-INI
+	[nginx]
+	command = exec nginx -p $PWD -c $PWD/nginx.conf
+	stop_command = nginx -p $PWD -c $PWD/nginx.conf -s quit
+	ready = tcp 127.0.0.1:$port
+	stop_timeout = 20s
+	INI
+	start_bg -v -c g.ini
+	wait_for 20 grep -q "nginx: ready" err.txt
+	kill -TERM "$ECG_PID"
+	wait_bg
+	cat out.txt err.txt
+	[ "$STATUS" -eq 143 ]
+	grep -q "nginx: running its stop_command (pid [0-9]*)" err.txt
+	# nginx -s quit says what it did, on the task's stderr, prefixed
+	grep -q "^nginx *| .*signal process started" err.txt
+	grep -q "nginx: exited with status 0" err.txt
+	! grep -q "nginx: sent SIGTERM" err.txt
+	no_marked_left
+}
+
+@test "stop_command that does nothing: the task's process group and the command get SIGKILL after stop_timeout; nothing is left" {
+	write_ini g.ini <<-'INI'
+	[stubborn]
+	command = trap '' TERM; touch up; while :; do sleep 0.05; done
+	stop_command = echo ignoring; exec sleep 30
+	stop_timeout = 300ms
+	INI
+	start_bg -c g.ini
+	wait_for 20 test -e up
+	kill -TERM "$ECG_PID"
+	wait_bg
+	cat out.txt err.txt
+	[ "$STATUS" -eq 143 ]
+	grep -q "^stubborn *| ignoring" out.txt
+	grep -q "stubborn: killed by signal 9 (SIGKILL)" err.txt
+	no_marked_left
+}

@@ -542,6 +542,7 @@ ecg_config_free_task(struct ecg_task_spec *t)
 
 	free(t->name);
 	free(t->command);
+	free(t->stop_command);
 	free(t->cwd);
 	free(t->cwd_path);
 	free(t->log);

@@ -92,6 +92,7 @@ struct ecg_task_spec {
 	uint64_t set;		/* keys given in its own section (bit per key) */
 	unsigned key_line[ECG_CONFIG_KEYS];	/* line of each key given */
 	char *command;
+	char *stop_command;	/* run instead of sending stop_signal, or NULL */
 	char *cwd;		/* as written */
 	char *cwd_path;		/* resolved against the file's directory */
 	char **env;		/* "NAME=VALUE", in order; a later NAME wins */

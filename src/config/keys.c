@@ -1282,6 +1282,8 @@ const struct key ecg_keys[K_COUNT] = {
 	[K_ENV] = { "env", ANYWHERE, 1, KIND_OWN, 0, 0, NULL, NULL, p_env, i_env, pr_env },
 	[K_STOP_SIGNAL] = { "stop_signal", ANYWHERE, 0, KIND_SIGNAL, T(stop_signal), SIGTERM,
 		NULL, NULL, p_stop_signal, NULL, NULL },
+	[K_STOP_COMMAND] = { "stop_command", ANYWHERE, 0, KIND_STRING, T(stop_command), 0, NULL,
+		NULL, NULL, NULL, NULL },
 	[K_STOP_TIMEOUT] = { "stop_timeout", ANYWHERE, 0, KIND_DURATION, T(stop_timeout_ms),
 		DEFAULT_STOP_TIMEOUT_MS, NULL, NULL, NULL, NULL, NULL },
 	[K_CANCEL_ON] = { "cancel_on", ANYWHERE, 0, KIND_WORD, T(cancel_on),

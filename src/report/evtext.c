@@ -28,6 +28,7 @@ ecg_event_level(const struct ecg_event *ev)
 	case ECG_EV_SENT:
 	case ECG_EV_SENT_ESCAPEES:
 	case ECG_EV_OUTPUT_HELD:
+	case ECG_EV_STOP_COMMAND:
 	case ECG_EV_STATUS:
 	case ECG_EV_CONTROL:
 	case ECG_EV_CONTROL_REFUSED:
@@ -195,6 +196,13 @@ format_body(const struct ecg_event *e, int verbose, struct ecg_buf *b)
 		break;
 	case ECG_EV_ESCALATING:
 		ecg_buf_printf(b, "still running %s after the stop signal, sending SIGKILL", dur);
+		break;
+	case ECG_EV_STOP_COMMAND:
+		if (e->err == 0)
+			ecg_buf_printf(b, "running its stop_command (pid %ld)", e->pid);
+		else
+			ecg_buf_printf(b, "its stop_command could not start (%s: %s), sending its "
+			    "stop signal", e->step, strerror(e->err));
 		break;
 	case ECG_EV_LEFTOVERS:
 		ecg_buf_puts(b, "its main process ended, stopping what it left running");

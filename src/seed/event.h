@@ -40,6 +40,7 @@ enum ecg_event_type {
 	ECG_EV_SENT,		/* sig, pid: to its process group */
 	ECG_EV_SENT_ESCAPEES,	/* sig, n */
 	ECG_EV_ESCALATING,	/* ms: its stop_timeout */
+	ECG_EV_STOP_COMMAND,	/* pid: its stop_command runs; or err, step: it could not start */
 	ECG_EV_LEFTOVERS,	/* its main process ended: text, n: what it left in its group; limit: escaped */
 	ECG_EV_OUTPUT_HELD,	/* its output is held open by a stranger */
 	ECG_EV_READ_ERROR,	/* stream, err */

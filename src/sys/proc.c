@@ -143,6 +143,20 @@ ecg_proc_stop(struct ecg_proc *p)
 	ev_timer_start(p->loop, &p->kill_timer);
 }
 
+void
+ecg_proc_stop_asked(struct ecg_proc *p)
+{
+	if (p->stop_sent || ecg_proc_gone(p))
+		return;
+	p->stop_sent = 1;
+	if (p->stop_timeout_ms == 0) {
+		ecg_proc_kill(p);
+		return;
+	}
+	ev_timer_set(&p->kill_timer, (double)p->stop_timeout_ms / 1000.0, 0);
+	ev_timer_start(p->loop, &p->kill_timer);
+}
+
 static void
 kill_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {

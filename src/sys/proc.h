@@ -76,6 +76,11 @@ int ecg_proc_spawn(struct ecg_proc *p, const struct ecg_spawn *sp,
 void ecg_proc_signal(struct ecg_proc *p, int sig);
 /* The stop policy, once: stop signal, SIGCONT, SIGKILL after stop_timeout. */
 void ecg_proc_stop(struct ecg_proc *p);
+/*
+ * The stop policy without the stop signal (something else asks it to
+ * stop: a stop command): SIGKILL after stop_timeout all the same.
+ */
+void ecg_proc_stop_asked(struct ecg_proc *p);
 /* SIGKILL now to whatever is left. */
 void ecg_proc_kill(struct ecg_proc *p);
 /* Gives up waiting: SIGKILL once, and counts everything gone (no hooks run). */

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -327,6 +328,19 @@ seen(struct ecg_taskio_pipe *p, const char *b, size_t n)
 	if (io->log != NULL)
 		ecg_logfile_write(io->log, p == &io->pipes[0] ? 1 : 2, b, n,
 		    io->stamps ? io->stamp : NULL);
+}
+
+int
+ecg_taskio_writer(const struct ecg_taskio *io, int stream)
+{
+	char path[64];
+	int fd = io->pipes[stream == 1 ? 0 : 1].fd;
+
+	if (fd < 0)
+		return -1;
+	/* Linux opens the other end of a pipe through its descriptor's link. */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	return open(path, O_WRONLY | O_CLOEXEC);
 }
 
 void

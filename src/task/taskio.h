@@ -120,6 +120,11 @@ void ecg_taskio_close(struct ecg_taskio *io);
 void ecg_taskio_end(struct ecg_taskio *io);
 /* Between two runs: a last line without a newline gets one (in the log too). */
 void ecg_taskio_break(struct ecg_taskio *io);
+/*
+ * A new descriptor for writing into stream (1 or 2) as the task does (a
+ * stop command's output is the task's), or -1 if its pipe is closed.
+ */
+int ecg_taskio_writer(const struct ecg_taskio *io, int stream);
 /* Whether both pipes are closed. */
 int ecg_taskio_closed(const struct ecg_taskio *io);
 

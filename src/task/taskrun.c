@@ -218,6 +218,8 @@ run_gone(struct ecg_taskrun *r)
 		return 0;
 	if (r->check != NULL && !ecg_ready_idle(r->check))
 		return 0;
+	if (!ecg_proc_over(&r->stopper))
+		return 0;
 	if (r->health != NULL && !ecg_health_idle(r->health))
 		return 0;
 	if (!ecg_taskio_closed(&r->io)) {
@@ -627,6 +629,7 @@ op_new_run(void *w)
 	ecg_proc_destroy(&r->proc);
 	ecg_proc_init(&r->proc, r->env->loop, r->spec->stop_signal, r->spec->stop_timeout_ms,
 	    &proc_hooks, r);
+	r->stopper_ran = 0;
 }
 
 static void
@@ -695,11 +698,79 @@ op_health_error(void *w)
 }
 
 static void
+stopper_gone(struct ecg_proc *p, void *arg)
+{
+	(void)p;
+	went(arg);
+}
+
+static const struct ecg_proc_hooks stopper_hooks = {
+	.gone = stopper_gone,
+};
+
+/*
+ * stop_command: run in the task's directory and environment, its output
+ * into the task's pipes; SIGKILL after stop_timeout, as for the task.
+ * 0, or -1 if it could not start (said).
+ */
+static int
+run_stop_command(struct ecg_taskrun *r)
+{
+	struct ecg_taskrun_env *h = r->env;
+	char *argv[4] = { r->argv[0], (char *)"-c", r->spec->stop_command, NULL };
+	struct ecg_spawn sp;
+	struct ecg_spawn_failure f = { 0 };
+	struct ecg_event ev = { .type = ECG_EV_STOP_COMMAND, .step = "environment" };
+	char **envp = build_env(r, NULL, NULL);
+	int out = ecg_taskio_writer(&r->io, 1), err = ecg_taskio_writer(&r->io, 2), rc = -ENOMEM;
+
+	r->stopper_ran = 1;
+	if (envp != NULL) {
+		memset(&sp, 0, sizeof(sp));
+		sp.path = h->shell;
+		sp.argv = argv;
+		sp.envp = envp;
+		sp.cwd = r->spec->cwd_path;
+		sp.stdin_fd = h->devnull;
+		sp.stdout_fd = out >= 0 ? out : h->devnull;
+		sp.stderr_fd = err >= 0 ? err : h->devnull;
+		sp.nofile = h->nofile;
+		ecg_proc_destroy(&r->stopper);
+		ecg_proc_init(&r->stopper, h->loop, SIGKILL, r->spec->stop_timeout_ms,
+		    &stopper_hooks, r);
+		rc = ecg_proc_spawn(&r->stopper, &sp, &f);
+		ev.step = f.step != NULL ? f.step : "fork";
+	}
+	if (out >= 0)
+		close(out);
+	if (err >= 0)
+		close(err);
+	free(envp);
+	if (rc < 0 || f.step != NULL) {
+		ev.err = rc < 0 ? -rc : f.err;
+		emit(r, &ev);
+		if (rc >= 0)
+			ecg_proc_kill(&r->stopper);
+		return -1;
+	}
+	ecg_proc_stop_asked(&r->stopper);
+	ev.pid = (long)ecg_proc_pid(&r->stopper);
+	emit(r, &ev);
+	return 0;
+}
+
+static void
 op_stop(void *w)
 {
 	struct ecg_taskrun *r = w;
 
 	op_check_stop(r);
+	/* Its stop_command asks it to stop; the bound is the same: SIGKILL after stop_timeout. */
+	if (r->spec->stop_command != NULL && !r->stopper_ran && ecg_proc_running(&r->proc) &&
+	    run_stop_command(r) == 0) {
+		ecg_proc_stop_asked(&r->proc);
+		return;
+	}
 	ecg_proc_stop(&r->proc);
 }
 
@@ -725,6 +796,8 @@ op_abandon(void *w)
 	struct ecg_taskrun *r = w;
 
 	ecg_proc_abandon(&r->proc);
+	if (!ecg_proc_over(&r->stopper))
+		ecg_proc_abandon(&r->stopper);
 	if (r->check != NULL)
 		ecg_ready_end(r->check);
 	if (r->health != NULL)
@@ -826,6 +899,7 @@ ecg_taskrun_init(struct ecg_taskrun *r, struct ecg_taskrun_env *env,
 	/* Everything that destroy touches is set up before anything can fail. */
 	ecg_proc_init(&r->proc, env->loop, spec->stop_signal, spec->stop_timeout_ms,
 	    &proc_hooks, r);
+	ecg_proc_init(&r->stopper, env->loop, SIGKILL, spec->stop_timeout_ms, &stopper_hooks, r);
 	ecg_taskio_init(&r->io, env->loop, env->pump, spec->name, color, env->buffer,
 	    &io_hooks, r);
 	ecg_taskio_share(&r->io, &env->tap_round);
@@ -861,6 +935,7 @@ ecg_taskrun_destroy(struct ecg_taskrun *r)
 	if (r->env == NULL)
 		return;
 	ecg_proc_destroy(&r->proc);
+	ecg_proc_destroy(&r->stopper);
 	ecg_taskio_destroy(&r->io);
 	ecg_logfile_destroy(&r->log);
 	if (r->check != NULL)
