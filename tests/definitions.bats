@@ -177,3 +177,65 @@ load helper
 	grep -q "stubborn: killed by signal 9 (SIGKILL)" err.txt
 	no_marked_left
 }
+
+@test "env_file (dotenv lines) and \${NAME}: env lines win, -PATH may be missing, \${PORT} in ready and PATH=...:\${PATH} do what they say; command is the shell's" {
+	local port
+	port=$(free_port)
+	mkdir bin
+	printf '#!/bin/sh\necho from-bin\n' >bin/hello
+	chmod +x bin/hello
+	cat >app.env <<-EOF2
+	# the app's settings
+	export PORT=$port
+	NAME = two words # a comment
+	QUOTED="a \\"b\\" \\\$HOME"
+	RAW='\${NOT_EXPANDED}'
+	OVER=from-file
+	EOF2
+	write_ini g.ini <<-'INI'
+	[group]
+	env_file = app.env
+	env_file = -missing.env
+	env = OVER=from-env
+	env = PATH=${PWD}/bin:${PATH}
+	[web]
+	command = exec python3 -m http.server "$PORT" --bind 127.0.0.1
+	ready = tcp 127.0.0.1:${PORT}
+	[show]
+	command = hello; printf '%s|%s|%s|%s|%s\n' "$PORT" "$NAME" "$QUOTED" "$RAW" "$OVER"; printf '%s\n' '${NOT_SET_ANYWHERE}'
+	after = web
+	cancel_on = exit
+	INI
+	run -0 --separate-stderr ecg -c g.ini
+	echo "$output"
+	[[ "$output" == *"show | from-bin"* ]]
+	[[ "$output" == *"show | $port|two words|a \"b\" \$HOME|\${NOT_EXPANDED}|from-env"* ]]
+	[[ "$output" == *'show | ${NOT_SET_ANYWHERE}'* ]]
+	[[ "$stderr" == *"web: ready (tcp 127.0.0.1:$port)"* ]]
+	# --check shows what it resolved to, and loads back
+	run -0 --separate-stderr ecg --check -c g.ini
+	printf '%s\n' "$output" >back.ini
+	[[ "$output" == *"ready = tcp 127.0.0.1:$port"* ]]
+	[[ "$output" == *'env = QUOTED=a "b" $$HOME'* ]]
+	run -0 --separate-stderr ecg --check -c back.ini
+	[ "$(printf '%s\n' "$output" | grep -v '^;')" = "$(grep -v '^;' back.ini)" ]
+}
+
+@test "env_file and \${NAME}: an unset name, a missing file, a malformed line are load errors naming the line (125)" {
+	printf '[t]\ncommand = true\nready = tcp 127.0.0.1:${NOPE_NOT_SET}\n' >g.ini
+	run -125 --separate-stderr ecg --check -c g.ini
+	[ "$stderr" = 'g.ini:3: ready '"'"'tcp 127.0.0.1:${NOPE_NOT_SET}'"'"': NOPE_NOT_SET is not set (${NOPE_NOT_SET:-default} gives one; $$ is a $)' ]
+	printf '[t]\ncommand = true\nready = tcp 127.0.0.1:${NOPE_NOT_SET:-9}\n' >g.ini
+	run -0 --separate-stderr ecg --check -c g.ini
+	[[ "$output" == *"ready = tcp 127.0.0.1:9"* ]]
+	printf '[t]\ncommand = true\nenv_file = none.env\n' >g.ini
+	run -125 --separate-stderr ecg --check -c g.ini
+	[ "$stderr" = "g.ini:3: env_file 'none.env': No such file or directory (-PATH for one that may be missing)" ]
+	printf 'A=1\nnot a line\n' >bad.env
+	printf '[t]\ncommand = true\nenv_file = bad.env\n' >g.ini
+	run -125 --separate-stderr ecg --check -c g.ini
+	[ "$stderr" = "g.ini:3: env_file 'bad.env': line 2: a line is NAME=VALUE (this one has no '=' after its name)" ]
+	printf 'ECG_RUN_TASK=x\n' >bad.env
+	run -125 --separate-stderr ecg --check -c g.ini
+	[ "$stderr" = "g.ini:3: env_file 'bad.env': line 1: cannot set ECG_RUN_TASK: ecg-run sets it" ]
+}

@@ -38,6 +38,7 @@ unit() {
 @test "unit: the control protocol's requests (JSON)" { unit json; }
 @test "unit: where the control socket lives" { unit sockpath; }
 @test "unit: the control socket (clients, limits, streams)" { unit server; }
+@test "unit: env_file lines (dotenv) and ${NAME} in values" { unit dotenv; }
 
 @test "unit: every unit test of tests/unit is run here, as make builds them all" {
 	local src name missing=""

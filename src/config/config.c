@@ -550,6 +550,12 @@ ecg_config_free_task(struct ecg_task_spec *t)
 	for (i = 0; i < t->nenv; i++)
 		free(t->env[i]);
 	free(t->env);
+	for (i = 0; i < t->nfenv; i++)
+		free(t->fenv[i]);
+	free(t->fenv);
+	for (i = 0; i < t->nenv_files; i++)
+		free(t->env_files[i]);
+	free(t->env_files);
 	ecg_keys_free_ready(&t->ready);
 	ecg_keys_free_ready(&t->health);
 	for (i = 0; i < t->nafter_names; i++)

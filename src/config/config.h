@@ -97,6 +97,10 @@ struct ecg_task_spec {
 	char *cwd_path;		/* resolved against the file's directory */
 	char **env;		/* "NAME=VALUE", in order; a later NAME wins */
 	size_t nenv;
+	char **fenv;		/* while loading: what its env_files gave (merged into env) */
+	size_t nfenv;
+	char **env_files;	/* its own env_files, resolved ("-" in front: may be missing) */
+	size_t nenv_files;
 	int stop_signal;
 	long stop_timeout_ms;
 	enum ecg_cancel_on cancel_on;

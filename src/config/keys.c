@@ -10,6 +10,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "config/dotenv.h"
 #include "config/ere.h"
 #include "config/value.h"
 #include "sys/netprobe.h"
@@ -792,27 +794,194 @@ p_env(struct loader *L, unsigned line, const char *v, struct ecg_task_spec *t, c
 		failf(L, line, "out of memory");
 }
 
-/* The group's variables first, so that the task's own win. */
+/* A list's variables pushed onto env, and the list freed. */
+static void
+push_all(struct loader *L, struct ecg_task_spec *t, char **list, size_t n, int owned)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!L->failed && env_push(L, &t->env, &t->nenv, list[i]) < 0)
+			failf(L, t->line, "out of memory");
+		if (owned)
+			free(list[i]);
+	}
+	if (owned)
+		free(list);
+}
+
+/*
+ * The group's variables first, so that the task's own win; at each level
+ * what env_files give, then the env lines, which win over them.
+ */
 static void
 i_env(struct loader *L, struct ecg_task_spec *t, const struct ecg_task_spec *d, const struct key *k)
 {
-	char **own = t->env;
-	size_t nown = t->nenv, i;
+	char **own = t->env, **files = t->fenv;
+	size_t nown = t->nenv, nfiles = t->nfenv;
 
 	(void)k;
 	t->env = NULL;
 	t->nenv = 0;
+	t->fenv = NULL;
+	t->nfenv = 0;
 	L->env_list = NULL;	/* a new list at the same place: index it afresh */
-	for (i = 0; i < d->nenv && !L->failed; i++)
-		if (env_push(L, &t->env, &t->nenv, d->env[i]) < 0)
-			failf(L, t->line, "out of memory");
-	for (i = 0; i < nown; i++) {
-		if (!L->failed && env_push(L, &t->env, &t->nenv, own[i]) < 0)
-			failf(L, t->line, "out of memory");
-		free(own[i]);
-	}
-	free(own);
+	push_all(L, t, d->fenv, d->nfenv, 0);
+	push_all(L, t, d->env, d->nenv, 0);
+	push_all(L, t, files, nfiles, 1);
+	push_all(L, t, own, nown, 1);
 	L->env_list = NULL;
+}
+
+/* A variable of the group's (its env lines, then its env_files), else ecg-run's. */
+static const char *
+group_var(void *arg, const char *name, size_t len)
+{
+	struct loader *L = arg;
+	const struct ecg_task_spec *d = &L->g->defaults;
+	char *const *lists[2] = { d->env, d->fenv };
+	size_t ns[2] = { d->nenv, d->nfenv }, i, j;
+	char key[256];
+
+	for (j = 0; j < 2; j++)
+		for (i = ns[j]; i-- > 0;)
+			if (strncmp(lists[j][i], name, len) == 0 && lists[j][i][len] == '=')
+				return lists[j][i] + len + 1;
+	if (len >= sizeof(key))
+		return NULL;
+	memcpy(key, name, len);
+	key[len] = '\0';
+	return getenv(key);
+}
+
+/* v with its variables expanded into out: 0, or -1 once said (KEY 'V': why). */
+static int
+expand(struct loader *L, unsigned line, const char *key, const char *v, struct ecg_buf *out)
+{
+	const char *unset;
+	size_t len;
+
+	if (ecg_value_expand(v, group_var, L, out, &unset, &len) == 0 && !ecg_buf_failed(out))
+		return 0;
+	if (ecg_buf_failed(out))
+		failf(L, line, "out of memory");
+	else if (unset != NULL)
+		failf(L, line, "%s '%s': %.*s is not set (${%.*s:-default} gives one; $$ is a $)",
+		    key, v, (int)len, unset, (int)len, unset);
+	else
+		failf(L, line, "%s '%s': a ${ without its } or its name (${NAME}, ${NAME:-default})",
+		    key, v);
+	return -1;
+}
+
+/* What an env_file is read into, and where. */
+struct env_file_read {
+	struct loader *L;
+	struct ecg_task_spec *t;
+	const char *path;		/* as written */
+	unsigned line;			/* of the env_file key */
+	struct ecg_buf var;
+};
+
+static int
+env_file_var(void *arg, const char *name, size_t len, const char *value, int expanding,
+    unsigned fline)
+{
+	struct env_file_read *r = arg;
+	struct loader *L = r->L;
+
+	ecg_buf_reset(&r->var);
+	ecg_buf_printf(&r->var, "%.*s=", (int)len, name);
+	if (!expanding)
+		ecg_buf_puts(&r->var, value);
+	else if (ecg_value_expand(value, group_var, L, &r->var, &(const char *){ NULL },
+	    &(size_t){ 0 }) < 0) {
+		failf(L, r->line, "env_file '%s': line %u: %.*s: a variable in its value is not set "
+		    "(${NAME:-default} gives one; $$ is a $)", r->path, fline, (int)len, name);
+		return -1;
+	}
+	if ((len == 12 && strncmp(name, "ECG_RUN_TASK", len) == 0) ||
+	    (len == 13 && strncmp(name, "ECG_RUN_GROUP", len) == 0) ||
+	    (len == 10 && strncmp(name, "ECG_RUN_ID", len) == 0) ||
+	    (len == 11 && strncmp(name, "ECG_CONTROL", len) == 0)) {
+		failf(L, r->line, "env_file '%s': line %u: cannot set %.*s: ecg-run sets it", r->path,
+		    fline, (int)len, name);
+		return -1;
+	}
+	if (ecg_buf_failed(&r->var) ||
+	    env_push(L, &r->t->fenv, &r->t->nfenv, ecg_buf_str(&r->var)) < 0) {
+		failf(L, r->line, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* The group's env_files, then the task's own: read again, they give what env shows. */
+static void
+pr_env_file(FILE *out, const struct ecg_group_spec *g, const struct ecg_task_spec *t,
+    const struct key *k)
+{
+	size_t i;
+
+	for (i = 0; i < g->defaults.nenv_files && t != &g->defaults; i++)
+		ecg_keys_print_value(out, k->name, g->defaults.env_files[i]);
+	for (i = 0; i < t->nenv_files; i++)
+		ecg_keys_print_value(out, k->name, t->env_files[i]);
+}
+
+/* An env_file's whole text, at most this long. */
+#define ENV_FILE_MAX ((size_t)16 * 1024 * 1024)
+
+static void
+p_env_file(struct loader *L, unsigned line, const char *v, struct ecg_task_spec *t,
+    const struct key *k)
+{
+	struct env_file_read r = { L, t, v, line, ECG_BUF_INIT };
+	int optional = v[0] == '-';
+	char *path = resolve_path(L, v + optional), buf[65536];
+	struct ecg_buf text = ECG_BUF_INIT;
+	const char *why = NULL;
+	unsigned fline = 0;
+	ssize_t n = 0;
+	int fd;
+
+	(void)k;
+	if (path == NULL)
+		return;
+	/* Kept for --check: the group's and the task's own, read again when it loads back. */
+	{
+		char **p = realloc(t->env_files, (t->nenv_files + 1) * sizeof(*p));
+		if (p == NULL || asprintf(&p[t->nenv_files], "%s%s", optional ? "-" : "", path) < 0) {
+			if (p != NULL)
+				t->env_files = p;
+			failf(L, line, "out of memory");
+			free(path);
+			return;
+		}
+		t->env_files = p;
+		t->nenv_files++;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (!(optional && errno == ENOENT))
+			failf(L, line, "env_file '%s': %s%s", v, strerror(errno),
+			    errno == ENOENT ? " (-PATH for one that may be missing)" : "");
+		free(path);
+		return;
+	}
+	while (text.len <= ENV_FILE_MAX && (n = read(fd, buf, sizeof(buf))) > 0)
+		ecg_buf_put(&text, buf, (size_t)n);
+	close(fd);
+	if (n < 0 || text.len > ENV_FILE_MAX || ecg_buf_failed(&text))
+		failf(L, line, "env_file '%s': %s", v, n < 0 ? strerror(errno) :
+		    "longer than 16 MiB, or out of memory");
+	else if (ecg_dotenv_parse(text.p != NULL ? text.p : "", text.len, env_file_var, &r, &fline,
+	    &why) < 0 && why != NULL)
+		failf(L, line, "env_file '%s': line %u: %s", v, fline, why);
+	L->env_list = NULL;
+	ecg_buf_free(&r.var);
+	ecg_buf_free(&text);
+	free(path);
 }
 
 static void
@@ -1279,6 +1448,8 @@ const struct key ecg_keys[K_COUNT] = {
 	[K_COMMAND] = { "command", ANYWHERE, 0, KIND_STRING, T(command), 0, NULL, NULL,
 		NULL, NULL, NULL },
 	[K_CWD] = { "cwd", ANYWHERE, 0, KIND_OWN, 0, 0, NULL, NULL, p_cwd, i_cwd, pr_cwd },
+	[K_ENV_FILE] = { "env_file", ANYWHERE, 1, KIND_OWN, 0, 0, NULL, NULL, p_env_file, NULL,
+		pr_env_file },
 	[K_ENV] = { "env", ANYWHERE, 1, KIND_OWN, 0, 0, NULL, NULL, p_env, i_env, pr_env },
 	[K_STOP_SIGNAL] = { "stop_signal", ANYWHERE, 0, KIND_SIGNAL, T(stop_signal), SIGTERM,
 		NULL, NULL, p_stop_signal, NULL, NULL },
@@ -1353,16 +1524,34 @@ const struct key ecg_keys[K_COUNT] = {
 		p_control, NULL, NULL },
 };
 
+/* The keys whose values take ${NAME} (not command and stop_command: those are the shell's). */
+static int
+expands(enum key_id key)
+{
+	return key == K_READY || key == K_HEALTH || key == K_CWD || key == K_LOG || key == K_ENV ||
+	    key == K_ENV_FILE;
+}
+
 void
 ecg_keys_finish(struct loader *L, enum key_id key, unsigned line, const char *v,
     struct ecg_task_spec *t)
 {
 	const struct key *k = &ecg_keys[key];
+	struct ecg_buf x = ECG_BUF_INIT;
 
+	/* ${NAME} in the values where a value of the environment makes sense. */
+	if (expands(key)) {
+		if (expand(L, line, k->name, v, &x) < 0) {
+			ecg_buf_free(&x);
+			return;
+		}
+		v = ecg_buf_str(&x);
+	}
 	if (k->parse != NULL)
 		k->parse(L, line, v, t, k);
 	else
 		parse_kind(L, line, v, t, k);
+	ecg_buf_free(&x);
 }
 
 void
@@ -1445,14 +1634,19 @@ print_kind(FILE *out, const struct ecg_group_spec *g, const struct ecg_task_spec
 }
 
 /* Key k's value, printed as the kind says, or by its own function. */
+/* Printing a key whose values take ${NAME}: a $ is printed $$, so that it loads back. */
+static int printing_dollars;
+
 static void
 print_key(FILE *out, const struct ecg_group_spec *g, const struct ecg_task_spec *t,
     const struct key *k)
 {
+	printing_dollars = expands((enum key_id)(k - ecg_keys));
 	if (k->print != NULL)
 		k->print(out, g, t, k);
 	else
 		print_kind(out, g, t, k);
+	printing_dollars = 0;
 }
 
 void
@@ -1508,8 +1702,29 @@ ecg_config_cancel_on_name(enum ecg_cancel_on c)
 }
 
 /* A value with newlines comes out as continuation lines. */
+static void print_lines(FILE *out, const char *key, const char *v);
+
 void
 ecg_keys_print_value(FILE *out, const char *key, const char *v)
+{
+	char *doubled = NULL;
+
+	if (printing_dollars && strchr(v, '$') != NULL && (doubled = malloc(2 * strlen(v) + 1))) {
+		char *o = doubled;
+		for (; *v != '\0'; v++) {
+			if (*v == '$')
+				*o++ = '$';
+			*o++ = *v;
+		}
+		*o = '\0';
+		v = doubled;
+	}
+	print_lines(out, key, v);
+	free(doubled);
+}
+
+static void
+print_lines(FILE *out, const char *key, const char *v)
 {
 	const char *nl;
 

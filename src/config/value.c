@@ -292,3 +292,75 @@ ecg_value_utf8_len(const unsigned char *s, size_t n)
 	return k;
 }
 
+
+static int
+name_start(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+}
+
+static int
+name_byte(unsigned char c)
+{
+	return name_start(c) || (c >= '0' && c <= '9');
+}
+
+int
+ecg_value_expand(const char *s, ecg_value_lookup_fn *lookup, void *arg, struct ecg_buf *out,
+    const char **unset, size_t *unset_len)
+{
+	const char *p = s, *name, *val, *dflt, *close;
+	size_t len;
+
+	*unset = NULL;
+	*unset_len = 0;
+	while (*p != '\0') {
+		const char *dollar = strchr(p, '$');
+		if (dollar == NULL) {
+			ecg_buf_puts(out, p);
+			break;
+		}
+		ecg_buf_put(out, p, (size_t)(dollar - p));
+		p = dollar + 1;
+		if (*p == '$') {		/* $$ */
+			ecg_buf_putc(out, '$');
+			p++;
+		} else if (*p == '{') {		/* ${NAME} or ${NAME:-default} */
+			name = p + 1;
+			for (len = 0; name_byte((unsigned char)name[len]); len++)
+				;
+			close = strchr(name + len, '}');
+			if (len == 0 || !name_start((unsigned char)name[0]) || close == NULL ||
+			    (name[len] != '}' && strncmp(name + len, ":-", 2) != 0)) {
+				*unset = NULL;
+				return -1;
+			}
+			dflt = name[len] == ':' ? name + len + 2 : NULL;
+			val = lookup(arg, name, len);
+			if (dflt != NULL && (val == NULL || val[0] == '\0'))
+				ecg_buf_put(out, dflt, (size_t)(close - dflt));
+			else if (val != NULL)
+				ecg_buf_puts(out, val);
+			else {
+				*unset = name;
+				*unset_len = len;
+				return -1;
+			}
+			p = close + 1;
+		} else if (name_start((unsigned char)*p)) {	/* $NAME */
+			name = p;
+			for (len = 0; name_byte((unsigned char)name[len]); len++)
+				;
+			if ((val = lookup(arg, name, len)) == NULL) {
+				*unset = name;
+				*unset_len = len;
+				return -1;
+			}
+			ecg_buf_puts(out, val);
+			p = name + len;
+		} else {
+			ecg_buf_putc(out, '$');	/* a $ before anything else: itself */
+		}
+	}
+	return 0;
+}

@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+#include "base/buf.h"
+
 /* Durations: "250ms", "10s", "1.5s", "2m", "1h"; a bare number is seconds. */
 #define ECG_DURATION_MAX_MS (7L * 24 * 3600 * 1000)
 int ecg_value_duration(const char *s, long *ms, const char **why);
@@ -33,6 +35,18 @@ const char *ecg_value_signame(int sig, char *buf, size_t len);
  * there are not one: for renderings that must be valid UTF-8.
  */
 size_t ecg_value_utf8_len(const unsigned char *s, size_t n);
+
+/*
+ * Variables in a value: ${NAME}, ${NAME:-default} (the default when NAME
+ * is unset or empty, taken as it is), $NAME, and $$ for a $; a $ before
+ * anything else is itself.  lookup gives a name's value (NULL: unset).
+ * Appends the result to out: 0, or -1 with *unset and *unset_len the
+ * first name that is unset without a default (or, for a ${ without its },
+ * *unset NULL).
+ */
+typedef const char *ecg_value_lookup_fn(void *arg, const char *name, size_t len);
+int ecg_value_expand(const char *s, ecg_value_lookup_fn *lookup, void *arg, struct ecg_buf *out,
+    const char **unset, size_t *unset_len);
 
 /* Levenshtein distance, ignoring case, for did-you-mean suggestions. */
 size_t ecg_value_distance(const char *a, const char *b);

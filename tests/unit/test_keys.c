@@ -19,7 +19,7 @@ static const struct {
 	const char *name;
 	const char *value;
 } examples[] = {
-	{ "command", "echo hi" }, { "cwd", "/" }, { "env", "A=1" }, { "stop_signal", "INT" }, { "stop_command", "nginx -s quit" },
+	{ "command", "echo hi" }, { "cwd", "/" }, { "env", "A=1" }, { "env_file", "-/nonexistent/ecg-keys.env" }, { "stop_signal", "INT" }, { "stop_command", "nginx -s quit" },
 	{ "stop_timeout", "3s" }, { "cancel_on", "exit" }, { "after", "first" },
 	{ "ready", "tcp 127.0.0.1:9" }, { "ready_timeout", "7s" }, { "sidecar", "no" },
 	{ "health", "http http://127.0.0.1:9/health" }, { "health_interval", "2s" },
