@@ -239,3 +239,51 @@ load helper
 	run -125 --separate-stderr ecg --check -c g.ini
 	[ "$stderr" = "g.ini:3: env_file 'bad.env': line 1: cannot set ECG_RUN_TASK: ecg-run sets it" ]
 }
+
+@test "user and group: the task runs with that uid, gid and the user's groups, HOME, USER, LOGNAME and SHELL from the password database unless env sets them; its notify socket and log file work" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to run tasks as another user"
+	# (the test's directory is reached by nobody only by relative paths: its parents are not its)
+	chmod 755 .
+	mkdir -m 777 w
+	write_ini g.ini <<-'INI'
+	[as-nobody]
+	command = id -u >w/uid.txt && id -g >w/gid.txt && echo "$HOME|$USER|$LOGNAME|$SHELL" >w/env.txt && touch w/made && exec python3 -c 'import os, socket; socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b"READY=1", os.environ["NOTIFY_SOCKET"])'
+	user = nobody
+	ready = notify
+	ready_timeout = 20s
+	log = t.log
+	[in-group]
+	command = id -g >w/ingroup.txt; echo "$HOME" >w/home.txt
+	user = nobody
+	group = daemon
+	env = HOME=/somewhere
+	INI
+	run --separate-stderr ecg -c g.ini
+	echo "$output"
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[ "$(cat w/uid.txt)" = "$(id -u nobody)" ]
+	[ "$(cat w/gid.txt)" = "$(id -g nobody)" ]
+	[ "$(cat w/env.txt)" = "$(getent passwd nobody | cut -d: -f6)|nobody|nobody|$(getent passwd nobody | cut -d: -f7)" ]
+	[ "$(stat -c %U w/made)" = nobody ]
+	[[ "$stderr" == *"as-nobody: ready (notify)"* ]]
+	[ "$(stat -c %U t.log)" = root ]
+	[ "$(cat w/ingroup.txt)" = "$(getent group daemon | cut -d: -f3)" ]
+	[ "$(cat w/home.txt)" = /somewhere ]
+	run -0 --separate-stderr ecg --check -c g.ini
+	[[ "$output" == *$'\nuser = nobody\ngroup = daemon'* ]]
+}
+
+@test "user and group: an unknown one is a load error; as another user than root, a task of another user is one too" {
+	printf '[t]\ncommand = true\nuser = no-such-user-here\n' >g.ini
+	run -125 --separate-stderr ecg --check -c g.ini
+	[ "$stderr" = "g.ini:3: user 'no-such-user-here': no such user" ]
+	printf '[t]\ncommand = true\ngroup = no-such-group-here\n' >g.ini
+	run -125 --separate-stderr ecg --check -c g.ini
+	[ "$stderr" = "g.ini:3: group 'no-such-group-here': no such group" ]
+	[ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null || skip "needs root and setpriv to be another user"
+	chmod 755 .
+	printf '[t]\ncommand = true\nuser = root\n' >g.ini
+	run -125 --separate-stderr setpriv --reuid=nobody --regid=nogroup --clear-groups "$ECG_BIN" --check -c g.ini
+	[ "$stderr" = "g.ini:3: user 'root': only root may run a task as another user or group (ecg-run runs as uid $(id -u nobody))" ]
+}

@@ -532,6 +532,9 @@ ecg_config_load(struct ecg_group_spec *g, const char *path, struct ecg_buf *err)
 	ecg_strmap_free(&L.names);
 	ecg_strmap_free(&L.logs);
 	ecg_strmap_free(&L.env);
+	ecg_keys_free_identity(L.id);
+	free(L.id_user);
+	free(L.id_group);
 	return L.failed ? -1 : 0;
 }
 
@@ -556,6 +559,9 @@ ecg_config_free_task(struct ecg_task_spec *t)
 	for (i = 0; i < t->nenv_files; i++)
 		free(t->env_files[i]);
 	free(t->env_files);
+	free(t->user);
+	free(t->group);
+	ecg_keys_free_identity(t->identity);
 	ecg_keys_free_ready(&t->ready);
 	ecg_keys_free_ready(&t->health);
 	for (i = 0; i < t->nafter_names; i++)
@@ -579,6 +585,18 @@ ecg_config_free(struct ecg_group_spec *g)
 	free(g->shell);
 	free(g->control);
 	memset(g, 0, sizeof(*g));
+}
+
+void
+ecg_config_spawn_as(const struct ecg_identity *id, struct ecg_spawn *sp)
+{
+	if (id == NULL)
+		return;
+	sp->set_ids = 1;
+	sp->uid = id->uid;
+	sp->gid = id->gid;
+	sp->groups = id->groups;
+	sp->ngroups = id->ngroups;
 }
 
 long

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "base/buf.h"
 
@@ -70,6 +71,15 @@ enum ecg_limit {
 };
 #define ECG_LIMIT_INFINITY (~0ULL)
 
+/* Who a task runs as (user =, group =), resolved at load. */
+struct ecg_identity {
+	uid_t uid;
+	gid_t gid;
+	gid_t *groups;		/* supplementary, its own gid among them */
+	size_t ngroups;
+	char *name, *home, *shell;	/* for USER, LOGNAME, HOME, SHELL ("" name: none) */
+};
+
 struct ecg_limit_spec {
 	int set;			/* given (else the task keeps ecg-run's) */
 	unsigned long long soft, hard;	/* ECG_LIMIT_INFINITY: no limit */
@@ -123,6 +133,9 @@ struct ecg_task_spec {
 	uint64_t success_exit[4];	/* exit statuses that count as a success (0 always does) */
 	uint64_t success_signal;	/* signals (bit sig - 1) whose kill counts as a success */
 	int umask;		/* the task's file mode creation mask, or -1: ecg-run's */
+	char *user;		/* user = NAME|UID as written, or NULL */
+	char *group;		/* group = NAME|GID as written, or NULL */
+	struct ecg_identity *identity;	/* resolved from them, or NULL: ecg-run's own */
 	struct ecg_limit_spec limit[ECG_LIMITS];
 	long timeout_ms;	/* each run's; 0: none */
 	unsigned forward;	/* ECG_FORWARD_ bits */
@@ -196,6 +209,9 @@ void ecg_config_forward_text(unsigned forward, char *buf, size_t len);
  * others, as success_status says.
  */
 int ecg_config_success(const struct ecg_task_spec *t, int killed, int n);
+struct ecg_spawn;
+/* A spawn as the task's user and groups (nothing for NULL: ecg-run's own). */
+void ecg_config_spawn_as(const struct ecg_identity *id, struct ecg_spawn *sp);
 /* limit_nofile and the others: the key's name, and the RLIMIT_ resource. */
 const char *ecg_config_limit_name(enum ecg_limit l);
 int ecg_config_limit_resource(enum ecg_limit l);

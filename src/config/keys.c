@@ -25,6 +25,7 @@
 #include "config/ere.h"
 #include "config/value.h"
 #include "sys/netprobe.h"
+#include "sys/userdb.h"
 
 #define BUFFER_MIN ((size_t)1024)
 #define BUFFER_MAX ((size_t)64 * 1024 * 1024)
@@ -1494,6 +1495,9 @@ const struct key ecg_keys[K_COUNT] = {
 		NULL, NULL, NULL },
 	[K_FORWARD] = { "forward", ANYWHERE, 0, KIND_OWN, 0, 0, NULL, NULL, p_forward, i_forward,
 		pr_forward },
+	[K_USER] = { "user", ANYWHERE, 0, KIND_STRING, T(user), 0, NULL, NULL, NULL, NULL, NULL },
+	[K_GROUP] = { "group", ANYWHERE, 0, KIND_STRING, T(group), 0, NULL, NULL, NULL, NULL,
+		NULL },
 	[K_UMASK] = { "umask", ANYWHERE, 0, KIND_OWN, 0, 0, NULL, NULL, p_umask, i_umask,
 		pr_umask },
 #define LIMIT_KEY(id, name) [id] = { name, ANYWHERE, 0, KIND_OWN, 0, 0, NULL, NULL, p_limit, \
@@ -1554,6 +1558,121 @@ ecg_keys_finish(struct loader *L, enum key_id key, unsigned line, const char *v,
 	ecg_buf_free(&x);
 }
 
+static int
+same_text(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+void
+ecg_keys_free_identity(struct ecg_identity *id)
+{
+	if (id == NULL)
+		return;
+	free(id->groups);
+	free(id->name);
+	free(id->home);
+	free(id->shell);
+	free(id);
+}
+
+static struct ecg_identity *
+copy_identity(const struct ecg_identity *from)
+{
+	struct ecg_identity *id = calloc(1, sizeof(*id));
+
+	if (id == NULL)
+		return NULL;
+	*id = *from;
+	id->groups = malloc((from->ngroups ? from->ngroups : 1) * sizeof(*id->groups));
+	id->name = strdup(from->name);
+	id->home = strdup(from->home);
+	id->shell = strdup(from->shell);
+	if (id->groups == NULL || id->name == NULL || id->home == NULL || id->shell == NULL) {
+		ecg_keys_free_identity(id);
+		return NULL;
+	}
+	memcpy(id->groups, from->groups, from->ngroups * sizeof(*id->groups));
+	return id;
+}
+
+/* user = and group =: who the task runs as, from the password and group databases. */
+static struct ecg_identity *
+lookup_identity(struct loader *L, struct ecg_task_spec *t)
+{
+	struct ecg_user u;
+	struct ecg_identity id = { 0 };
+	unsigned uline = t->key_line[K_USER] ? t->key_line[K_USER] : L->g->defaults.key_line[K_USER],
+	    gline = t->key_line[K_GROUP] ? t->key_line[K_GROUP] : L->g->defaults.key_line[K_GROUP];
+
+	if (t->user != NULL) {
+		if (ecg_userdb_user(t->user, &u) < 0) {
+			failf(L, uline, "user '%s': no such user", t->user);
+			return NULL;
+		}
+	} else {
+		/* group = alone: ecg-run's own user, in that group. */
+		memset(&u, 0, sizeof(u));
+		u.uid = geteuid();
+		u.gid = (gid_t)-1;
+	}
+	id.uid = u.uid;
+	id.gid = u.gid;
+	if (t->group != NULL && ecg_userdb_group(t->group, &id.gid) < 0) {
+		failf(L, gline, "group '%s': no such group", t->group);
+		return NULL;
+	}
+	if (id.gid == (gid_t)-1) {
+		if (t->user != NULL)
+			failf(L, uline, "user '%s': it has no entry in the password database: give "
+			    "group too", t->user);
+		else
+			id.gid = getegid();
+		if (t->user != NULL)
+			return NULL;
+	}
+	if (geteuid() != 0 && (id.uid != geteuid() || id.gid != getegid())) {
+		failf(L, id.uid != geteuid() ? uline : gline, "%s '%s': only root may run a task as "
+		    "another user or group (ecg-run runs as uid %ld)", id.uid != geteuid() ? "user" :
+		    "group", id.uid != geteuid() ? t->user : t->group, (long)geteuid());
+		return NULL;
+	}
+	if (ecg_userdb_groups(t->user != NULL ? u.name : "", id.gid, &id.groups, &id.ngroups) < 0) {
+		failf(L, uline, "out of memory");
+		return NULL;
+	}
+	id.name = u.name;
+	id.home = u.home;
+	id.shell = u.shell;
+	{
+		struct ecg_identity *copy = copy_identity(&id);
+		free(id.groups);
+		if (copy == NULL)
+			failf(L, uline, "out of memory");
+		return copy;
+	}
+}
+
+static void
+resolve_identity(struct loader *L, struct ecg_task_spec *t)
+{
+	if (t->user == NULL && t->group == NULL)
+		return;
+	/* Tasks that share user and group share one look-up. */
+	if (L->id == NULL || !same_text(L->id_user, t->user) || !same_text(L->id_group, t->group)) {
+		ecg_keys_free_identity(L->id);
+		free(L->id_user);
+		free(L->id_group);
+		L->id_user = t->user != NULL ? strdup(t->user) : NULL;
+		L->id_group = t->group != NULL ? strdup(t->group) : NULL;
+		L->id = lookup_identity(L, t);
+		if (L->id == NULL)
+			return;
+	}
+	if ((t->identity = copy_identity(L->id)) == NULL)
+		failf(L, t->line, "out of memory");
+}
+
 void
 ecg_keys_inherit(struct loader *L, struct ecg_task_spec *t)
 {
@@ -1588,6 +1707,7 @@ ecg_keys_inherit(struct loader *L, struct ecg_task_spec *t)
 			break;
 		}
 	}
+	resolve_identity(L, t);
 	/* Across keys: a sidecar serves the others, its end never counts. */
 	if (has(t, K_CANCEL_ON) && t->sidecar)
 		failf(L, t->key_line[K_CANCEL_ON], "task [%s] is a sidecar: its end never stops "

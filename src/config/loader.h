@@ -19,7 +19,7 @@ enum key_id {
 	K_READY, K_READY_TIMEOUT, K_HEALTH, K_HEALTH_INTERVAL, K_HEALTH_TIMEOUT, K_HEALTH_RETRIES,
 	K_SIDECAR,
 	K_RESTART, K_MAX_RESTARTS, K_RESTART_DELAY, K_RESTART_DELAY_MAX, K_RESTART_RESET,
-	K_SUCCESS_STATUS, K_TIMEOUT, K_FORWARD, K_UMASK, K_LIMIT_NOFILE, K_LIMIT_CORE, K_LIMIT_NPROC,
+	K_SUCCESS_STATUS, K_TIMEOUT, K_FORWARD, K_USER, K_GROUP, K_UMASK, K_LIMIT_NOFILE, K_LIMIT_CORE, K_LIMIT_NPROC,
 	K_LIMIT_MEMLOCK, K_LIMIT_STACK, K_LIMIT_AS,
 	K_LOG, K_LOG_MAX_SIZE, K_LOG_KEEP,
 	K_NAME, K_SHELL, K_BUFFER, K_MAX_PARALLEL, K_DEADLINE, K_CONTROL, K_COUNT
@@ -44,6 +44,9 @@ struct loader {
 	struct ecg_strmap logs;		/* log path -> index, of the tasks resolved so far */
 	struct ecg_strmap env;		/* NAME -> index in the env list being built */
 	char ***env_list;		/* that list (NULL: none yet) */
+	/* The last user = and group = resolved, and what they gave (most tasks share one). */
+	char *id_user, *id_group;
+	struct ecg_identity *id;
 };
 
 /* Where a key may appear. */
@@ -97,6 +100,8 @@ struct key {
 };
 
 extern const struct key ecg_keys[K_COUNT];
+
+void ecg_keys_free_identity(struct ecg_identity *id);
 
 static inline int
 has(const struct ecg_task_spec *t, enum key_id k)

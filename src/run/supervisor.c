@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
@@ -390,6 +391,15 @@ ecg_supervisor_init(struct ecg_supervisor *sv, struct ev_loop *loop,
 				return rc;
 			}
 			sv->host.run.notify_dir = &sv->notify_dir;
+			break;
+		}
+	/*
+	 * Tasks of other users reach their sockets through the directory:
+	 * they may pass it, not list it (each socket is its task's user's).
+	 */
+	for (i = 0; i < spec->ntasks && sv->host.run.notify_dir != NULL; i++)
+		if (spec->tasks[i].identity != NULL) {
+			chmod(sv->notify_dir.path, 0711);
 			break;
 		}
 	sv->tasks = calloc(spec->ntasks ? spec->ntasks : 1, sizeof(*sv->tasks));

@@ -10,10 +10,11 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 enum { STEP_SETPGID = 1, STEP_SIGNALS, STEP_DUP2, STEP_CHDIR, STEP_EXEC, STEP_PARENT,
-	STEP_RLIMIT };
+	STEP_RLIMIT, STEP_SETGROUPS, STEP_SETGID, STEP_SETUID };
 
 static const char *
 step_name(int step)
@@ -31,6 +32,12 @@ step_name(int step)
 		return "prctl";
 	case STEP_RLIMIT:
 		return "setrlimit";
+	case STEP_SETGROUPS:
+		return "setgroups";
+	case STEP_SETGID:
+		return "setgid";
+	case STEP_SETUID:
+		return "setuid";
 	default:
 		return "exec";
 	}
@@ -88,6 +95,26 @@ child(const struct ecg_spawn *sp, int errfd, pid_t parent)
 			child_fail(errfd, STEP_RLIMIT);
 	if (sp->set_umask)
 		umask(sp->umask);
+	/*
+	 * Another user: its groups, its group, then its uid (raw system
+	 * calls: this process alone).  The limits above were set while it
+	 * could still raise them; a change of credentials clears the parent
+	 * death signal, so it is set again.
+	 */
+	if (sp->set_ids) {
+		if (syscall(SYS_setgroups, sp->ngroups, sp->groups) < 0)
+			child_fail(errfd, STEP_SETGROUPS);
+		if (syscall(SYS_setresgid, sp->gid, sp->gid, sp->gid) < 0)
+			child_fail(errfd, STEP_SETGID);
+		if (syscall(SYS_setresuid, sp->uid, sp->uid, sp->uid) < 0)
+			child_fail(errfd, STEP_SETUID);
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+			child_fail(errfd, STEP_PARENT);
+		if (getppid() != parent) {
+			errno = ESRCH;
+			child_fail(errfd, STEP_PARENT);
+		}
+	}
 	if (sp->pid_slot != NULL) {
 		/* Its own pid, for the environment it gets (async-signal-safe digits). */
 		char digits[24];

@@ -60,6 +60,12 @@ struct ecg_spawn {
 	size_t nlimits;
 	int set_umask;		/* give the child umask (else it keeps ours) */
 	mode_t umask;
+	/* Run as another user: uid, gid and these supplementary groups. */
+	int set_ids;
+	uid_t uid;
+	gid_t gid;
+	const gid_t *groups;
+	size_t ngroups;
 };
 
 /* Why a started child could not become the program. */

@@ -136,6 +136,9 @@ ecg_ready_prepare(struct ecg_ready *r, const struct ecg_notify_dir *dir, const c
 		if (rc < 0)
 			return rc;
 		*socket = ecg_notify_path(&r->notify);
+		/* A task of another user may write to its own socket (and to no other). */
+		if (r->spec->identity != NULL && chown(*socket, r->spec->identity->uid, (gid_t)-1) < 0)
+			return -errno;
 	}
 	switch (r->check->kind) {
 	case ECG_READY_FD:
@@ -365,6 +368,7 @@ start_probe(struct ecg_ready *r)
 	sp.stdout_fd = fds[1];
 	sp.stderr_fd = fds[1];
 	sp.nofile = pe->nofile;
+	ecg_config_spawn_as(r->spec->identity, &sp);
 	ecg_proc_init(&r->probe, r->loop, pe->stop_signal, pe->stop_timeout_ms, &probe_hooks, r);
 	r->probe_last[0] = '\0';
 	r->probe_len = 0;

@@ -105,12 +105,29 @@ build_env(const struct ecg_taskrun *r, const char *socket, char **pid_slot)
 	const char *group = r->env->group_name, *control = r->env->control;
 	size_t n = 0, k = 0, i, j, slots, names;
 	char **envp, *str, pwd[PATH_MAX + 8] = "";
+	/* Another user's HOME, USER, LOGNAME and SHELL, unless env lines set them. */
+	static const char *const idnames[4] = { "HOME=", "USER=", "LOGNAME=", "SHELL=" };
+	const struct ecg_identity *id = spec->identity;
+	const char *idvals[4] = { NULL, NULL, NULL, NULL };
+	size_t idlen = 0;
 
+	if (id != NULL) {
+		idvals[0] = id->home;
+		idvals[1] = idvals[2] = id->name[0] != '\0' ? id->name : NULL;
+		idvals[3] = id->shell;
+		for (i = 0; i < 4; i++) {
+			for (j = 0; j < spec->nenv && idvals[i] != NULL; j++)
+				if (same_name(spec->env[j], idnames[i]))
+					idvals[i] = NULL;
+			if (idvals[i] != NULL)
+				idlen += strlen(idnames[i]) + strlen(idvals[i]) + 1;
+		}
+	}
 	while (environ[n] != NULL)
 		n++;
 	if (r->words != NULL)
 		shell_pwd(r, pwd, sizeof(pwd));
-	slots = n + spec->nenv + 9;
+	slots = n + spec->nenv + 13;
 	if (watchdog)
 		snprintf(usec, sizeof(usec), "WATCHDOG_USEC=%lld",
 		    (long long)spec->health.watchdog_ms * 1000);
@@ -118,7 +135,7 @@ build_env(const struct ecg_taskrun *r, const char *socket, char **pid_slot)
 	    strlen(group) + sizeof("ECG_RUN_ID=") + strlen(r->env->run_id) + strlen(pwd) + 1 +
 	    (socket != NULL ? sizeof("NOTIFY_SOCKET=") + strlen(socket) : 0) +
 	    (control != NULL ? sizeof("ECG_CONTROL=") + strlen(control) : 0) +
-	    (watchdog ? strlen(usec) + 1 + sizeof("WATCHDOG_PID=") + 24 : 0);
+	    (watchdog ? strlen(usec) + 1 + sizeof("WATCHDOG_PID=") + 24 : 0) + idlen;
 	envp = malloc(slots * sizeof(*envp) + names);
 	if (envp == NULL)
 		return NULL;
@@ -127,6 +144,8 @@ build_env(const struct ecg_taskrun *r, const char *socket, char **pid_slot)
 		    same_name(environ[i], "ECG_RUN_GROUP=") || same_name(environ[i], "ECG_RUN_ID=") ||
 		    (pwd[0] != '\0' && same_name(environ[i], "PWD=")) || not_inherited(environ[i]) ||
 		    same_name(environ[i], "ECG_CONTROL=");
+		for (j = 0; j < 4 && !replaced; j++)
+			replaced = idvals[j] != NULL && same_name(environ[i], idnames[j]);
 		for (j = 0; j < spec->nenv && !replaced; j++)
 			replaced = same_name(environ[i], spec->env[j]);
 		if (!replaced)
@@ -155,6 +174,11 @@ build_env(const struct ecg_taskrun *r, const char *socket, char **pid_slot)
 		envp[k++] = str;
 		str = stpcpy(stpcpy(str, "ECG_CONTROL="), control) + 1;
 	}
+	for (j = 0; j < 4; j++)
+		if (idvals[j] != NULL) {
+			envp[k++] = str;
+			str = stpcpy(stpcpy(str, idnames[j]), idvals[j]) + 1;
+		}
 	if (watchdog) {
 		envp[k++] = str;
 		str = stpcpy(str, usec) + 1;
@@ -594,6 +618,7 @@ op_spawn(void *w, int *start_code)
 	sp.pid_slot = pid_slot;
 	sp.limits = limits;
 	sp.nlimits = nlimits;
+	ecg_config_spawn_as(r->spec->identity, &sp);
 	sp.set_umask = r->spec->umask >= 0;
 	sp.umask = (mode_t)(r->spec->umask >= 0 ? r->spec->umask : 0);
 	if (extra >= 0) {
@@ -735,6 +760,7 @@ run_stop_command(struct ecg_taskrun *r)
 		sp.stdout_fd = out >= 0 ? out : h->devnull;
 		sp.stderr_fd = err >= 0 ? err : h->devnull;
 		sp.nofile = h->nofile;
+		ecg_config_spawn_as(r->spec->identity, &sp);
 		ecg_proc_destroy(&r->stopper);
 		ecg_proc_init(&r->stopper, h->loop, SIGKILL, r->spec->stop_timeout_ms,
 		    &stopper_hooks, r);

@@ -27,6 +27,7 @@ static const struct {
 	{ "restart", "on-failure" }, { "max_restarts", "7" }, { "restart_delay", "200ms" },
 	{ "restart_delay_max", "5s" }, { "restart_reset", "30s" },
 	{ "success_status", "0 3 SIGTERM" },
+	{ "user", "root" }, { "group", "root" },
 	{ "umask", "0027" }, { "limit_nofile", "1024:4096" }, { "limit_core", "infinity" },
 	{ "limit_nproc", "500" }, { "limit_memlock", "64KiB" }, { "limit_stack", "8MiB" },
 	{ "limit_as", "4GiB:infinity" }, { "timeout", "10s" }, { "forward", "HUP USR1" },
