@@ -85,8 +85,9 @@ FAULT_BINS = $(B)/tests/fault/inject
 BUILD_DEPS = make gcc libc6-dev pkg-config libev-dev libinih-dev
 # Real programs the tests run: redis-server (ready = tcp, ready = notify),
 # python3 (an HTTP server, and parsing what ecg-run writes), socat (the
-# control socket spoken to by another tool) and nginx (stop_command = nginx -s quit).
-TEST_DEPS = bats redis-server python3 socat nginx-light
+# control socket spoken to by another tool), nginx (stop_command = nginx -s quit)
+# and postgresql (user = postgres: it refuses to run as root).
+TEST_DEPS = bats redis-server python3 socat nginx-light postgresql
 
 # What the bats suite is told: which build to test, and how to make more of it.
 SUITE_ENV = ECG_BUILD=$(abspath $(B)) ECG_VARIANT=$(VARIANT)

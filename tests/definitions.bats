@@ -287,3 +287,44 @@ load helper
 	run -125 --separate-stderr setpriv --reuid=nobody --regid=nogroup --clear-groups "$ECG_BIN" --check -c g.ini
 	[ "$stderr" = "g.ini:3: user 'root': only root may run a task as another user or group (ecg-run runs as uid $(id -u nobody))" ]
 }
+
+@test "user = postgres: the real server (which refuses root) initialised, run and stopped by pg_ctl as postgres; a client task talks to it" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to run tasks as another user"
+	local pgbin port dir
+	pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+	[ -x "$pgbin/postgres" ] && command -v psql >/dev/null || skip "postgresql not installed"
+	id postgres >/dev/null 2>&1 || skip "no postgres user"
+	port=$(free_port)
+	# a directory the postgres user can reach by its full path
+	dir=$(mktemp -d /tmp/ecg-pg.XXXXXX)
+	chmod 755 "$dir"
+	chown postgres "$dir"
+	write_ini g.ini <<-INI
+	[group]
+	stop_timeout = 20s
+	[init]
+	command = exec $pgbin/initdb -D $dir/data -A trust -U postgres
+	user = postgres
+	ready = exited
+	[db]
+	command = exec $pgbin/postgres -D $dir/data -k $dir -p $port -c listen_addresses=127.0.0.1
+	user = postgres
+	after = init
+	ready = tcp 127.0.0.1:$port
+	ready_timeout = 60s
+	stop_command = $pgbin/pg_ctl stop -D $dir/data -m fast
+	[client]
+	command = psql -h 127.0.0.1 -p $port -U postgres -tA -c 'select 6 * 7'
+	after = db
+	cancel_on = exit
+	INI
+	run --separate-stderr ecg -v -c g.ini
+	echo "$output"
+	echo "$stderr"
+	rm -rf "$dir"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"client | 42"* ]]
+	[[ "$stderr" == *"db: running its stop_command"* ]]
+	[[ "$stderr" == *"db: exited with status 0"* ]]
+	no_marked_left
+}
