@@ -68,7 +68,7 @@ MODULES = base/buf base/clock base/strmap base/safeopen \
 	task/taskstate task/restart task/taskio task/ready task/health task/taskrun task/task task/sched \
 	run/signals run/sweep run/supervisor \
 	control/json control/sockpath control/server control/commands \
-	front/cli front/ctl front/front
+	front/cli front/adhoc front/ctl front/front
 HEADERS = $(wildcard src/*/*.h)
 OBJS = $(MODULES:%=$(B)/src/%.o)
 # Every tests/unit/test_NAME.c is a unit test: one list, for make check (tests/unit.bats

@@ -472,32 +472,79 @@ file_dir(const char *path)
 #define ONLY_SIDECARS "every task is a sidecar: there is nothing for them to serve " \
 	"(a group needs a task that is not one)"
 
+/*
+ * Loads text (len bytes, owned from now on), named file in messages, its
+ * relative paths from dir, the group's default name name.
+ */
+static int
+load(struct ecg_group_spec *g, struct loader *Lp, char *text, size_t len, struct ecg_buf *err);
+
 int
 ecg_config_load(struct ecg_group_spec *g, const char *path, struct ecg_buf *err)
 {
 	struct loader L;
-	char shellpath[PATH_MAX], *text;
-	size_t len, i;
+	char *text;
+	size_t len;
 
 	memset(g, 0, sizeof(*g));
 	memset(&L, 0, sizeof(L));
 	L.g = g;
 	L.err = err;
-	ecg_resolve_indexes(&L);
-	ecg_keys_begin(&L);
-	L.section = -2;
-	L.key = -1;
-	g->buffer = DEFAULT_BUFFER;
 	g->file = strdup(strcmp(path, "-") == 0 ? "<stdin>" : path);
 	g->dir = file_dir(path);
 	g->name = strcmp(path, "-") == 0 ? strdup("stdin") : default_name(path);
-	g->defaults.name = strdup(GROUP_SECTION);
-	if (g->file == NULL || g->dir == NULL || g->name == NULL || g->defaults.name == NULL) {
+	if (g->file == NULL || g->dir == NULL || g->name == NULL) {
 		ecg_buf_printf(err, "out of memory");
 		return -1;
 	}
 	if (read_all(&L, path, &text, &len) < 0)
 		return -1;
+	return load(g, &L, text, len, err);
+}
+
+int
+ecg_config_load_text(struct ecg_group_spec *g, const char *file, const char *name,
+    const char *text, size_t len, struct ecg_buf *err)
+{
+	struct loader L;
+	char *copy = malloc(len + 1);
+
+	memset(g, 0, sizeof(*g));
+	memset(&L, 0, sizeof(L));
+	L.g = g;
+	L.err = err;
+	g->file = strdup(file);
+	g->dir = file_dir(".");
+	g->name = strdup(name);
+	if (copy == NULL || g->file == NULL || g->dir == NULL || g->name == NULL) {
+		free(copy);
+		ecg_buf_printf(err, "out of memory");
+		return -1;
+	}
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	return load(g, &L, copy, len, err);
+}
+
+static int
+load(struct ecg_group_spec *g, struct loader *Lp, char *text, size_t len, struct ecg_buf *err)
+{
+	struct loader L = *Lp;
+	char shellpath[PATH_MAX];
+	size_t i;
+
+	(void)err;
+	ecg_resolve_indexes(&L);
+	ecg_keys_begin(&L);
+	L.section = -2;
+	L.key = -1;
+	g->buffer = DEFAULT_BUFFER;
+	g->defaults.name = strdup(GROUP_SECTION);
+	if (g->defaults.name == NULL) {
+		free(text);
+		ecg_buf_printf(L.err, "out of memory");
+		return -1;
+	}
 	ecg_inilex_init(&L.lx, text, len);
 	ini_parse_stream(ecg_inilex_reader, &L.lx, handler, &L);
 	if (L.lx.error != NULL && !L.failed)

@@ -175,6 +175,13 @@ long ecg_config_stop_bound_in(size_t n, size_t *const *dependents, const size_t 
 
 /* Loads path ("-" for stdin).  0, or -1 with the message appended to err. */
 int ecg_config_load(struct ecg_group_spec *g, const char *path, struct ecg_buf *err);
+/*
+ * The same for INI text made by ecg-run itself (the ad-hoc commands of
+ * the command line, a Procfile): file names it in messages, name is the
+ * group's, relative paths are from ecg-run's directory.
+ */
+int ecg_config_load_text(struct ecg_group_spec *g, const char *file, const char *name,
+    const char *text, size_t len, struct ecg_buf *err);
 void ecg_config_free(struct ecg_group_spec *g);
 
 /*

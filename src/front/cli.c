@@ -19,6 +19,7 @@
 
 static const char usage_text[] =
     "Usage: ecg-run [OPTION]... -c FILE [TASK]...\n"
+    "  or:  ecg-run [OPTION]... -- COMMAND...\n"
     "Run the commands of an INI file as one group: when one fails, stop them all.\n"
     "\n"
     "  -c, --config FILE   the INI file; \"-\" reads it from standard input\n"
@@ -36,6 +37,9 @@ static const char usage_text[] =
     "                      always, never (-q: never, unless always is given)\n"
     "  -j, --max-parallel N  run at most N tasks at once (0: no limit)\n"
     "      --control PATH  the control socket (ecg-run ctl) at PATH; none: no socket\n"
+    "      --names a,b,c   names for the commands after -- (default: 1, 2, ...)\n"
+    "      --cancel-on WHEN  for them: failure (default), exit (the first to end\n"
+    "                      stops the rest) or never\n"
     "      --deadline DURATION  stop the group after DURATION, status 124\n"
     "  -h, --help          show this help and exit\n"
     "  -V, --version       show the version and exit\n"
@@ -105,6 +109,8 @@ parse(struct ecg_cli *cli, int argc, char **argv)
 		{ "summary", required_argument, NULL, 'S' },
 		{ "junit", required_argument, NULL, 'J' },
 		{ "control", required_argument, NULL, 'K' },
+		{ "names", required_argument, NULL, 'N' },
+		{ "cancel-on", required_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -192,6 +198,16 @@ parse(struct ecg_cli *cli, int argc, char **argv)
 				return usage_error("--control takes a path, or none");
 			cli->control = optarg;
 			break;
+		case 'N':
+			cli->names = optarg != NULL ? optarg : "";
+			break;
+		case 'O':
+			cli->cancel_on = optarg != NULL ? optarg : "";
+			if (strcmp(cli->cancel_on, "failure") != 0 && strcmp(cli->cancel_on, "exit") != 0 &&
+			    strcmp(cli->cancel_on, "never") != 0)
+				return usage_error("--cancel-on takes failure, exit or never, not '%s'",
+				    cli->cancel_on);
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return fflush(stdout) == 0 ? 0 : ECG_EXIT_OWN;
@@ -204,12 +220,24 @@ parse(struct ecg_cli *cli, int argc, char **argv)
 			return bad_option(argv[optind - 1], optopt);
 		}
 	}
-	if (cli->config == NULL)
-		return usage_error("no configuration file: use -c FILE");
+	/* Without a file, what follows -- are commands to run (concurrently, multirun). */
+	if (cli->config == NULL && optind > 1 && strcmp(argv[optind - 1], "--") == 0) {
+		cli->commands = argv + optind;
+		cli->ncommands = (size_t)(argc - optind);
+		if (cli->ncommands == 0)
+			return usage_error("no command after --");
+	} else if (cli->config == NULL) {
+		return usage_error("no configuration file: use -c FILE (or -- CMD... for commands)");
+	} else if (cli->names != NULL || cli->cancel_on != NULL) {
+		return usage_error("--names and --cancel-on are for commands given after --, not "
+		    "with -c (the file says it)");
+	}
 	if (cli->quiet && cli->verbose)
 		return usage_error("-q and -v cannot be used together");
-	cli->tasks = argv + optind;
-	cli->ntasks = (size_t)(argc - optind);
+	if (cli->commands == NULL) {
+		cli->tasks = argv + optind;
+		cli->ntasks = (size_t)(argc - optind);
+	}
 	return -1;
 }
 

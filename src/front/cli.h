@@ -27,6 +27,10 @@ struct ecg_cli {
 	const char *control;	/* --control PATH or none, or NULL: the file's, or the default */
 	char **tasks;		/* TASK...: run only these */
 	size_t ntasks;
+	char **commands;	/* -- CMD...: ad-hoc commands instead of a file */
+	size_t ncommands;
+	const char *names;	/* --names a,b,c for them */
+	const char *cancel_on;	/* --cancel-on for them */
 };
 
 /*

@@ -19,6 +19,7 @@
 #include "control/commands.h"
 #include "control/server.h"
 #include "control/sockpath.h"
+#include "front/adhoc.h"
 #include "front/ctl.h"
 #include "front/front.h"
 #include "sys/sentinel.h"
@@ -31,7 +32,19 @@ load(struct ecg_group_spec *spec, const struct ecg_cli *cli)
 	struct ecg_buf err = ECG_BUF_INIT;
 	int rc = 0;
 
-	if (ecg_config_load(spec, cli->config, &err) < 0) {
+	struct ecg_buf ini = ECG_BUF_INIT;
+
+	if (cli->commands != NULL && ecg_adhoc_ini(cli->commands, cli->ncommands, cli->names,
+	    cli->cancel_on, &ini, &err) < 0) {
+		ecg_buf_free(&ini);
+		memset(spec, 0, sizeof(*spec));
+		fprintf(stderr, "ecg-run: %s\nTry 'ecg-run --help' for more information.\n",
+		    ecg_buf_str(&err));
+		ecg_buf_free(&err);
+		return -1;
+	}
+	if ((cli->commands != NULL ? ecg_config_load_text(spec, "<command line>", "run", ini.p,
+	    ini.len, &err) : ecg_config_load(spec, cli->config, &err)) < 0) {
 		ecg_front_say("", &err);
 		rc = -1;
 	} else if (ecg_config_select(spec, cli->tasks, cli->ntasks, &err) < 0) {
@@ -39,6 +52,7 @@ load(struct ecg_group_spec *spec, const struct ecg_cli *cli)
 		rc = -1;
 	}
 	ecg_buf_free(&err);
+	ecg_buf_free(&ini);
 	/* The command line wins over the file. */
 	if (cli->max_parallel >= 0)
 		spec->max_parallel = cli->max_parallel;
