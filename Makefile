@@ -62,7 +62,7 @@ LAYERS = base seed sys config report output task run control front
 MODULES = base/buf base/clock base/strmap base/safeopen \
 	seed/context seed/errgroup seed/ring seed/channel seed/event \
 	sys/spawn sys/proc sys/userdb sys/escapees sys/sentinel sys/notify sys/netprobe sys/portown \
-	config/value config/inilex config/deps config/ere config/command config/dotenv config/keys config/resolve config/config \
+	config/value config/inilex config/deps config/ere config/command config/dotenv config/procfile config/keys config/resolve config/config \
 	report/evtext report/evjson report/evlog report/summary report/junit \
 	output/sink output/frame output/pump output/notes output/logfile \
 	task/taskstate task/restart task/taskio task/ready task/health task/taskrun task/task task/sched \

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "config/config.h"
+#include "config/procfile.h"
 #include "config/value.h"
 
 #ifndef ECG_VERSION
@@ -37,6 +38,7 @@ static const char usage_text[] =
     "                      always, never (-q: never, unless always is given)\n"
     "  -j, --max-parallel N  run at most N tasks at once (0: no limit)\n"
     "      --control PATH  the control socket (ecg-run ctl) at PATH; none: no socket\n"
+    "      --procfile FILE  read FILE as a Procfile (-c Procfile does too)\n"
     "      --names a,b,c   names for the commands after -- (default: 1, 2, ...)\n"
     "      --cancel-on WHEN  for them: failure (default), exit (the first to end\n"
     "                      stops the rest) or never\n"
@@ -110,6 +112,7 @@ parse(struct ecg_cli *cli, int argc, char **argv)
 		{ "junit", required_argument, NULL, 'J' },
 		{ "control", required_argument, NULL, 'K' },
 		{ "names", required_argument, NULL, 'N' },
+		{ "procfile", required_argument, NULL, 'F' },
 		{ "cancel-on", required_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -122,6 +125,8 @@ parse(struct ecg_cli *cli, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":c:nqvThVj:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
+			if (cli->procfile)
+				return usage_error("--procfile and -c name one file each: give one");
 			if (cli->config != NULL)
 				return usage_error("-c given twice ('%s' and '%s'): one file per run",
 				    cli->config, optarg);
@@ -201,6 +206,12 @@ parse(struct ecg_cli *cli, int argc, char **argv)
 		case 'N':
 			cli->names = optarg != NULL ? optarg : "";
 			break;
+		case 'F':
+			if (cli->config != NULL)
+				return usage_error("--procfile and -c name one file each: give one");
+			cli->config = optarg;
+			cli->procfile = 1;
+			break;
 		case 'O':
 			cli->cancel_on = optarg != NULL ? optarg : "";
 			if (strcmp(cli->cancel_on, "failure") != 0 && strcmp(cli->cancel_on, "exit") != 0 &&
@@ -228,12 +239,15 @@ parse(struct ecg_cli *cli, int argc, char **argv)
 			return usage_error("no command after --");
 	} else if (cli->config == NULL) {
 		return usage_error("no configuration file: use -c FILE (or -- CMD... for commands)");
-	} else if (cli->names != NULL || cli->cancel_on != NULL) {
-		return usage_error("--names and --cancel-on are for commands given after --, not "
-		    "with -c (the file says it)");
 	}
 	if (cli->quiet && cli->verbose)
 		return usage_error("-q and -v cannot be used together");
+	if (cli->config != NULL && ecg_procfile_named(cli->config))
+		cli->procfile = 1;
+	if (cli->config != NULL && (cli->names != NULL || (cli->cancel_on != NULL &&
+	    !cli->procfile)))
+		return usage_error("--names and --cancel-on are for commands given after -- (and "
+		    "--cancel-on for a Procfile), not for an INI file: the file says it");
 	if (cli->commands == NULL) {
 		cli->tasks = argv + optind;
 		cli->ntasks = (size_t)(argc - optind);

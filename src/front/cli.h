@@ -31,6 +31,7 @@ struct ecg_cli {
 	size_t ncommands;
 	const char *names;	/* --names a,b,c for them */
 	const char *cancel_on;	/* --cancel-on for them */
+	int procfile;		/* -c names a Procfile, or --procfile FILE */
 };
 
 /*

@@ -19,6 +19,7 @@
 #include "control/commands.h"
 #include "control/server.h"
 #include "control/sockpath.h"
+#include "config/procfile.h"
 #include "front/adhoc.h"
 #include "front/ctl.h"
 #include "front/front.h"
@@ -34,6 +35,13 @@ load(struct ecg_group_spec *spec, const struct ecg_cli *cli)
 
 	struct ecg_buf ini = ECG_BUF_INIT;
 
+	if (cli->procfile && ecg_procfile_ini(cli->config, cli->cancel_on, &ini, &err) < 0) {
+		ecg_buf_free(&ini);
+		memset(spec, 0, sizeof(*spec));
+		ecg_front_say("", &err);
+		ecg_buf_free(&err);
+		return -1;
+	}
 	if (cli->commands != NULL && ecg_adhoc_ini(cli->commands, cli->ncommands, cli->names,
 	    cli->cancel_on, &ini, &err) < 0) {
 		ecg_buf_free(&ini);
@@ -44,7 +52,8 @@ load(struct ecg_group_spec *spec, const struct ecg_cli *cli)
 		return -1;
 	}
 	if ((cli->commands != NULL ? ecg_config_load_text(spec, "<command line>", "run", ini.p,
-	    ini.len, &err) : ecg_config_load(spec, cli->config, &err)) < 0) {
+	    ini.len, &err) : cli->procfile ? ecg_config_load_text(spec, cli->config, "procfile",
+	    ini.p, ini.len, &err) : ecg_config_load(spec, cli->config, &err)) < 0) {
 		ecg_front_say("", &err);
 		rc = -1;
 	} else if (ecg_config_select(spec, cli->tasks, cli->ntasks, &err) < 0) {
