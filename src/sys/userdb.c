@@ -122,6 +122,19 @@ number(const char *s, unsigned long *out)
 	return errno == 0 && *end == '\0' && *out < (unsigned long)(uid_t)-1;
 }
 
+/* An entry of db by name or number: its file first, then getent; how many fields (or 0). */
+static size_t
+entry(const char *db, const char *file, const char *key, int by_number, struct ecg_buf *line,
+    char **f, size_t max)
+{
+	size_t n = find(file, key, by_number, line, f, max);
+
+	if (n >= max - 1)
+		return n;
+	ecg_buf_reset(line);
+	return getent(db, key, line) == 0 ? split(line, f, max) : 0;
+}
+
 int
 ecg_userdb_user(const char *name_or_uid, struct ecg_user *u)
 {
@@ -129,12 +142,8 @@ ecg_userdb_user(const char *name_or_uid, struct ecg_user *u)
 	char *f[7];
 	unsigned long id;
 	int by_number = number(name_or_uid, &id);
-	size_t n = find("/etc/passwd", name_or_uid, by_number, &line, f, 7);
+	size_t n = entry("passwd", "/etc/passwd", name_or_uid, by_number, &line, f, 7);
 
-	if (n < 7) {
-		ecg_buf_reset(&line);
-		n = getent("passwd", name_or_uid, &line) == 0 ? split(&line, f, 7) : 0;
-	}
 	memset(u, 0, sizeof(*u));
 	if (n < 7) {
 		ecg_buf_free(&line);
@@ -163,12 +172,8 @@ ecg_userdb_group(const char *name_or_gid, gid_t *gid)
 	char *f[4];
 	unsigned long id;
 	int by_number = number(name_or_gid, &id);
-	size_t n = find("/etc/group", name_or_gid, by_number, &line, f, 4);
+	size_t n = entry("group", "/etc/group", name_or_gid, by_number, &line, f, 4);
 
-	if (n < 3) {
-		ecg_buf_reset(&line);
-		n = getent("group", name_or_gid, &line) == 0 ? split(&line, f, 4) : 0;
-	}
 	if (n >= 3)
 		*gid = (gid_t)strtoul(f[2], NULL, 10);
 	else if (by_number)
