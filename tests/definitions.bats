@@ -328,3 +328,73 @@ load helper
 	[[ "$stderr" == *"db: exited with status 0"* ]]
 	no_marked_left
 }
+
+@test "replicas = 3: tasks web.1 to web.3, each with ECG_REPLICA and \${ECG_REPLICA} in its values, %i in its log; after = web waits for all; ctl acts on one or all" {
+	local base
+	base=$(free_port)
+	write_ini g.ini <<-'INI'
+	[web]
+	replicas = 3
+	command = echo "replica $ECG_REPLICA port $PORT"; exec python3 -m http.server "$PORT" --bind 127.0.0.1
+	env = PORT=${BASE}${ECG_REPLICA}
+	ready = tcp 127.0.0.1:${BASE}${ECG_REPLICA}
+	log = web-%i.log
+	[client]
+	after = web
+	command = touch client.ran; exec sleep 30
+	INI
+	# ports BASE1..BASE3: a base whose three ports are free
+	base=$(python3 -c 'import socket
+for b in range(2000, 6500):
+    try:
+        ss = [socket.socket() for _ in range(3)]
+        for i, s in enumerate(ss):
+            s.bind(("127.0.0.1", b * 10 + i + 1))
+        print(b); break
+    except OSError:
+        pass
+    finally:
+        for s in ss: s.close()')
+	BASE=$base start_bg --events ev.jsonl --control "$PWD/g.sock" -c g.ini
+	wait_for 30 test -e client.ran
+	for i in 1 2 3; do
+		grep -q "^web.$i *| replica $i port ${base}$i" out.txt
+		grep -q "replica $i port ${base}$i" "web-$i.log"
+	done
+	# the client started only once every replica was ready
+	python3 - <<-'PY'
+	import json
+	evs = [json.loads(l) for l in open("ev.jsonl")]
+	ready = [e["mono_ms"] for e in evs if e["event"] == "ready" and e["task"].startswith("web.")]
+	start = [e["mono_ms"] for e in evs if e["event"] == "start" and e["task"] == "client"]
+	assert len(ready) == 3 and start and start[0] >= max(ready), (ready, start)
+	PY
+	# one replica by its name, all of them by theirs
+	run -0 timeout 20 "$ECG_BIN" ctl -s "$PWD/g.sock" status --json web
+	echo "$output" >before.json
+	run -0 timeout 20 "$ECG_BIN" ctl -s "$PWD/g.sock" restart --wait web.2
+	run -0 timeout 20 "$ECG_BIN" ctl -s "$PWD/g.sock" status --json web
+	echo "$output" >after.json
+	python3 - <<-'PY'
+	import json
+	b, a = ({t["task"]: t for t in json.load(open(f))["tasks"]} for f in ("before.json", "after.json"))
+	assert sorted(a) == ["web.1", "web.2", "web.3"], a
+	assert a["web.2"]["pid"] != b["web.2"]["pid"] and a["web.1"]["pid"] == b["web.1"]["pid"], (b, a)
+	PY
+	run -0 timeout 20 "$ECG_BIN" ctl -s "$PWD/g.sock" shutdown
+	wait_bg
+	[ "$STATUS" -eq 0 ]
+	# --check prints the replicas as tasks, and that loads back
+	BASE=$base run -0 --separate-stderr ecg --check -c g.ini
+	printf '%s\n' "$output" >back.ini
+	[[ "$output" == *$'[web.3]'* && "$output" == *"env = ECG_REPLICA=3"* && "$output" == *"after = web.1, web.2, web.3"* ]]
+	run -0 --separate-stderr ecg --check -c back.ini
+	[ "$(printf '%s\n' "$output" | grep -v '^;')" = "$(grep -v '^;' back.ini)" ]
+	# a bad count, and %i without replicas
+	printf '[w]\ncommand = true\nreplicas = 0\n' >b.ini
+	run -125 --separate-stderr ecg --check -c b.ini
+	[ "$stderr" = "b.ini:3: replicas '0': from 1 to 1000" ]
+	printf '[w]\ncommand = true\nlog = w-%%i.log\n' >b.ini
+	run -125 --separate-stderr ecg --check -c b.ini
+	[ "$stderr" = "b.ini:3: log 'w-%i.log' of [w]: %i is a replica's number: the task has no replicas" ]
+}

@@ -59,11 +59,130 @@ current(struct loader *L)
 }
 
 static void
+free_recs(struct loader *L)
+{
+	size_t i;
+
+	for (i = 0; i < L->nrecs; i++)
+		free(L->recs[i].value);
+	L->nrecs = 0;
+}
+
+/* A task section's keys, given to t in their order, as replica (0: none). */
+static void
+apply_recs(struct loader *L, size_t index, int replica)
+{
+	size_t i;
+
+	L->replica = replica;
+	snprintf(L->replica_text, sizeof(L->replica_text), "%d", replica);
+	L->env_list = NULL;
+	for (i = 0; i < L->nrecs && !L->failed; i++)
+		if (L->recs[i].key != K_REPLICAS)
+			ecg_keys_finish(L, (enum key_id)L->recs[i].key, L->recs[i].line,
+			    L->recs[i].value, &L->g->tasks[index]);
+	L->env_list = NULL;
+	L->replica = 0;
+}
+
+/*
+ * A task section is over: its keys are given to it, and its name is
+ * known from now on.  With replicas = N, it is N tasks NAME.1 to NAME.N,
+ * each given the keys with its own ${ECG_REPLICA} and ECG_REPLICA=i.
+ */
+static void
+end_task(struct loader *L)
+{
+	struct ecg_group_spec *g = L->g;
+	size_t first = (size_t)L->section, i;
+	struct ecg_task_spec *t = &g->tasks[first];
+	char *base, *name, var[48];
+	long n = 0, r;
+
+	for (i = 0; i < L->nrecs && !L->failed; i++)
+		if (L->recs[i].key == K_REPLICAS) {
+			ecg_keys_finish(L, K_REPLICAS, L->recs[i].line, L->recs[i].value, t);
+			n = t->replicas;
+		}
+	if (L->failed)
+		return;
+	if (n == 0) {
+		apply_recs(L, first, 0);
+		if (!L->failed && ecg_strmap_put(&L->names, first) < 0)
+			failf(L, t->line, "out of memory");
+		return;
+	}
+	base = t->name;
+	if (strlen(base) + 1 + 4 > ECG_CONFIG_NAME_MAX) {
+		failf(L, t->key_line[K_REPLICAS], "task [%s]: its replicas' names (%s.%ld) would "
+		    "be longer than %d characters", base, base, n, ECG_CONFIG_NAME_MAX);
+		return;
+	}
+	/* The task's name is base's now; each copy gets NAME.i (the first one's replaces it). */
+	if ((g->tasks[first].name = strdup(base)) == NULL) {
+		g->tasks[first].name = base;
+		failf(L, t->line, "out of memory");
+		return;
+	}
+	for (r = 1; r <= n && !L->failed; r++) {
+		size_t at = first;
+		if (r > 1) {
+			/* Another task, with the first one's keys as given. */
+			if (g->ntasks == L->tasks_cap) {
+				size_t cap = 2 * L->tasks_cap;
+				struct ecg_task_spec *p = realloc(g->tasks, cap * sizeof(*p));
+				if (p == NULL) {
+					failf(L, g->tasks[first].line, "out of memory");
+					break;
+				}
+				g->tasks = p;
+				L->tasks_cap = cap;
+			}
+			at = g->ntasks++;
+			memset(&g->tasks[at], 0, sizeof(g->tasks[at]));
+			g->tasks[at].line = g->tasks[first].line;
+			g->tasks[at].set = g->tasks[first].set;
+			memcpy(g->tasks[at].key_line, g->tasks[first].key_line,
+			    sizeof(g->tasks[at].key_line));
+			g->tasks[at].replicas = n;
+		}
+		t = &g->tasks[at];
+		if (asprintf(&name, "%s.%ld", base, r) < 0) {
+			failf(L, t->line, "out of memory");
+			break;
+		}
+		if ((t->replica_of = strdup(base)) == NULL) {
+			free(name);
+			failf(L, t->line, "out of memory");
+			break;
+		}
+		free(t->name);
+		t->name = name;
+		if (ecg_strmap_get(&L->names, name, strlen(name)) >= 0) {
+			failf(L, t->line, "task [%s] repeated (a replica of [%s])", name, base);
+			break;
+		}
+		t->replica = (int)r;
+		snprintf(var, sizeof(var), "ECG_REPLICA=%ld", r);
+		apply_recs(L, at, (int)r);
+		/* Its number in its environment: an env line of its own, first (others may use it). */
+		if (!L->failed && ecg_keys_push_env(L, &g->tasks[at], var) < 0)
+			failf(L, t->line, "out of memory");
+		if (!L->failed && ecg_strmap_put(&L->names, at) < 0)
+			failf(L, t->line, "out of memory");
+	}
+	free(base);
+}
+
+static void
 end_section(struct loader *L)
 {
 	if (L->section != -2 && L->section_keys == 0)
 		failf(L, L->section_line, "empty section [%s] (a task needs a command)",
 		    current(L)->name);
+	if (L->section >= 0 && !L->failed)
+		end_task(L);
+	free_recs(L);
 }
 
 static void
@@ -117,9 +236,8 @@ begin_section(struct loader *L, const char *name)
 	t->name = xstrdup(L, name);
 	if (t->name == NULL)
 		return;
+	/* Its name is known to the others once its section is over (see end_task). */
 	L->section = (int)g->ntasks++;
-	if (ecg_strmap_put(&L->names, (size_t)L->section) < 0)
-		failf(L, L->lx.line, "out of memory");
 }
 
 static int
@@ -275,7 +393,28 @@ finish_key(struct loader *L)
 		failf(L, line, "empty value for '%s'", ecg_keys[key].name);
 		return;
 	}
-	ecg_keys_finish(L, (enum key_id)key, line, v, t);
+	if (L->section < 0) {
+		ecg_keys_finish(L, (enum key_id)key, line, v, t);
+		return;
+	}
+	/* A task's keys wait for the end of its section (it may have replicas). */
+	if (L->nrecs == L->recs_cap) {
+		size_t cap = L->recs_cap ? 2 * L->recs_cap : 16;
+		struct loader_rec *p = realloc(L->recs, cap * sizeof(*p));
+		if (p == NULL) {
+			failf(L, line, "out of memory");
+			return;
+		}
+		L->recs = p;
+		L->recs_cap = cap;
+	}
+	L->recs[L->nrecs].key = key;
+	L->recs[L->nrecs].line = line;
+	if ((L->recs[L->nrecs].value = strdup(v)) == NULL) {
+		failf(L, line, "out of memory");
+		return;
+	}
+	L->nrecs++;
 }
 
 static void
@@ -579,6 +718,8 @@ load(struct ecg_group_spec *g, struct loader *Lp, char *text, size_t len, struct
 	ecg_strmap_free(&L.names);
 	ecg_strmap_free(&L.logs);
 	ecg_strmap_free(&L.env);
+	free_recs(&L);
+	free(L.recs);
 	ecg_keys_free_identity(L.id);
 	free(L.id_user);
 	free(L.id_group);
@@ -606,6 +747,7 @@ ecg_config_free_task(struct ecg_task_spec *t)
 	for (i = 0; i < t->nenv_files; i++)
 		free(t->env_files[i]);
 	free(t->env_files);
+	free(t->replica_of);
 	free(t->user);
 	free(t->group);
 	ecg_keys_free_identity(t->identity);

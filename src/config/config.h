@@ -18,6 +18,7 @@
 #include "base/buf.h"
 
 #define ECG_CONFIG_NAME_MAX 64
+#define ECG_CONFIG_REPLICAS_MAX 1000	/* replicas = N, at most */
 #define ECG_CONFIG_VALUE_MAX 131071	/* execve's limit for one string */
 #define ECG_CONFIG_FILE_MAX 16777216	/* 16 MiB */
 #define ECG_CONFIG_KEYS 64		/* room for this many keys (config.c checks) */
@@ -133,6 +134,9 @@ struct ecg_task_spec {
 	uint64_t success_exit[4];	/* exit statuses that count as a success (0 always does) */
 	uint64_t success_signal;	/* signals (bit sig - 1) whose kill counts as a success */
 	int umask;		/* the task's file mode creation mask, or -1: ecg-run's */
+	long replicas;		/* replicas = N as given (its copies are tasks of their own) */
+	int replica;		/* which copy this task is (1 to N), 0: none */
+	char *replica_of;	/* the name the copies share ("web" for web.1), or NULL */
 	char *user;		/* user = NAME|UID as written, or NULL */
 	char *group;		/* group = NAME|GID as written, or NULL */
 	struct ecg_identity *identity;	/* resolved from them, or NULL: ecg-run's own */

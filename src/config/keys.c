@@ -606,7 +606,8 @@ parse_after(struct loader *L, unsigned line, const char *v, struct ecg_task_spec
  * '%'.  NULL with *why for any other '%' (or out of memory, *why NULL).
  */
 char *
-ecg_keys_expand_log(const char *pattern, const char *name, const char **why)
+ecg_keys_expand_log(const char *pattern, const char *name, const char *replica,
+    const char **why)
 {
 	size_t n = 0, cap = strlen(pattern) + 1;
 	const char *p;
@@ -623,9 +624,17 @@ ecg_keys_expand_log(const char *pattern, const char *name, const char **why)
 			if (*p == 'n') {
 				put = name;
 				len = strlen(name);
+			} else if (*p == 'i' && replica != NULL) {
+				put = replica;
+				len = strlen(replica);
+			} else if (*p == 'i') {
+				*why = "%i is a replica's number: the task has no replicas";
+				free(out);
+				return NULL;
 			} else if (*p != '%') {
 				*why = *p == '\0' ? "a lone '%' at the end (write %% for a '%')" :
-				    "only %n (the task's name) and %% may follow a '%'";
+				    "only %n (the task's name), %i (a replica's number) and %% may "
+				    "follow a '%'";
 				free(out);
 				return NULL;
 			}
@@ -671,7 +680,7 @@ parse_log(struct loader *L, unsigned line, const char *v, struct ecg_task_spec *
 		return;
 	}
 	/* A byte no name holds shows where %n stands. */
-	if ((probe = ecg_keys_expand_log(v, "\001", &why)) == NULL) {
+	if ((probe = ecg_keys_expand_log(v, "\001", "1", &why)) == NULL) {
 		if (why != NULL)
 			failf(L, line, "log '%s': %s", v, why);
 		else
@@ -746,6 +755,26 @@ parse_kind(struct loader *L, unsigned line, const char *v, struct ecg_task_spec 
 
 /* The keys' own functions, in the table's order. */
 
+/* Not printed: --check prints each replica as a task of its own. */
+static void
+pr_replicas(FILE *out, const struct ecg_group_spec *g, const struct ecg_task_spec *t,
+    const struct key *k)
+{
+	(void)out;
+	(void)g;
+	(void)t;
+	(void)k;
+}
+
+static void
+p_replicas(struct loader *L, unsigned line, const char *v, struct ecg_task_spec *t,
+    const struct key *k)
+{
+	parse_kind(L, line, v, t, k);
+	if (!L->failed && (t->replicas < 1 || t->replicas > ECG_CONFIG_REPLICAS_MAX))
+		failf(L, line, "replicas '%s': from 1 to %d", v, ECG_CONFIG_REPLICAS_MAX);
+}
+
 static void
 p_cwd(struct loader *L, unsigned line, const char *v, struct ecg_task_spec *t, const struct key *k)
 {
@@ -795,6 +824,17 @@ p_env(struct loader *L, unsigned line, const char *v, struct ecg_task_spec *t, c
 		failf(L, line, "out of memory");
 }
 
+int
+ecg_keys_push_env(struct loader *L, struct ecg_task_spec *t, const char *var)
+{
+	int rc;
+
+	L->env_list = NULL;
+	rc = env_push(L, &t->env, &t->nenv, var);
+	L->env_list = NULL;
+	return rc;
+}
+
 /* A list's variables pushed onto env, and the list freed. */
 static void
 push_all(struct loader *L, struct ecg_task_spec *t, char **list, size_t n, int owned)
@@ -834,11 +874,23 @@ i_env(struct loader *L, struct ecg_task_spec *t, const struct ecg_task_spec *d, 
 	L->env_list = NULL;
 }
 
+static const char *group_var_of(struct loader *L, const char *name, size_t len);
+
 /* A variable of the group's (its env lines, then its env_files), else ecg-run's. */
 static const char *
 group_var(void *arg, const char *name, size_t len)
 {
 	struct loader *L = arg;
+
+	/* A replica's number, in the values of its task (replicas = N). */
+	if (L->replica > 0 && len == 11 && strncmp(name, "ECG_REPLICA", 11) == 0)
+		return L->replica_text;
+	return group_var_of(L, name, len);
+}
+
+static const char *
+group_var_of(struct loader *L, const char *name, size_t len)
+{
 	const struct ecg_task_spec *d = &L->g->defaults;
 	char *const *lists[2] = { d->env, d->fenv };
 	size_t ns[2] = { d->nenv, d->nfenv }, i, j;
@@ -1448,6 +1500,8 @@ const struct key ecg_keys[K_COUNT] = {
 	/* name, where, repeatable, kind, offset, default, words, hint, parse, inherit, print */
 	[K_COMMAND] = { "command", ANYWHERE, 0, KIND_STRING, T(command), 0, NULL, NULL,
 		NULL, NULL, NULL },
+	[K_REPLICAS] = { "replicas", TASK_ONLY, 0, KIND_COUNT, T(replicas), 0, NULL, NULL,
+		p_replicas, NULL, pr_replicas },
 	[K_CWD] = { "cwd", ANYWHERE, 0, KIND_OWN, 0, 0, NULL, NULL, p_cwd, i_cwd, pr_cwd },
 	[K_ENV_FILE] = { "env_file", ANYWHERE, 1, KIND_OWN, 0, 0, NULL, NULL, p_env_file, NULL,
 		pr_env_file },

@@ -15,7 +15,7 @@
 
 /* Every key, in the order --check prints them. */
 enum key_id {
-	K_COMMAND, K_CWD, K_ENV_FILE, K_ENV, K_STOP_SIGNAL, K_STOP_COMMAND, K_STOP_TIMEOUT, K_CANCEL_ON, K_AFTER,
+	K_COMMAND, K_REPLICAS, K_CWD, K_ENV_FILE, K_ENV, K_STOP_SIGNAL, K_STOP_COMMAND, K_STOP_TIMEOUT, K_CANCEL_ON, K_AFTER,
 	K_READY, K_READY_TIMEOUT, K_HEALTH, K_HEALTH_INTERVAL, K_HEALTH_TIMEOUT, K_HEALTH_RETRIES,
 	K_SIDECAR,
 	K_RESTART, K_MAX_RESTARTS, K_RESTART_DELAY, K_RESTART_DELAY_MAX, K_RESTART_RESET,
@@ -44,6 +44,15 @@ struct loader {
 	struct ecg_strmap logs;		/* log path -> index, of the tasks resolved so far */
 	struct ecg_strmap env;		/* NAME -> index in the env list being built */
 	char ***env_list;		/* that list (NULL: none yet) */
+	/* A task section's keys, applied at its end (once per replica with replicas = N). */
+	struct loader_rec {
+		int key;
+		unsigned line;
+		char *value;
+	} *recs;
+	size_t nrecs, recs_cap;
+	int replica;			/* the copy being made (1 to N), 0: none */
+	char replica_text[24];		/* its number, for ${ECG_REPLICA} */
 	/* The last user = and group = resolved, and what they gave (most tasks share one). */
 	char *id_user, *id_group;
 	struct ecg_identity *id;
@@ -102,6 +111,8 @@ struct key {
 extern const struct key ecg_keys[K_COUNT];
 
 void ecg_keys_free_identity(struct ecg_identity *id);
+/* NAME=VALUE in t's env lines (a name there already gets the value): 0 or -ENOMEM. */
+int ecg_keys_push_env(struct loader *L, struct ecg_task_spec *t, const char *var);
 
 static inline int
 has(const struct ecg_task_spec *t, enum key_id k)
@@ -132,7 +143,8 @@ void ecg_keys_free_ready(struct ecg_ready_spec *r);
 /* Before the first key: the loader's index of env names is set up. */
 void ecg_keys_begin(struct loader *L);
 /* A log file pattern with name put in (%n, %%): NULL with *why, or out of memory. */
-char *ecg_keys_expand_log(const char *pattern, const char *name, const char **why);
+char *ecg_keys_expand_log(const char *pattern, const char *name, const char *replica,
+    const char **why);
 
 /* resolve.c: after names into indices, log paths, cycles; arrays for deps. */
 void ecg_resolve_after(struct loader *L, struct ecg_task_spec *t);

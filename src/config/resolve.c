@@ -61,7 +61,27 @@ ecg_resolve_after(struct loader *L, struct ecg_task_spec *t)
 	}
 	for (j = 0; j < t->nafter_names && !L->failed; j++) {
 		const char *name = t->after_names[j];
+		size_t nrep = 0;
 		idx = task_index(L, name);
+		/* The name of replicas: after every one of them. */
+		for (k = 0; idx < 0 && k < g->ntasks; k++)
+			if (g->tasks[k].replica_of != NULL && strcmp(g->tasks[k].replica_of, name) == 0) {
+				size_t *grown = realloc(t->after, (t->nafter_names + nrep + 1 +
+				    (size_t)g->tasks[k].replicas) * sizeof(*t->after));
+				if (grown == NULL) {
+					failf(L, line, "out of memory");
+					return;
+				}
+				t->after = grown;
+				if (&g->tasks[k] == t) {
+					failf(L, line, "task [%s] cannot start after itself", t->name);
+					return;
+				}
+				t->after[t->nafter++] = k;
+				nrep++;
+			}
+		if (nrep > 0)
+			continue;
 		if (idx < 0) {
 			struct ecg_suggest sg;
 			ecg_suggest_init(&sg, name);
@@ -181,8 +201,16 @@ ecg_resolve_log(struct loader *L, size_t i)
 		    "makes: set it too", t->name);
 		return;
 	}
-	if ((name = ecg_keys_expand_log(t->log, t->name, &why)) == NULL) {
-		failf(L, line, "out of memory");
+	{
+		char num[24];
+		snprintf(num, sizeof(num), "%d", t->replica);
+		name = ecg_keys_expand_log(t->log, t->name, t->replica > 0 ? num : NULL, &why);
+	}
+	if (name == NULL) {
+		if (why != NULL)
+			failf(L, line, "log '%s' of [%s]: %s", t->log, t->name, why);
+		else
+			failf(L, line, "out of memory");
 		return;
 	}
 	t->log_path = canonical_dir(g->dir, name);
@@ -296,6 +324,14 @@ ecg_resolve_indexes(struct loader *L)
 	ecg_strmap_init(&L->logs, log_key, L);
 }
 
+/* Whether name is t's, or the one its replicas share. */
+static int
+named(const struct ecg_task_spec *t, const char *name)
+{
+	return strcmp(name, t->name) == 0 ||
+	    (t->replica_of != NULL && strcmp(name, t->replica_of) == 0);
+}
+
 int
 ecg_config_select(struct ecg_group_spec *g, char *const *names, size_t n, struct ecg_buf *err)
 {
@@ -308,7 +344,7 @@ ecg_config_select(struct ecg_group_spec *g, char *const *names, size_t n, struct
 	for (j = 0; j < n; j++) {
 		struct ecg_suggest sg;
 		ecg_suggest_init(&sg, names[j]);
-		for (i = 0; i < g->ntasks && strcmp(names[j], g->tasks[i].name) != 0; i++)
+		for (i = 0; i < g->ntasks && !named(&g->tasks[i], names[j]); i++)
 			ecg_suggest_offer(&sg, g->tasks[i].name);
 		if (i < g->ntasks)
 			continue;
@@ -328,7 +364,7 @@ ecg_config_select(struct ecg_group_spec *g, char *const *names, size_t n, struct
 	}
 	for (j = 0; j < n; j++)
 		for (i = 0; i < g->ntasks; i++)
-			if (strcmp(names[j], g->tasks[i].name) == 0)
+			if (named(&g->tasks[i], names[j]))
 				keep[i] = 1;
 	/* What the named tasks are after runs too, or they would wait forever. */
 	if (ecg_deps_closure(g->ntasks, after, nafter, keep) < 0) {

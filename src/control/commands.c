@@ -339,11 +339,22 @@ named(struct ecg_commands *k, const struct ecg_json_object *req, char *pick, int
 	}
 	memset(pick, 0, n);
 	for (i = 0; i < m->nitems; i++) {
-		if ((at = ecg_supervisor_find(k->sv, m->items[i])) < 0) {
+		size_t j, replicas = 0;
+		if ((at = ecg_supervisor_find(k->sv, m->items[i])) >= 0) {
+			pick[at] = 1;
+			continue;
+		}
+		/* The name replicas share: every one of them. */
+		for (j = 0; j < n; j++)
+			if (k->spec->tasks[j].replica_of != NULL &&
+			    strcmp(k->spec->tasks[j].replica_of, m->items[i]) == 0) {
+				pick[j] = 1;
+				replicas++;
+			}
+		if (replicas == 0) {
 			refuse(reply, "unknown task '%s'", m->items[i]);
 			return -1;
 		}
-		pick[at] = 1;
 	}
 	return 0;
 }

@@ -19,7 +19,7 @@ static const struct {
 	const char *name;
 	const char *value;
 } examples[] = {
-	{ "command", "echo hi" }, { "cwd", "/" }, { "env", "A=1" }, { "env_file", "-/nonexistent/ecg-keys.env" }, { "stop_signal", "INT" }, { "stop_command", "nginx -s quit" },
+	{ "command", "echo hi" }, { "replicas", "2" }, { "cwd", "/" }, { "env", "A=1" }, { "env_file", "-/nonexistent/ecg-keys.env" }, { "stop_signal", "INT" }, { "stop_command", "nginx -s quit" },
 	{ "stop_timeout", "3s" }, { "cancel_on", "exit" }, { "after", "first" },
 	{ "ready", "tcp 127.0.0.1:9" }, { "ready_timeout", "7s" }, { "sidecar", "no" },
 	{ "health", "http http://127.0.0.1:9/health" }, { "health_interval", "2s" },
@@ -120,8 +120,9 @@ main(void)
 	for (i = 0; i < K_COUNT; i++) {
 		ecg_buf_reset(&line);
 		ecg_buf_printf(&line, "\n%s = ", ecg_keys[i].name);
-		/* sidecar = no is the default, printed only as yes */
-		if (strcmp(ecg_keys[i].name, "sidecar") != 0 && strstr(first, ecg_buf_str(&line)) == NULL) {
+		/* sidecar = no is the default, printed only as yes; replicas are printed as tasks */
+		if (strcmp(ecg_keys[i].name, "sidecar") != 0 &&
+		    strcmp(ecg_keys[i].name, "replicas") != 0 && strstr(first, ecg_buf_str(&line)) == NULL) {
 			printf("# --check does not print %s\n", ecg_keys[i].name);
 			shown = 0;
 		}
