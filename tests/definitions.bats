@@ -398,3 +398,47 @@ for b in range(2000, 6500):
 	run -125 --separate-stderr ecg --check -c b.ini
 	[ "$stderr" = "b.ini:3: log 'w-%i.log' of [w]: %i is a replica's number: the task has no replicas" ]
 }
+
+@test "tty = yes: a pseudo-terminal of its own: python without -u prints line by line, grep colours, stderr merged, no line lost at the end" {
+	write_ini g.ini <<-'INI'
+	[py]
+	command = exec env -u PYTHONUNBUFFERED python3 -c 'import os, sys, time; print("tty", os.isatty(1), os.isatty(2)); print("first"); [time.sleep(0.02) for _ in iter(lambda: os.path.exists("go"), True)]; sys.stderr.write("on stderr\n"); print("last, without a newline", end="")'
+	tty = yes
+	[grep]
+	command = echo abc | grep --color=auto b
+	tty = yes
+	INI
+	start_bg -c g.ini
+	# block-buffered, "first" would wait for the end: on a terminal it comes at once
+	wait_for 20 grep -q "^py *| first" out.txt
+	touch go
+	wait_bg
+	cat out.txt err.txt
+	[ "$STATUS" -eq 0 ]
+	grep -q "^py *| tty True True$" out.txt
+	grep -q "^py *| on stderr$" out.txt
+	grep -q "^py *| last, without a newline$" out.txt
+	grep -q $'^grep *| a\e\\[' out.txt
+	! grep -q $'\r' out.txt
+}
+
+@test "tty = yes: the terminal's size is ecg-run's own, and follows it on SIGWINCH" {
+	command -v script >/dev/null || skip "script (util-linux) not installed"
+	write_ini g.ini <<-'INI'
+	[t]
+	command = stty size <&1 >>sizes; trap 'stty size <&1 >>sizes' WINCH; touch up; while [ ! -e stop ]; do sleep 0.02; done
+	tty = yes
+	INI
+	cat >drive.sh <<-EOF
+	stty rows 30 cols 132
+	"$ECG_BIN" -c g.ini >/dev/null 2>&1 &
+	until [ -e up ]; do sleep 0.02; done
+	stty cols 100
+	kill -WINCH \$!
+	until [ "\$(wc -l <sizes)" -ge 2 ]; do sleep 0.02; done
+	touch stop
+	wait
+	EOF
+	run -0 timeout 60 script -qfec "sh drive.sh" /dev/null
+	[ "$(cat sizes)" = $'30 132\n30 100' ]
+}

@@ -126,6 +126,7 @@ struct ecg_task_spec {
 	size_t *after;		/* indices of the tasks it starts after, no repeats */
 	size_t nafter;
 	int sidecar;		/* serves the others: stopped when they have ended */
+	int tty;		/* its stdout and stderr are a pseudo-terminal of its own */
 	enum ecg_restart restart;
 	long max_restarts;	/* in a row, before its end counts */
 	long restart_delay_ms;	/* the first; doubled after each restart */

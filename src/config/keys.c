@@ -1517,6 +1517,8 @@ const struct key ecg_keys[K_COUNT] = {
 		pr_cancel_on },
 	[K_AFTER] = { "after", TASK_ONLY, 0, KIND_OWN, 0, 0, NULL, NULL, p_after, NULL,
 		pr_after },
+	[K_TTY] = { "tty", ANYWHERE, 0, KIND_WORD, T(tty), 0, sidecar_words, "use yes or no",
+		NULL, NULL, NULL },
 	[K_READY] = { "ready", ANYWHERE, 0, KIND_OWN, 0, 0, NULL, NULL, p_ready, i_ready,
 		pr_ready },
 	[K_READY_TIMEOUT] = { "ready_timeout", ANYWHERE, 0, KIND_DURATION, T(ready_timeout_ms),

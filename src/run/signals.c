@@ -91,6 +91,9 @@ signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 
 	(void)loop;
 	(void)revents;
+	/* A new size is never a repeated request: the tasks' terminals follow each one. */
+	if (sig == SIGWINCH && s->hooks->winch != NULL)
+		s->hooks->winch(s->arg);
 	if (s->request_at[k] > 0 && now - s->request_at[k] < ECG_SIGNALS_SAME_REQUEST) {
 		tell(s, ECG_EV_SIGNAL_AGAIN, sig);
 		return;

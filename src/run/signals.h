@@ -29,6 +29,7 @@ struct ecg_signals_hooks {
 	size_t (*takers)(int sig, void *arg);	/* how many tasks forward sig */
 	void (*forward)(int sig, void *arg);	/* to every task that takes it */
 	void (*kill_all)(void *arg);		/* asked again while stopping */
+	void (*winch)(void *arg);		/* SIGWINCH: the terminal's size changed */
 };
 
 struct ecg_signals {

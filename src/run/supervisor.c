@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/prctl.h>
 #include <time.h>
@@ -107,10 +108,46 @@ kill_all(void *arg)
 		ecg_task_kill(&sv->tasks[i]);
 }
 
+/* ecg-run's terminal's size (its stdout's, stderr's or stdin's), or 80 x 24. */
+static void
+own_winsize(struct winsize *ws)
+{
+	int fd;
+
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, ws) == 0 && ws->ws_col > 0)
+		return;
+	if (ioctl(STDERR_FILENO, TIOCGWINSZ, ws) == 0 && ws->ws_col > 0)
+		return;
+	if (ioctl(STDIN_FILENO, TIOCGWINSZ, ws) == 0 && ws->ws_col > 0)
+		return;
+	/* Its controlling terminal, if it has one (its output may go to files). */
+	if ((fd = open("/dev/tty", O_RDONLY | O_NOCTTY | O_CLOEXEC)) >= 0) {
+		int ok = ioctl(fd, TIOCGWINSZ, ws) == 0 && ws->ws_col > 0;
+		close(fd);
+		if (ok)
+			return;
+	}
+	memset(ws, 0, sizeof(*ws));
+	ws->ws_col = 80;
+	ws->ws_row = 24;
+}
+
+static void
+winch(void *arg)
+{
+	struct ecg_supervisor *sv = arg;
+	size_t i;
+
+	own_winsize(&sv->host.run.winsize);
+	for (i = 0; i < sv->ntasks; i++)
+		ecg_task_resize(&sv->tasks[i]);
+}
+
 static const struct ecg_signals_hooks signal_hooks = {
 	.takers = takers,
 	.forward = forward,
 	.kill_all = kill_all,
+	.winch = winch,
 };
 
 int
@@ -380,6 +417,7 @@ ecg_supervisor_init(struct ecg_supervisor *sv, struct ev_loop *loop,
 		return rc;
 	}
 	set_host(sv, opts);
+	own_winsize(&sv->host.run.winsize);
 	for (i = 0; i < spec->ntasks; i++)
 		if (spec->tasks[i].ready.kind == ECG_READY_NOTIFY ||
 		    (spec->tasks[i].health.check != NULL &&

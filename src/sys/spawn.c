@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -146,6 +147,9 @@ child(const struct ecg_spawn *sp, int errfd, pid_t parent)
 		} else if (dup2(sp->extra_fd, sp->extra_to) < 0)
 			child_fail(errfd, STEP_DUP2);
 	}
+	/* A terminal of its own (tty = yes): its controlling terminal, in its new session. */
+	if (sp->ctty && ioctl(1, TIOCSCTTY, 0) < 0)
+		child_fail(errfd, STEP_DUP2);
 	if (sp->cwd != NULL && chdir(sp->cwd) < 0)
 		child_fail(errfd, STEP_CHDIR);
 	sigemptyset(&empty);

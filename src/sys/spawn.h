@@ -60,6 +60,8 @@ struct ecg_spawn {
 	size_t nlimits;
 	int set_umask;		/* give the child umask (else it keeps ours) */
 	mode_t umask;
+	/* stdout is a terminal: make it the child's controlling terminal. */
+	int ctty;
 	/* Run as another user: uid, gid and these supplementary groups. */
 	int set_ids;
 	uid_t uid;

@@ -857,3 +857,10 @@ ecg_task_ask(struct ecg_task *t, enum ecg_task_input kind, long by)
 	ecg_task_input(t, &in);
 	return 0;
 }
+
+void
+ecg_task_resize(struct ecg_task *t)
+{
+	if (t->ops->resize != NULL)
+		t->ops->resize(t->world);
+}

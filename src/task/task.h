@@ -97,6 +97,8 @@ void ecg_task_init_world(struct ecg_task *t, struct ecg_task_host *host,
     const struct ecg_task_spec *spec, size_t index, const struct ecg_task_ops *ops,
     void *world);
 void ecg_task_destroy(struct ecg_task *t);
+/* ecg-run's terminal changed its size: a task with a terminal of its own follows it. */
+void ecg_task_resize(struct ecg_task *t);
 
 /* The one way in: the table decides what in does in the task's state. */
 void ecg_task_input(struct ecg_task *t, const struct ecg_task_in *in);

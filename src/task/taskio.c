@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/uio.h>
+#include <termios.h>
 #include <unistd.h>
 
 /* Longest wait for pipes still held open by processes outside the group. */
@@ -146,6 +147,47 @@ fail:
 	return rc;
 }
 
+int
+ecg_taskio_open_tty(struct ecg_taskio *io, int *slave, const struct winsize *ws)
+{
+	struct termios tio;
+	int m, s, rc;
+
+	*slave = -1;
+	m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (m < 0)
+		return -errno;
+	if (grantpt(m) < 0 || unlockpt(m) < 0 || ptsname_r(m, io->tty_path,
+	    sizeof(io->tty_path)) != 0 || fcntl(m, F_SETFL, O_NONBLOCK) < 0)
+		goto fail;
+	s = open(io->tty_path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (s < 0)
+		goto fail;
+	/* Lines as the task wrote them: no \r\n for \n. */
+	if (tcgetattr(s, &tio) == 0) {
+		tio.c_oflag &= ~(tcflag_t)OPOST;
+		tcsetattr(s, TCSANOW, &tio);
+	}
+	if (ws != NULL)
+		ioctl(s, TIOCSWINSZ, ws);
+	io->tty = 1;
+	io->pipes[0].fd = m;
+	io->pipes[1].fd = -1;
+	*slave = s;
+	return 0;
+fail:
+	rc = -errno;
+	close(m);
+	return rc;
+}
+
+void
+ecg_taskio_resize(struct ecg_taskio *io, const struct winsize *ws)
+{
+	if (io->tty && io->pipes[0].fd >= 0)
+		ioctl(io->pipes[0].fd, TIOCSWINSZ, ws);
+}
+
 void
 ecg_taskio_start(struct ecg_taskio *io)
 {
@@ -153,6 +195,11 @@ ecg_taskio_start(struct ecg_taskio *io)
 
 	for (i = 0; i < 2; i++) {
 		struct ecg_taskio_pipe *p = &io->pipes[i];
+		if (p->fd < 0) {
+			/* A terminal's one stream: the other has nothing to give. */
+			ecg_pump_source_producing(&p->src, 0);
+			continue;
+		}
 		ev_io_set(&p->readable, p->fd, EV_READ);
 		ev_io_start(io->loop, &p->readable);
 		ecg_pump_source_producing(&p->src, 1);
@@ -336,6 +383,10 @@ ecg_taskio_writer(const struct ecg_taskio *io, int stream)
 	char path[64];
 	int fd = io->pipes[stream == 1 ? 0 : 1].fd;
 
+	/* A terminal: what is written to its slave end is read as the task's. */
+	if (io->tty)
+		return io->pipes[0].fd >= 0 ? open(io->tty_path, O_WRONLY | O_NOCTTY | O_CLOEXEC) :
+		    -1;
 	if (fd < 0)
 		return -1;
 	/* Linux opens the other end of a pipe through its descriptor's link. */
@@ -507,6 +558,11 @@ done:
 		return 1;
 	if (r < 0 && (errno == EAGAIN || errno == EINTR))
 		return 0;
+	/* A terminal's master reads EIO once every slave end is closed: its end of file. */
+	if (r < 0 && errno == EIO && io->tty) {
+		end_pipe(p);
+		return 0;
+	}
 	if (r < 0 && io->hooks->read_error != NULL)
 		io->hooks->read_error(io, p == &io->pipes[0] ? 1 : 2, errno, io->arg);
 	end_pipe(p);

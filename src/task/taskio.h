@@ -17,6 +17,7 @@
 #include <ev.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/ioctl.h>
 
 #include "output/logfile.h"
 #include "output/pump.h"
@@ -91,6 +92,8 @@ struct ecg_taskio {
 	size_t tail_cap, tail_len;
 	struct ecg_logfile *log;	/* where the lines are also written, or NULL */
 	int stamps;			/* with -T stamps */
+	int tty;			/* pipes[0] is a pseudo-terminal's master; no pipes[1] */
+	char tty_path[64];		/* its slave's path */
 	char stamp[ECG_FRAME_STAMP_MAX];	/* the stamp of the bytes being read */
 };
 
@@ -105,6 +108,14 @@ void ecg_taskio_destroy(struct ecg_taskio *io);
 
 /* Makes both pipes; wr gets their write ends, for the child.  0 or -errno. */
 int ecg_taskio_open(struct ecg_taskio *io, int wr[2]);
+/*
+ * Instead: a pseudo-terminal (tty = yes), ws its size; *slave gets its
+ * slave end for the child's stdout and stderr (merged, as on a terminal),
+ * which does not turn \n into \r\n.  0 or -errno.
+ */
+int ecg_taskio_open_tty(struct ecg_taskio *io, int *slave, const struct winsize *ws);
+/* A new size for its pseudo-terminal, if it has one (the kernel tells the task: SIGWINCH). */
+void ecg_taskio_resize(struct ecg_taskio *io, const struct winsize *ws);
 /* The child has them now: starts reading. */
 void ecg_taskio_start(struct ecg_taskio *io);
 /* Takes in what the pipes hold now, as far as the channels have room. */

@@ -34,6 +34,8 @@ struct ecg_task_ops {
 	void (*health_begin)(void *w);
 	/* Why its health checks failed, or NULL. */
 	const char *(*health_error)(void *w);
+	/* ecg-run's terminal changed its size: so does its own (tty = yes), if it has one. */
+	void (*resize)(void *w);
 	/* The stop policy: stop signal, grace, SIGKILL, to its process group. */
 	void (*stop)(void *w);
 	void (*signal)(void *w, int sig);

@@ -602,9 +602,17 @@ op_spawn(void *w, int *start_code)
 	envp = build_env(r, socket, &pid_slot);
 	if (envp == NULL)
 		return none_made(r, "environment", NULL, ENOMEM, start_code);
-	if ((rc = ecg_taskio_open(&r->io, wr)) < 0) {
+	/* Its output: two pipes, or one pseudo-terminal for both (tty = yes). */
+	if (r->spec->tty) {
+		wr[1] = -1;
+		rc = ecg_taskio_open_tty(&r->io, &wr[0], &h->winsize);
+	} else {
+		rc = ecg_taskio_open(&r->io, wr);
+	}
+	if (rc < 0) {
 		free(envp);
-		return none_made(r, "pipe", NULL, -rc, start_code);
+		return none_made(r, r->spec->tty ? "pseudo-terminal" : "pipe", NULL, -rc,
+		    start_code);
 	}
 	memset(&sp, 0, sizeof(sp));
 	sp.path = r->program != NULL ? r->program : h->shell;
@@ -613,7 +621,8 @@ op_spawn(void *w, int *start_code)
 	sp.cwd = r->spec->cwd_path;
 	sp.stdin_fd = h->devnull;
 	sp.stdout_fd = wr[0];
-	sp.stderr_fd = wr[1];
+	sp.stderr_fd = wr[1] >= 0 ? wr[1] : wr[0];
+	sp.ctty = r->spec->tty;
 	sp.nofile = h->nofile;
 	sp.pid_slot = pid_slot;
 	sp.limits = limits;
@@ -632,7 +641,8 @@ op_spawn(void *w, int *start_code)
 	rc = ecg_proc_spawn(&r->proc, &sp, &f);
 	free(envp);
 	close(wr[0]);
-	close(wr[1]);
+	if (wr[1] >= 0)
+		close(wr[1]);
 	if (r->check != NULL)
 		ecg_ready_spawned(r->check);
 	if (rc < 0)
@@ -801,6 +811,14 @@ op_stop(void *w)
 }
 
 static void
+op_resize(void *w)
+{
+	struct ecg_taskrun *r = w;
+
+	ecg_taskio_resize(&r->io, &r->env->winsize);
+}
+
+static void
 op_signal(void *w, int sig)
 {
 	struct ecg_taskrun *r = w;
@@ -886,6 +904,7 @@ const struct ecg_task_ops ecg_taskrun_ops = {
 	.check_error = op_check_error,
 	.health_begin = op_health_begin,
 	.health_error = op_health_error,
+	.resize = op_resize,
 	.stop = op_stop,
 	.signal = op_signal,
 	.kill = op_kill,

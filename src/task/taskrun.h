@@ -43,6 +43,7 @@ struct ecg_taskrun_env {
 	const char *control;		/* ECG_CONTROL: the run's control socket, or NULL */
 	struct ecg_taskio_round tap_round;	/* the taps' share of each loop round */
 	struct ecg_taskio_follow follow;	/* who follows the tasks' output (by index) */
+	struct winsize winsize;		/* ecg-run's terminal's size: tty = yes tasks get it */
 };
 
 /* What the world tells its task.  event gets ev with name set; the owner sets task. */

@@ -21,7 +21,7 @@ static const struct {
 } examples[] = {
 	{ "command", "echo hi" }, { "replicas", "2" }, { "cwd", "/" }, { "env", "A=1" }, { "env_file", "-/nonexistent/ecg-keys.env" }, { "stop_signal", "INT" }, { "stop_command", "nginx -s quit" },
 	{ "stop_timeout", "3s" }, { "cancel_on", "exit" }, { "after", "first" },
-	{ "ready", "tcp 127.0.0.1:9" }, { "ready_timeout", "7s" }, { "sidecar", "no" },
+	{ "ready", "tcp 127.0.0.1:9" }, { "ready_timeout", "7s" }, { "sidecar", "no" }, { "tty", "yes" },
 	{ "health", "http http://127.0.0.1:9/health" }, { "health_interval", "2s" },
 	{ "health_timeout", "1s" }, { "health_retries", "5" },
 	{ "restart", "on-failure" }, { "max_restarts", "7" }, { "restart_delay", "200ms" },
