@@ -71,3 +71,25 @@ load helper
 	run -125 --separate-stderr ecg -c Procfile
 	[ "$stderr" = "Procfile:1: no process defined (lines are 'name: command')" ]
 }
+
+@test "conf/migrate.ini and conf/procfile/Procfile run: replicas answer, the worker's 3 is no failure, the Procfile's .env is read" {
+	# (as the server binds them: a closed connection's TIME_WAIT does not hold a port)
+	python3 -c 'import socket
+for p in (8771, 8772, 8773):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", p))' 2>/dev/null || skip "ports 8771 to 8773 are taken here"
+	run --separate-stderr ecg --summary=always -c "$ECG_TOP/conf/migrate.ini"
+	echo "$output"
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	for p in 8771 8772 8773; do
+		[[ "$output" == *"check  | $p answers"* ]]
+	done
+	[[ "$output" == *"worker | hello from ecg-run on a terminal: True"* ]]
+	[[ "$stderr" == *"worker  exited 3 "* ]]
+	[[ "$stderr" != *"web.1: killed"* ]]
+	run -0 --separate-stderr ecg --cancel-on exit -c "$ECG_TOP/conf/procfile/Procfile"
+	[[ "$output" == *"clock | tick 3 (procfile-demo)"* ]]
+	no_marked_left
+}
