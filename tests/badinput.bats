@@ -145,7 +145,7 @@ try_config() {
 	buffer|99999999999999999999999|size out of range
 	log||empty value
 	log|x%|a lone '%' at the end
-	log|%d.log|only %n (the task's name) and %% may follow a '%'
+	log|%d.log|only %n (the task's name), %i (a replica's number) and %% may follow a '%'
 	log_max_size||empty value
 	log_max_size|0|size out of range (from 1KiB to 1024GiB)
 	log_max_size|2T|unknown size unit

@@ -150,7 +150,7 @@ refused() {
 	refused '[a]\ncommand = true\nlog = x.log\n[b]\ncommand = true\nlog = ./x.log\n' \
 		"g.ini:6: task [b] logs to $(pwd -P)/x.log, as task [a] does: give each task a file of its own"
 	refused '[a]\ncommand = true\nlog = a-%%d.log\n' \
-		"g.ini:3: log 'a-%d.log': only %n (the task's name) and %% may follow a '%'"
+		"g.ini:3: log 'a-%d.log': only %n (the task's name), %i (a replica's number) and %% may follow a '%'"
 	refused '[a]\ncommand = true\nlog_max_size = 1M\n' \
 		"g.ini:3: task [a] has no log file for log_max_size (set log = PATH)"
 	refused '[a]\ncommand = true\nlog = a.log\nlog_max_size = 10\n' \

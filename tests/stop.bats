@@ -284,6 +284,7 @@ write_tmo_ini() {
 @test "piped into head -1: exits 141 and leaves nothing running" {
 	printf '[chatty]\ncommand = while :; do echo line; done\n[idle]\ncommand = sleep 300\n' >g.ini
 	run bash -c "'$ECG_BIN' -q -c g.ini | head -1; echo \"status \${PIPESTATUS[0]}\""
+	echo "$output"
 	[ "${lines[0]}" = "chatty | line" ]
 	[ "${lines[-1]}" = "status 141" ]
 	wait_for 10 no_marked_left

@@ -1592,6 +1592,13 @@ expands(enum key_id key)
 	    key == K_ENV_FILE;
 }
 
+/* ... and not a check's probe command either (ready = command CMD): the shell's too. */
+static int
+expands_value(enum key_id key, const char *v)
+{
+	return expands(key) && !((key == K_READY || key == K_HEALTH) && ready_word(v, "command"));
+}
+
 void
 ecg_keys_finish(struct loader *L, enum key_id key, unsigned line, const char *v,
     struct ecg_task_spec *t)
@@ -1600,7 +1607,7 @@ ecg_keys_finish(struct loader *L, enum key_id key, unsigned line, const char *v,
 	struct ecg_buf x = ECG_BUF_INIT;
 
 	/* ${NAME} in the values where a value of the environment makes sense. */
-	if (expands(key)) {
+	if (expands_value(key, v)) {
 		if (expand(L, line, k->name, v, &x) < 0) {
 			ecg_buf_free(&x);
 			return;
@@ -1817,7 +1824,9 @@ static void
 print_key(FILE *out, const struct ecg_group_spec *g, const struct ecg_task_spec *t,
     const struct key *k)
 {
-	printing_dollars = expands((enum key_id)(k - ecg_keys));
+	printing_dollars = expands((enum key_id)(k - ecg_keys)) &&
+	    !((k == &ecg_keys[K_READY] && t->ready.kind == ECG_READY_COMMAND) ||
+	    (k == &ecg_keys[K_HEALTH] && t->health.kind == ECG_READY_COMMAND));
 	if (k->print != NULL)
 		k->print(out, g, t, k);
 	else
