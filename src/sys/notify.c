@@ -355,3 +355,10 @@ ecg_notify_path(const struct ecg_notify *n)
 {
 	return n->path;
 }
+
+void
+ecg_notify_drain(struct ecg_notify *n)
+{
+	if (n->fd >= 0 && ev_is_active(&n->readable))
+		readable_cb(n->loop, &n->readable, EV_READ);
+}

@@ -73,6 +73,8 @@ void ecg_notify_init(struct ecg_notify *n, struct ev_loop *loop, ecg_notify_cb c
 /* Refused datagrams are said to refused (NULL: to nobody). */
 void ecg_notify_on_refused(struct ecg_notify *n,
     void (*refused)(struct ecg_notify *n, pid_t pid, const char *why, void *arg));
+/* Reads what waits on the socket now, if it is watched (as the loop would). */
+void ecg_notify_drain(struct ecg_notify *n);
 /* The socket's path ("" when there is none). */
 const char *ecg_notify_path(const struct ecg_notify *n);
 /*

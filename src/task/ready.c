@@ -85,6 +85,12 @@ ecg_ready_once(struct ecg_ready *r, pid_t pgid)
 }
 
 void
+ecg_ready_drain(struct ecg_ready *r)
+{
+	ecg_notify_drain(&r->notify);
+}
+
+void
 ecg_ready_hear(struct ecg_ready *r, pid_t pid)
 {
 	if (ecg_notify_path(&r->notify)[0] != '\0')

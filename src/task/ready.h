@@ -114,6 +114,8 @@ void ecg_ready_init_once(struct ecg_ready *r, struct ev_loop *loop,
 void ecg_ready_destroy(struct ecg_ready *r);
 /* One attempt of a check made with ecg_ready_init_once, on process group pgid. */
 void ecg_ready_once(struct ecg_ready *r, pid_t pgid);
+/* Reads what waits on the notify socket now (the task has ended: it said it before). */
+void ecg_ready_drain(struct ecg_ready *r);
 /* Starts hearing the notify socket, if there is one (health = watchdog after ready = started). */
 void ecg_ready_hear(struct ecg_ready *r, pid_t pid);
 

@@ -274,6 +274,9 @@ proc_exited(struct ecg_proc *p, int wstatus, void *arg)
 	 * taking it in first puts its last lines ahead of the note of its end.
 	 */
 	ecg_taskio_drain(&r->io);
+	/* So is what it sent to its notify socket: a READY=1 just before the end counts. */
+	if (r->check != NULL)
+		ecg_ready_drain(r->check);
 	r->hooks->input(r->arg, &in);
 }
 
