@@ -227,6 +227,8 @@ void ecg_config_spawn_as(const struct ecg_identity *id, struct ecg_spawn *sp);
 /* limit_nofile and the others: the key's name, and the RLIMIT_ resource. */
 const char *ecg_config_limit_name(enum ecg_limit l);
 int ecg_config_limit_resource(enum ecg_limit l);
+/* key = v as a file holds it (on continuation lines when v has newlines), into b. */
+void ecg_config_value_text(struct ecg_buf *b, const char *key, const char *v);
 /* success_status as --check prints it ("0 3 SIGTERM"). */
 void ecg_config_success_text(const struct ecg_task_spec *t, char *buf, size_t len);
 /* The ECG_FORWARD_ bit of sig, or 0. */

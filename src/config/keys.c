@@ -1911,15 +1911,25 @@ ecg_keys_print_value(FILE *out, const char *key, const char *v)
 static void
 print_lines(FILE *out, const char *key, const char *v)
 {
+	struct ecg_buf b = ECG_BUF_INIT;
+
+	ecg_config_value_text(&b, key, v);
+	fputs(ecg_buf_str(&b), out);
+	ecg_buf_free(&b);
+}
+
+void
+ecg_config_value_text(struct ecg_buf *b, const char *key, const char *v)
+{
 	const char *nl;
 
 	if (strchr(v, '\n') == NULL) {
-		fprintf(out, "%s = %s\n", key, v);
+		ecg_buf_printf(b, "%s = %s\n", key, v);
 		return;
 	}
-	fprintf(out, "%s =\n", key);
+	ecg_buf_printf(b, "%s =\n", key);
 	for (; (nl = strchr(v, '\n')) != NULL; v = nl + 1)
-		fprintf(out, nl > v ? "    %.*s\n" : "%.*s\n", (int)(nl - v), v);
-	fprintf(out, "    %s\n", v);
+		ecg_buf_printf(b, nl > v ? "    %.*s\n" : "%.*s\n", (int)(nl - v), v);
+	ecg_buf_printf(b, "    %s\n", v);
 }
 

@@ -5,22 +5,6 @@
 
 #include "config/config.h"
 
-/* A value on a key's line, or on continuation lines when it has newlines. */
-static void
-put_value(struct ecg_buf *ini, const char *key, const char *v)
-{
-	const char *nl;
-
-	if (strchr(v, '\n') == NULL) {
-		ecg_buf_printf(ini, "%s = %s\n", key, v);
-		return;
-	}
-	ecg_buf_printf(ini, "%s =\n", key);
-	for (; (nl = strchr(v, '\n')) != NULL; v = nl + 1)
-		ecg_buf_printf(ini, nl > v ? "    %.*s\n" : "%.*s\n", (int)(nl - v), v);
-	ecg_buf_printf(ini, "    %s\n", v);
-}
-
 static int
 valid_name(const char *s, size_t len)
 {
@@ -67,7 +51,7 @@ ecg_adhoc_ini(char *const *cmds, size_t n, const char *names, const char *cancel
 		} else {
 			ecg_buf_printf(ini, "[%zu]\n", i + 1);
 		}
-		put_value(ini, "command", cmds[i]);
+		ecg_config_value_text(ini, "command", cmds[i]);
 	}
 	if (p != NULL && *p != '\0') {
 		ecg_buf_printf(err, "--names names more tasks than there are commands (%zu)", n);
