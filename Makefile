@@ -225,7 +225,7 @@ lint:
 # leaves its input in build/fuzz/crash-* or timeout-* (turn each into a
 # regression test).
 FUZZ_SECONDS ?= 60
-FUZZ_SRCS = src/base/buf.c src/base/strmap.c src/config/command.c src/config/config.c \
+FUZZ_SRCS = src/base/buf.c src/base/strmap.c src/config/command.c src/config/dotenv.c src/sys/userdb.c src/config/config.c \
 	src/config/keys.c src/config/resolve.c \
 	src/config/inilex.c src/config/value.c src/config/ere.c src/sys/spawn.c src/config/deps.c \
 	src/sys/netprobe.c

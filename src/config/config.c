@@ -616,7 +616,8 @@ file_dir(const char *path)
  * relative paths from dir, the group's default name name.
  */
 static int
-load(struct ecg_group_spec *g, struct loader *Lp, char *text, size_t len, struct ecg_buf *err);
+load(struct ecg_group_spec *g, const struct loader *Lp, char *text, size_t len,
+    struct ecg_buf *err);
 
 int
 ecg_config_load(struct ecg_group_spec *g, const char *path, struct ecg_buf *err)
@@ -666,7 +667,8 @@ ecg_config_load_text(struct ecg_group_spec *g, const char *file, const char *nam
 }
 
 static int
-load(struct ecg_group_spec *g, struct loader *Lp, char *text, size_t len, struct ecg_buf *err)
+load(struct ecg_group_spec *g, const struct loader *Lp, char *text, size_t len,
+    struct ecg_buf *err)
 {
 	struct loader L = *Lp;
 	char shellpath[PATH_MAX];

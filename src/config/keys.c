@@ -538,7 +538,7 @@ parse_limit(struct loader *L, unsigned line, const char *v, enum ecg_limit l,
 		failf(L, line, "%s '%s': too long", limits[l].name, v);
 		return;
 	}
-	strcpy(soft, v);
+	memcpy(soft, v, strlen(v) + 1);
 	colon = strchr(soft, ':');
 	hard = soft;
 	if (colon != NULL) {
@@ -893,7 +893,8 @@ group_var_of(struct loader *L, const char *name, size_t len)
 {
 	const struct ecg_task_spec *d = &L->g->defaults;
 	char *const *lists[2] = { d->env, d->fenv };
-	size_t ns[2] = { d->nenv, d->nfenv }, i, j;
+	const size_t ns[2] = { d->nenv, d->nfenv };
+	size_t i, j;
 	char key[256];
 
 	for (j = 0; j < 2; j++)

@@ -34,7 +34,6 @@ ecg_procfile_ini(const char *path, const char *cancel_on, struct ecg_buf *ini,
 	char *line = NULL, *real, *dir, *p, *cmd;
 	size_t cap = 0, name_len;
 	unsigned n = 0, tasks = 0;
-	ssize_t got;
 
 	if (f == NULL) {
 		ecg_buf_printf(err, "%s: cannot open: %s", path, strerror(errno));
@@ -53,7 +52,7 @@ ecg_procfile_ini(const char *path, const char *cancel_on, struct ecg_buf *ini,
 	ecg_buf_printf(ini, "[group]\ncwd = %s\nenv_file = -%s/.env\n", dir, dir);
 	if (cancel_on != NULL)
 		ecg_buf_printf(ini, "cancel_on = %s\n", cancel_on);
-	while ((got = getline(&line, &cap, f)) > 0) {
+	while (getline(&line, &cap, f) > 0) {
 		n++;
 		line[strcspn(line, "\r\n")] = '\0';
 		for (p = line; *p == ' ' || *p == '\t'; p++)

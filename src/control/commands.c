@@ -18,7 +18,7 @@ static char events_after, logs_after;
 /* What a streaming client gets (its server's streaming field). */
 enum { STREAM_EVENTS = 1, STREAM_LOGS = 2 };
 
-static void client_gone(struct ecg_control_client *cl, void *arg);
+static void client_gone(const struct ecg_control_client *cl, void *arg);
 static int refuse(struct ecg_buf *reply, const char *fmt, const char *arg);
 static int named(struct ecg_commands *k, const struct ecg_json_object *req, char *pick,
     int required, struct ecg_buf *reply);
@@ -260,7 +260,7 @@ logs(struct ecg_commands *k, struct ecg_control_client *cl, const struct ecg_jso
 }
 
 static void
-client_gone(struct ecg_control_client *cl, void *arg)
+client_gone(const struct ecg_control_client *cl, void *arg)
 {
 	struct ecg_commands *k = arg;
 	struct ecg_commands_wait *w, *next;
@@ -281,10 +281,24 @@ client_gone(struct ecg_control_client *cl, void *arg)
 void
 ecg_commands_destroy(struct ecg_commands *k)
 {
-	while (k->waits != NULL)
-		wait_free(k->waits);
-	while (k->followers != NULL)
-		unfollow(k, k->followers);
+	struct ecg_commands_wait *w, *wn;
+	struct ecg_commands_follower *f, *fn;
+
+	for (w = k->waits; w != NULL; w = wn) {
+		wn = w->next;
+		ev_timer_stop(ecg_supervisor_loop(k->sv), &w->timeout);
+		free(w->left);
+		free(w);
+	}
+	k->waits = NULL;
+	for (f = k->followers; f != NULL; f = fn) {
+		fn = f->next;
+		free(f->pick);
+		free(f);
+	}
+	if (k->followers != NULL)
+		ecg_supervisor_follow(k->sv, NULL, NULL);
+	k->followers = NULL;
 	free(k->following);
 	free(k->parts);
 	free(k->health);
@@ -440,7 +454,7 @@ static int
 status(struct ecg_commands *k, const struct ecg_json_object *req, struct ecg_buf *reply)
 {
 	const struct ecg_json_member *format = ecg_json_get(req, "format");
-	size_t n = ecg_supervisor_ntasks(k->sv), i, shown = 0;
+	size_t n = ecg_supervisor_ntasks(k->sv), i, rows = 0;
 	char *pick = calloc(n ? n : 1, 1);
 	double now = ecg_clock_now();
 
@@ -456,7 +470,7 @@ status(struct ecg_commands *k, const struct ecg_json_object *req, struct ecg_buf
 	    ecg_supervisor_stopping(k->sv) ? "stopping" : "running");
 	for (i = 0; i < n; i++)
 		if (pick[i]) {
-			if (shown++ > 0)
+			if (rows++ > 0)
 				ecg_buf_putc(reply, ',');
 			status_row(k, i, now, reply);
 		}
@@ -774,6 +788,8 @@ ecg_commands_event(void *arg, const struct ecg_event *ev)
 			w->over = 1;
 	}
 	for (;;) {
+		/* wait_answer takes w off the list before it frees it. */
+		// NOLINTNEXTLINE(clang-analyzer-unix.Malloc)
 		for (w = k->waits; w != NULL && !w->over; w = w->next)
 			;
 		if (w == NULL)

@@ -108,7 +108,7 @@ static char *
 string_n(struct reader *r, size_t *len)
 {
 	struct ecg_buf b = ECG_BUF_INIT;
-	unsigned cp, lo;
+	unsigned cp = 0, lo = 0;
 	char *out;
 
 	if (!take(r, '"')) {

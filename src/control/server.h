@@ -66,7 +66,7 @@ struct ecg_control {
 	/* A connection was refused: its pid (0: unknown) and why. */
 	void (*refused)(pid_t pid, const char *why, void *arg);
 	/* A client is going (its answer will never be asked for again). */
-	void (*gone)(struct ecg_control_client *cl, void *arg);
+	void (*gone)(const struct ecg_control_client *cl, void *arg);
 };
 
 void ecg_control_init(struct ecg_control *c, struct ev_loop *loop, ecg_control_request_fn request,

@@ -449,7 +449,7 @@ ecg_sched_stop_bound(const struct ecg_sched *s)
 	if (live == NULL)
 		return -1;
 	for (i = 0; i < s->n; i++)
-		live[i] = ecg_task_state(&s->tasks[i]) != ECG_TASK_DONE;
+		live[i] = (char)(ecg_task_state(&s->tasks[i]) != ECG_TASK_DONE);
 	bound = ecg_config_stop_bound_in(s->n, s->dependents, s->ndependents, s->specs, live);
 	free(live);
 	return bound;
