@@ -88,6 +88,22 @@ assert t["health"] == "healthy" and t["restarts"] == 1, t
 	[ "$STATUS" -eq 0 ]
 }
 
+@test "an unhealthy message is whole: a command check of 4 KiB is named in full" {
+	local pad
+	pad=$(printf 'x%.0s' $(seq 4000))
+	write_ini g.ini <<-INI
+	[svc]
+	command = exec sleep 30
+	health = command test -n $pad && false
+	health_interval = 50ms
+	health_retries = 1
+	INI
+	start_bg -c g.ini
+	wait_bg
+	[ "$STATUS" -eq 124 ]
+	grep -qF "ecg-run: svc: unhealthy (test -n $pad && false: the probe exited with status 1, 1 check in a row), stopping the group" err.txt
+}
+
 @test "health = watchdog: the task gets WATCHDOG_USEC and WATCHDOG_PID (its own pid); without WATCHDOG=1 for that long it is unhealthy" {
 	cat >pinger.py <<-'PY'
 	import os, socket, time

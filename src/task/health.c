@@ -60,6 +60,7 @@ ecg_health_destroy(struct ecg_health *h)
 	ev_timer_stop(h->loop, &h->tick);
 	if (h->has_probe)
 		ecg_ready_destroy(&h->probe);
+	ecg_buf_free(&h->error);
 }
 
 static int
@@ -72,7 +73,7 @@ static void
 set_state(struct ecg_health *h, enum ecg_health_state s)
 {
 	h->state = s;
-	h->hooks->changed(h, s, h->error, h->fails, h->arg);
+	h->hooks->changed(h, s, ecg_buf_str(&h->error), h->fails, h->arg);
 }
 
 static void
@@ -106,12 +107,13 @@ probe_result(struct ecg_ready *r, int ok, const char *error, void *arg)
 		return;
 	if (ok) {
 		h->fails = 0;
-		h->error[0] = '\0';
+		ecg_buf_reset(&h->error);
 		if (h->state != ECG_HEALTH_HEALTHY)
 			set_state(h, ECG_HEALTH_HEALTHY);
 	} else {
 		h->fails++;
-		snprintf(h->error, sizeof(h->error), "%s: %s, %ld check%s in a row",
+		ecg_buf_reset(&h->error);
+		ecg_buf_printf(&h->error, "%s: %s, %ld check%s in a row",
 		    h->spec->health.arg, error != NULL && error[0] != '\0' ? error : "failed",
 		    h->fails, h->fails == 1 ? "" : "s");
 		if (h->fails >= h->spec->health_retries) {
@@ -143,7 +145,8 @@ tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	/* No WATCHDOG=1 for a whole period: unhealthy at once. */
 	ecg_value_format_duration(h->spec->health.watchdog_ms, dur, sizeof(dur));
 	h->fails = 1;
-	snprintf(h->error, sizeof(h->error), "watchdog: no WATCHDOG=1 for %s", dur);
+	ecg_buf_reset(&h->error);
+	ecg_buf_printf(&h->error, "watchdog: no WATCHDOG=1 for %s", dur);
 	h->active = 0;
 	set_state(h, ECG_HEALTH_UNHEALTHY);
 }
@@ -156,7 +159,7 @@ ecg_health_begin(struct ecg_health *h, pid_t pgid)
 	h->active = 1;
 	h->pgid = pgid;
 	h->fails = 0;
-	h->error[0] = '\0';
+	ecg_buf_reset(&h->error);
 	h->state = ECG_HEALTH_STARTING;
 	/* The first attempt at once, from the loop: a result never comes inside begin. */
 	next_in(h, watchdog(h) ? h->spec->health.watchdog_ms : 0);
@@ -198,7 +201,7 @@ ecg_health_state(const struct ecg_health *h)
 const char *
 ecg_health_error(const struct ecg_health *h)
 {
-	return h->error;
+	return ecg_buf_str(&h->error);
 }
 
 const char *

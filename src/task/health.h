@@ -20,6 +20,7 @@
 #include <ev.h>
 #include <sys/types.h>
 
+#include "base/buf.h"
 #include "config/config.h"
 #include "task/ready.h"
 
@@ -30,9 +31,6 @@ enum ecg_health_state {
 	ECG_HEALTH_FAILING,	/* failures in a row, fewer than health_retries */
 	ECG_HEALTH_UNHEALTHY,
 };
-
-/* A health error: the check's target, its error and how many in a row fit. */
-#define ECG_HEALTH_ERROR_MAX (ECG_READY_ERROR_MAX + 1200)
 
 struct ecg_health;
 
@@ -59,7 +57,7 @@ struct ecg_health {
 	pid_t pgid;
 	long fails;			/* in a row */
 	enum ecg_health_state state;
-	char error[ECG_HEALTH_ERROR_MAX];
+	struct ecg_buf error;		/* the last failure: its target, why, how many in a row */
 };
 
 void ecg_health_init(struct ecg_health *h, struct ev_loop *loop, const struct ecg_task_spec *spec,
