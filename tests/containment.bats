@@ -343,6 +343,57 @@ inject() {
 	no_marked_left
 }
 
+# fds.ini: a task that lists its descriptors and writes to two it inherited
+fds_group() {
+	printf '[a]\ncommand = ls /proc/self/fd | tr "\\n" " "; echo; echo nine >&9; echo high >/proc/self/fd/300\n' >fds.ini
+}
+
+# bash -c "$WITH_FDS" with_fds COMMAND...: COMMAND with no descriptor above 2 but 9
+# and 300 (files)
+WITH_FDS='for f in /proc/$$/fd/*; do n=${f##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done
+	exec "$@" 9>nine.txt 300>high.txt'
+
+
+@test "a task has 0, 1, 2 and the descriptors ecg-run inherited, low or high, none of ecg-run's own" {
+	fds_group
+	# 200 more tasks: their pipes fill ecg-run's table
+	for ((i = 0; i < 200; i++)); do printf '[s%d]\ncommand = exec sleep 300\n' "$i"; done >>fds.ini
+	printf '[group]\nstop_timeout = 2s\ncancel_on = never\n' >>fds.ini
+	bash -c "$WITH_FDS" with_fds "$ECG_BIN" -q --control none -c fds.ini >out.txt 2>err.txt &
+	local p=$!
+	wait_for 20 test -s high.txt
+	kill "$p"
+	wait "$p" || true
+	cat out.txt err.txt
+	[[ "$(cat out.txt)" =~ ^a\ +\|\ 0\ 1\ 2\ 3\ 300\ 9\ $ ]]
+	[ "$(cat nine.txt)" = nine ]
+	[ "$(cat high.txt)" = high ]
+	no_marked_left
+}
+
+@test "without close_range's unshare (Linux before 5.9) or a clone that shares the table (valgrind), tasks start the same" {
+	fds_group
+	# close_range(..., CLOSE_RANGE_UNSHARE = 2) fails with ENOSYS (38)
+	run --separate-stderr inject close_range 2 2 38 bash -c "$WITH_FDS" with_fds $ECG_RUN_WRAP "$ECG_BIN" -q -c fds.ini
+	[ "$status" -ne 77 ] || skip "no seccomp filters here"
+	[ "$status" -eq 0 ]
+	[ "$output" = "a | 0 1 2 3 300 9 " ]
+	[ "$(cat high.txt)" = high ]
+	# clone(CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD = 17681) fails with EINVAL (22)
+	run --separate-stderr inject clone 0 17681 22 bash -c "$WITH_FDS" with_fds $ECG_RUN_WRAP "$ECG_BIN" -q -c fds.ini
+	[ "$status" -eq 0 ]
+	[ "$output" = "a | 0 1 2 3 300 9 " ]
+	[ "$(cat high.txt)" = high ]
+}
+
+@test "under valgrind, which ends a program at a clone it does not know, tasks start by vfork" {
+	command -v valgrind >/dev/null || skip "valgrind is not installed"
+	printf '[a]\ncommand = echo hi\n[b]\ncommand = exec true\n' >g.ini
+	run_timed -0 --separate-stderr timeout 120 valgrind -q "$ECG_BIN" -q --control none -c g.ini
+	[ "$(sort <<<"$output")" = "a | hi" ]
+	[[ "$stderr" != *"Unsupported clone"* ]]
+}
+
 @test "pkill -f of ecg-run's command line leaves nothing: the sentinel's command line is its own" {
 	printf '[a]\ncommand = sleep 300 & sleep 301 & touch a.up; wait\n[b]\ncommand = touch b.up; exec sleep 302\n' >pkill-me.ini
 	start_bg -c pkill-me.ini

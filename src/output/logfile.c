@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "base/safeopen.h"
+#include "sys/spawn.h"
 
 void
 ecg_logfile_init(struct ecg_logfile *lf, const char *path, uint64_t max_size, long keep,
@@ -121,7 +122,7 @@ ecg_logfile_open(struct ecg_logfile *lf)
 		close(fd);
 		return -err;
 	}
-	lf->fd = fd;
+	lf->fd = ecg_spawn_park_fd(fd);
 	lf->regular = S_ISREG(st.st_mode);
 	lf->size = lf->regular ? (uint64_t)st.st_size : 0;
 	if (lf->regular && lf->max_size > 0 && !lf->counted)
@@ -131,7 +132,7 @@ ecg_logfile_open(struct ecg_logfile *lf)
 		char last = '\n', self[64];
 		int rd;
 		/* The file just opened, not whatever its path names by now. */
-		snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", lf->fd);
 		rd = open(self, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 		if (rd >= 0) {
 			if (pread(rd, &last, 1, st.st_size - 1) == 1 && last != '\n')

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "sys/notify.h"
+#include "sys/spawn.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -275,7 +276,7 @@ ecg_notify_open(struct ecg_notify *n, const struct ecg_notify_dir *d, const char
 		close(fd);
 		return err;
 	}
-	n->fd = fd;
+	n->fd = ecg_spawn_park_fd(fd);
 	memcpy(n->path, addr.sun_path, (size_t)len + 1);
 	return 0;
 }

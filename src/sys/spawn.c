@@ -8,14 +8,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <limits.h>
+#include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#ifndef CLOSE_RANGE_UNSHARE
+#define CLOSE_RANGE_UNSHARE (1U << 1)
+#endif
+
 enum { STEP_SETPGID = 1, STEP_SIGNALS, STEP_DUP2, STEP_CHDIR, STEP_EXEC, STEP_PARENT,
-	STEP_RLIMIT, STEP_SETGROUPS, STEP_SETGID, STEP_SETUID };
+	STEP_RLIMIT, STEP_SETGROUPS, STEP_SETGID, STEP_SETUID, STEP_UNSHARE };
 
 static const char *
 step_name(int step)
@@ -39,6 +47,8 @@ step_name(int step)
 		return "setgid";
 	case STEP_SETUID:
 		return "setuid";
+	case STEP_UNSHARE:
+		return "unshare";
 	default:
 		return "exec";
 	}
@@ -68,11 +78,21 @@ child_fail(int fd, int step)
  * its default action back and the mask is emptied just before exec.
  */
 static _Noreturn void
-child(const struct ecg_spawn *sp, int errfd, pid_t parent)
+child(const struct ecg_spawn *sp, int errfd, pid_t parent, int shared, int keep)
 {
 	struct sigaction sa;
 	sigset_t empty;
 	int sig;
+
+	/*
+	 * Started sharing ecg-run's descriptor table (see ecg_spawn_start):
+	 * take a copy of its first keep descriptors only, before anything
+	 * here changes one.  Without close_range's unshare (Linux before
+	 * 5.9), a copy of the whole table, as fork makes.
+	 */
+	if (shared && syscall(SYS_close_range, (unsigned)keep, ~0U, CLOSE_RANGE_UNSHARE) < 0 &&
+	    unshare(CLONE_FILES) < 0)
+		child_fail(errfd, STEP_UNSHARE);
 
 	/*
 	 * A session of its own, hence a process group of its own, and no
@@ -161,15 +181,129 @@ child(const struct ecg_spawn *sp, int errfd, pid_t parent)
 	child_fail(errfd, STEP_EXEC);
 }
 
+/*
+ * The highest descriptor ecg-run was given open without close-on-exec
+ * (its tasks inherit it, as a shell's children would), or -1; INT_MAX when
+ * that cannot be known.  Every descriptor ecg-run opens itself is
+ * close-on-exec, so, looked at before the first spawn, the ones without
+ * it are the inherited ones.
+ */
+static int
+inherited_max(void)
+{
+	static int known, max = -1;
+	DIR *d;
+	struct dirent *e;
+
+	if (known)
+		return max;
+	known = 1;
+	if ((d = opendir("/proc/self/fd")) == NULL) {
+		max = INT_MAX;
+		return max;
+	}
+	while ((e = readdir(d)) != NULL) {
+		char *end;
+		long fd = strtol(e->d_name, &end, 10);
+		int flags;
+		if (*end != '\0' || end == e->d_name || fd == dirfd(d) || fd > INT_MAX)
+			continue;
+		flags = fcntl((int)fd, F_GETFD);
+		if (flags >= 0 && !(flags & FD_CLOEXEC) && fd > max)
+			max = (int)fd;
+	}
+	closedir(d);
+	return max;
+}
+
+int
+ecg_spawn_park_fd(int fd)
+{
+	int high;
+
+	if (fd < 0 || fd >= ECG_SPAWN_PARK_BASE)
+		return fd;
+	high = fcntl(fd, F_DUPFD_CLOEXEC, ECG_SPAWN_PARK_BASE);
+	if (high < 0)
+		return fd;	/* no room up there (a low descriptor limit): it stays */
+	close(fd);
+	return high;
+}
+
+/*
+ * Whether we run under valgrind, which ends the whole process at a clone
+ * it does not know (CLONE_FILES with CLONE_VFORK) instead of failing it:
+ * it puts its preload libraries in LD_PRELOAD, even for a static program.
+ */
+static int
+under_valgrind(void)
+{
+	static int known, yes;
+	const char *pre;
+
+	if (!known) {
+		pre = getenv("LD_PRELOAD");
+		yes = pre != NULL && strstr(pre, "/vgpreload_") != NULL;
+		known = 1;
+	}
+	return yes;
+}
+
+/*
+ * The stack a child started by clone runs on until it execs: one, made
+ * at the first spawn, with a guard page below it.  Spawns are one at a
+ * time (ecg-run is one thread), and each child is done with it when
+ * clone returns in the parent.
+ */
+#define CHILD_STACK (64 * 1024)
+
+static void *
+child_stack(void)
+{
+	static char *top;
+	long page = sysconf(_SC_PAGESIZE);
+	char *base;
+
+	if (top != NULL)
+		return top;
+	if (page <= 0)
+		page = 4096;
+	base = mmap(NULL, CHILD_STACK + (size_t)page, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (base == MAP_FAILED)
+		return NULL;
+	mprotect(base, (size_t)page, PROT_NONE);
+	top = base + CHILD_STACK + page;
+	return top;
+}
+
+struct clone_arg {
+	const struct ecg_spawn *sp;
+	int errfd;
+	pid_t parent;
+	int keep;
+	volatile int *borrowed;
+};
+
+static int
+clone_child(void *arg)
+{
+	const struct clone_arg *a = arg;
+
+	*a->borrowed = 1;
+	child(a->sp, a->errfd, a->parent, 1, a->keep);
+}
+
 int
 ecg_spawn_start(const struct ecg_spawn *sp, pid_t *pid, struct ecg_spawn_failure *failure)
 {
 	sigset_t all, old;
 	struct report r;
 	volatile int borrowed;
-	int errpipe[2], saved;
+	int errpipe[2], saved, keep;
 	pid_t p, self = getpid();
 	ssize_t n;
+	void *stack;
 
 	failure->step = "pipe";
 	failure->err = 0;
@@ -196,11 +330,38 @@ ecg_spawn_start(const struct ecg_spawn *sp, pid_t *pid, struct ecg_spawn_failure
 	 * one store the child makes to our memory is the flag that tells a
 	 * true vfork from a fork-like one.
 	 */
+	/*
+	 * A vfork that shares our descriptor table too (CLONE_FILES): the
+	 * child's first step copies only the descriptors below keep, those
+	 * it passes on, instead of the whole table, which a group of
+	 * thousands of tasks fills with their pipes (ecg-run keeps those
+	 * above ECG_SPAWN_PARK_BASE).  Copying and then closing them all at
+	 * exec was most of what a start cost at 5,000 tasks.  Where that
+	 * clone is refused (an emulator), or under valgrind, a plain vfork.
+	 */
+	keep = inherited_max();
+	if (keep < INT_MAX) {
+		const int fds[] = { sp->stdin_fd, sp->stdout_fd, sp->stderr_fd, errpipe[1],
+			sp->extra_to > 2 ? sp->extra_fd : -1, 2 };
+		for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+			if (fds[i] > keep)
+				keep = fds[i];
+		keep++;
+	}
 	borrowed = 0;
-	p = vfork();	/* NOLINT(clang-analyzer-security.insecureAPI.vfork) */
-	if (p == 0) {
-		borrowed = 1;	/* NOLINT(clang-analyzer-unix.Vfork): read by the parent */
-		child(sp, errpipe[1], self);
+	p = -1;
+	errno = EINVAL;
+	stack = keep < INT_MAX && !under_valgrind() ? child_stack() : NULL;
+	if (stack != NULL) {
+		struct clone_arg a = { sp, errpipe[1], self, keep, &borrowed };
+		p = clone(clone_child, stack, CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, &a);
+	}
+	if (p < 0 && errno == EINVAL) {
+		p = vfork();	/* NOLINT(clang-analyzer-security.insecureAPI.vfork) */
+		if (p == 0) {
+			borrowed = 1;	/* NOLINT(clang-analyzer-unix.Vfork): read by the parent */
+			child(sp, errpipe[1], self, 0, 0);
+		}
 	}
 	saved = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);

@@ -84,6 +84,22 @@ struct ecg_spawn_failure {
  */
 int ecg_spawn_start(const struct ecg_spawn *sp, pid_t *pid, struct ecg_spawn_failure *failure);
 
+/*
+ * Descriptors ecg-run keeps for a task's life (its pipes, its terminal,
+ * its notify socket, its log) belong at or above this number: a child's
+ * first step copies only the descriptors below the ones it is given,
+ * so a group of thousands of tasks does not make every start copy and
+ * close thousands of descriptors.
+ */
+#define ECG_SPAWN_PARK_BASE 256
+
+/*
+ * Moves fd (close-on-exec) to ECG_SPAWN_PARK_BASE or above and returns
+ * its new number; fd itself if it is there already, is negative, or
+ * cannot be moved (a descriptor limit below the base).
+ */
+int ecg_spawn_park_fd(int fd);
+
 /* Finds name in PATH as execvp would: 0 with the path in buf, or -ENOENT. */
 int ecg_spawn_which(const char *name, char *buf, size_t len);
 /* The same with path as PATH's value (NULL: the default search path). */

@@ -11,6 +11,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "sys/spawn.h"
+
 /* Longest wait for pipes still held open by processes outside the group. */
 #define PIPE_GRACE 2.0
 
@@ -130,9 +132,9 @@ ecg_taskio_open(struct ecg_taskio *io, int wr[2])
 	for (i = 0; i < 2; i++) {
 		if (pipe2(fds, O_CLOEXEC) < 0)
 			goto fail;
-		io->pipes[i].fd = fds[0];
+		io->pipes[i].fd = ecg_spawn_park_fd(fds[0]);
 		wr[i] = fds[1];
-		if (fcntl(fds[0], F_SETFL, O_NONBLOCK) < 0)
+		if (fcntl(io->pipes[i].fd, F_SETFL, O_NONBLOCK) < 0)
 			goto fail;
 	}
 	return 0;
@@ -171,7 +173,7 @@ ecg_taskio_open_tty(struct ecg_taskio *io, int *slave, const struct winsize *ws)
 	if (ws != NULL)
 		ioctl(s, TIOCSWINSZ, ws);
 	io->tty = 1;
-	io->pipes[0].fd = m;
+	io->pipes[0].fd = ecg_spawn_park_fd(m);
 	io->pipes[1].fd = -1;
 	*slave = s;
 	return 0;
