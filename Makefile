@@ -79,6 +79,7 @@ UNIT_BINS = $(UNITS:%=$(B)/tests/unit/test_%)
 # so every variant builds them the same way (no sanitizer in a measurement).
 HELPER_FLAGS = -O2 -g
 BENCH_BINS = $(B)/tests/bench/benchlines $(B)/tests/bench/measure $(B)/tests/bench/relay \
+	$(B)/tests/bench/minisup \
 	$(B)/tests/bench/erebench
 FAULT_BINS = $(B)/tests/fault/inject
 
@@ -201,6 +202,9 @@ bench: deps $(BENCH_BINS)
 	@echo "ready = line: one line's match, ecg-run against glibc"
 	$(B)/tests/bench/erebench
 	ECG=$(abspath $(B))/ecg-run BENCH_BIN=$(abspath $(B))/tests/bench bash tests/bench/control.sh
+	ECG=$(abspath $(B))/ecg-run BENCH_BIN=$(abspath $(B))/tests/bench bash tests/bench/probes.sh
+	ECG=$(abspath $(B))/ecg-run BENCH_CURVE_SVG=$(abspath tests/bench)/curve.svg \
+		python3 tests/bench/curve.py
 
 # Static analysis; every check left out is left out for a stated reason:
 #  variableScope, DeprecatedOrUnsafeBufferHandling: declarations stay at the top of a

@@ -8,7 +8,8 @@ load helper
 BENCH="$ECG_BUILD/tests/bench"
 
 setup_file() {
-	make_in_build tests/bench/benchlines tests/bench/measure tests/bench/relay tests/bench/erebench
+	make_in_build tests/bench/benchlines tests/bench/measure tests/bench/relay tests/bench/erebench \
+		tests/bench/minisup
 }
 
 # two tasks of 1000 lines, with "NAME | " prefixes
@@ -103,6 +104,36 @@ lines() {
 	"$BENCH/relay" "$BENCH/benchlines gen 0 3000" "$BENCH/benchlines gen 1 3000" >r.txt
 	run "$BENCH/benchlines" check 2 3000 r.txt
 	[ "$status" -eq 0 ]
+}
+
+@test "minisup: output passed through; the first failure stops the others and is its status" {
+	run_timed -0 timeout 30 "$BENCH/minisup" "echo one" "echo two"
+	[ "$(sort <<<"$output")" = "$(printf 'one\ntwo')" ]
+	rm -f failed-at
+	run_timed -0 "$BENCH/measure" -F failed-at -r res -T 30 -- \
+		"$BENCH/minisup" "sleep 30" "sleep 31" "$BENCH/measure fail 100 3 $PWD/failed-at"
+	[[ "$(cat res)" == "status=3 "*"latency_ms="* ]]
+	[ "$ELAPSED" -lt 20000 ]
+	! pgrep -f "^sleep 3[01]$"
+}
+
+@test "curve.py: a row per size, per-task figures, the flatness verdicts and the plot" {
+	run_timed -0 timeout 120 env ECG="$ECG_BIN" BENCH_CURVE_SIZES="2 4 1000 1001" BENCH_CURVE_RUNS=1 \
+		BENCH_CURVE_IDLE_S=0.2 BENCH_CURVE_SVG="$PWD/c.svg" python3 "$ECG_TOP/tests/bench/curve.py"
+	echo "$output"
+	[[ "$output" == *"| 2 | "* ]]
+	[[ "$output" == *"| 1,001 | "* ]]
+	[ "$(grep -c '^- .*×' <<<"$output")" -eq 4 ]
+	grep -q '<polyline' c.svg
+	python3 -c 'import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])' c.svg
+}
+
+@test "probes.sh: each kind of check is measured beside no check" {
+	run_timed -0 timeout 120 env ECG="$ECG_BIN" BENCH_BIN="$BENCH" BENCH_RUNS=1 BENCH_PROBE_TASKS=3 \
+		BENCH_PROBE_S=0.5 bash "$ECG_TOP/tests/bench/probes.sh"
+	echo "$output"
+	[ "$(grep -cE '^\| (none|ready|health|http) \| [0-9.]+ \| [0-9.]+ % \|' <<<"$output")" -eq 4 ]
+	! grep -q "no result" <<<"$output"
 }
 
 @test "erebench: every expression is timed on ecg-run's side, and the back-reference is refused" {

@@ -21,9 +21,13 @@
 # posix_spawn loop), relay (W1 only: one process copying the pipes to the
 # file, no prefix, no line handling: the floor for any single-process
 # supervisor), shell (a & b & wait into one file, no prefix: the floor),
+# minisup (a minimal C supervisor as multirun is: every task in a process
+# group of its own, its output passed through, all stopped at the first
+# failure; linked against the shared libraries),
 # ecg-run, GNU parallel (--line-buffer --tag), concurrently, foreman; in W1
-# and W1b also ecg-run-log (ecg-run with every task's lines also in a log
-# file of its own, log = ...%n); in W4's idle runs also ecg-run-shared
+# and W1b also ecg-run-events (ecg-run --events FILE) and ecg-run-log
+# (ecg-run with every task's lines also in a log file of its own,
+# log = ...%n); in W4's idle runs also ecg-run-shared
 # (ecg-run linked against the shared libraries instead of statically, as
 # make builds it).  Each figure is the median
 # of BENCH_RUNS runs with min and max, and its ratio to the shell baseline
@@ -40,6 +44,7 @@ BENCH_BIN=${BENCH_BIN:-$TOP/build/tests/bench}
 BL=$BENCH_BIN/benchlines
 MEASURE=$BENCH_BIN/measure
 RELAY=$BENCH_BIN/relay
+MINISUP=$BENCH_BIN/minisup
 # ecg-run linked against the shared libraries (make VARIANT=dynamic): W4
 # idle only, to show what the default static link saves
 ECG_SHARED=${ECG_SHARED:-$TOP/build/dynamic/ecg-run}
@@ -56,10 +61,10 @@ FLOOD_LINES=${BENCH_FLOOD_LINES:-10737418}	# 1 GiB of 100-byte lines
 PAUSE=${BENCH_PAUSE:-5}
 IDLE_S=${BENCH_IDLE_S:-10}
 TIMEOUT=${BENCH_TIMEOUT:-15}
-TOOLS=${BENCH_TOOLS:-raw relay shell ecg-run parallel concurrently foreman}
+TOOLS=${BENCH_TOOLS:-raw relay shell minisup ecg-run parallel concurrently foreman}
 WORKLOADS=${BENCH_WORKLOADS:-W1 W1b W2 W3 W4 W5}
 
-for f in "$ECG" "$BL" "$MEASURE" "$RELAY"; do
+for f in "$ECG" "$BL" "$MEASURE" "$RELAY" "$MINISUP"; do
 	[ -x "$f" ] || { echo "bench: $f is missing: run make bench" >&2; exit 2; }
 done
 ECG=$(cd "$(dirname "$ECG")" && pwd)/$(basename "$ECG")
@@ -100,7 +105,7 @@ trap 'exit 130' INT TERM
 
 have() {	# have TOOL: the tool can run here
 	case $1 in
-	raw|relay|shell|ecg-run|ecg-run-log) return 0 ;;
+	raw|relay|shell|minisup|ecg-run|ecg-run-events|ecg-run-log) return 0 ;;
 	ecg-run-shared) [ -x "$ECG_SHARED" ] ;;
 	parallel) command -v parallel >/dev/null ;;
 	foreman) command -v foreman >/dev/null ;;
@@ -163,15 +168,22 @@ command_for() {
 	shell)
 		sh_script "$list.sh" "$mode" <"$list"
 		printf '%s\n' bash "$list.sh" ;;
+	minisup)
+		printf '%s\n' "$MINISUP"
+		while read -r name cmd; do
+			printf '%s\n' "$cmd"
+		done <"$list" ;;
 	relay)
 		printf '%s\n' "$RELAY"
 		while read -r name cmd; do
 			printf '%s\n' "$cmd"
 		done <"$list" ;;
-	ecg-run|ecg-run-shared|ecg-run-log)
+	ecg-run|ecg-run-shared|ecg-run-log|ecg-run-events)
 		ecg_conf "$list.ini" <"$list"
 		[ "$tool" = ecg-run-log ] && sed -i "1a log = $work/log.%n" "$list.ini"
-		if [ "$tool" != ecg-run-shared ]; then
+		if [ "$tool" = ecg-run-events ]; then
+			printf '%s\n' "$ECG" --events "$work/events.jsonl" -c "$list.ini"
+		elif [ "$tool" != ecg-run-shared ]; then
 			printf '%s\n' "$ECG" -c "$list.ini"
 		else
 			printf '%s\n' "$ECG_SHARED" -c "$list.ini"
@@ -247,7 +259,7 @@ throughput() {	# throughput W CHUNK
 	measure_tool "$w" shell 0 "$list" plain "$work/out.txt" >/dev/null
 	rm -f "$work/out.txt"
 	for ((run = 1; run <= RUNS; run++)); do
-		for tool in ${TOOLS/ecg-run/ecg-run ecg-run-log}; do
+		for tool in ${TOOLS/ecg-run/ecg-run ecg-run-events ecg-run-log}; do
 			have "$tool" && ! timed_out "$w" "$tool" || continue
 			out=$work/out.txt
 			if [ "$tool" = raw ]; then
@@ -257,12 +269,13 @@ throughput() {	# throughput W CHUNK
 			else
 				line=$(measure_tool "$w" "$tool" "$run" "$list" plain "$out" -t)
 				case $tool in
-				shell|relay) popt= ;;
+				shell|relay|minisup) popt= ;;
 				foreman) popt=-p ;;	# its prefix carries the time
 				*) popt=-P ;;
 				esac
 				# shellcheck disable=SC2086
 				verdict=$("$BL" check $popt "$TASKS" "$LINES" "$out")
+				rm -f "$work/events.jsonl"
 				if [ "$tool" = ecg-run-log ]; then
 					# and the log files: every line, whole, without prefix
 					lv=$("$BL" check "$TASKS" "$LINES" "$work"/log.*)
@@ -403,4 +416,4 @@ cp "$results" "${BENCH_RESULTS:-/dev/null}" 2>/dev/null
 awk -v runs="$RUNS" -v tasks="$TASKS" -v lines="$LINES" -v sleepers="$SLEEPERS" \
 	-v start="$START" -v idle_tasks="$IDLE_TASKS" -v flood="$FLOOD_LINES" \
 	-v pause="$PAUSE" -v idle_s="$IDLE_S" -v timeout="$TIMEOUT" -v elapsed="$elapsed" \
-	-v tools="${TOOLS/ecg-run/ecg-run ecg-run-log ecg-run-shared}" -f "$HERE/report.awk" "$results"
+	-v tools="${TOOLS/ecg-run/ecg-run ecg-run-events ecg-run-log ecg-run-shared}" -f "$HERE/report.awk" "$results"
