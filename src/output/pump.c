@@ -10,6 +10,8 @@
 /* What one write(2) carries at most: frames, and bytes (the stage's size). */
 #define BATCH_FRAMES 1024
 #define STAGE_BYTES ((size_t)128 * 1024)
+#define STAGE_SLACK ((size_t)32)	/* allocated past STAGE_BYTES */
+_Static_assert(STAGE_SLACK <= ECG_FRAME_HDR_MAX, "a header copy reads STAGE_SLACK bytes of hdr");
 
 struct ecg_hold {
 	struct ecg_hold *next;
@@ -326,9 +328,16 @@ build_header(struct ecg_stream *s, struct ecg_source *src)
 	    src->name, src->color);
 }
 
+/*
+ * What a batch holds of one source: hdr_len - hdr_off header bytes, data
+ * channel bytes and a newline of ours if nl; or, with lines > 0, a run of
+ * that many whole lines, each hdr_len header bytes and its bytes up to its
+ * newline (data: all of theirs), which costs one record, not one a line.
+ */
 struct frame {
 	struct ecg_source *src;
 	size_t hdr_off, hdr_len, data;
+	size_t lines;
 	int nl;
 };
 
@@ -376,6 +385,7 @@ add_frame(struct batch *b, struct ecg_source *src, const char *hdr, size_t pos,
 	f->hdr_off = hdr_off;
 	f->hdr_len = hdr_len;
 	f->data = data;
+	f->lines = 0;
 	f->nl = nl;
 	room = b->limit - b->bytes;
 	k = hdr_len - hdr_off < room ? hdr_len - hdr_off : room;
@@ -406,7 +416,7 @@ add_lines(struct batch *b, struct ecg_stream *s, struct ecg_source *src, size_t 
 	struct iovec iov[2];
 	const char *base, *p, *end, *nl = NULL;
 	size_t h = s->hdr_len, len, off = 0;
-	struct frame *f;
+	struct frame *f = NULL;
 	int n, i;
 
 	*full = 0;
@@ -421,17 +431,32 @@ add_lines(struct batch *b, struct ecg_stream *s, struct ecg_source *src, size_t 
 		end = base + iov[i].iov_len;
 		while (p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
 			len = (size_t)(nl + 1 - p);
-			if (b->bytes + h + len > b->limit || b->nframes >= BATCH_FRAMES) {
+			if (b->bytes + h + len > b->limit ||
+			    (f == NULL && b->nframes >= BATCH_FRAMES)) {
 				*full = b->nframes > 0;
 				return off + (size_t)(p - base);
 			}
-			f = &b->frames[b->nframes++];
-			f->src = src;
-			f->hdr_off = 0;
-			f->hdr_len = h;
-			f->data = len;
-			f->nl = 0;
-			memcpy(b->buf + b->bytes, s->hdr, h);
+			if (f == NULL) {
+				/* one record for the run of lines that begins here */
+				f = &b->frames[b->nframes++];
+				f->src = src;
+				f->hdr_off = 0;
+				f->hdr_len = h;
+				f->data = 0;
+				f->lines = 0;
+				f->nl = 0;
+			}
+			f->lines++;
+			f->data += len;
+			/*
+			 * A short header as one fixed-size copy the compiler
+			 * makes inline (the stage has STAGE_SLACK bytes past
+			 * its end, and the line's copy overwrites the excess).
+			 */
+			if (h <= STAGE_SLACK)
+				memcpy(b->buf + b->bytes, s->hdr, STAGE_SLACK);
+			else
+				memcpy(b->buf + b->bytes, s->hdr, h);
 			memcpy(b->buf + b->bytes + h, p, len);
 			b->bytes += h + len;
 			p = nl + 1;
@@ -499,6 +524,50 @@ build(struct ecg_stream *s, struct batch *b)
 	}
 }
 
+/* What is left of a frame partly written: it goes out first in the next batch. */
+static void
+keep_rest(struct ecg_stream *s, struct ecg_source *src, const char *hdr, size_t hdr_len,
+    size_t data, int nl)
+{
+	s->rest.src = src;
+	s->rest.hdr_off = 0;
+	s->rest.hdr_len = hdr_len;
+	memcpy(s->rest.hdr, hdr, hdr_len);
+	s->rest.data = data;
+	s->rest.nl = nl;
+}
+
+/*
+ * A run of whole lines (f) was written in part, n bytes of it from at in
+ * the stage: counts the channel bytes of what went out, and keeps what is
+ * left of the line it was cut in.  Returns the channel bytes written.
+ */
+static size_t
+settle_run(struct ecg_stream *s, const struct batch *b, const struct frame *f, const char *at,
+    size_t n)
+{
+	const char *end = b->buf + b->bytes, *nl;
+	size_t taken = 0, len;
+
+	for (;;) {
+		nl = memchr(at + f->hdr_len, '\n', (size_t)(end - at) - f->hdr_len);
+		len = (size_t)(nl + 1 - (at + f->hdr_len));
+		if (n < f->hdr_len) {
+			keep_rest(s, f->src, at + n, f->hdr_len - n, len, 0);
+			return taken;
+		}
+		n -= f->hdr_len;
+		at += f->hdr_len;
+		if (n < len) {
+			keep_rest(s, f->src, "", 0, len - n, 0);
+			return taken + n;
+		}
+		taken += len;
+		n -= len;
+		at += len;
+	}
+}
+
 /*
  * n bytes of the batch were written: consume them from their channels, in
  * one call per run of frames from the same source.
@@ -520,6 +589,18 @@ settle(struct ecg_stream *s, struct batch *b, size_t n)
 				consume(run, taken);
 			run = f->src;
 			taken = 0;
+		}
+		if (f->lines > 0) {
+			size_t all = f->lines * f->hdr_len + f->data;
+			if (n < all) {
+				taken += settle_run(s, b, f, b->buf + (at - n), n);
+				break;
+			}
+			taken += f->data;
+			n -= all;
+			if (s->rest.src == f->src)
+				s->rest.src = NULL;
+			continue;
 		}
 		if (k > n)
 			k = n;
@@ -543,12 +624,7 @@ settle(struct ecg_stream *s, struct batch *b, size_t n)
 			 * which the stage holds whole (a header is far
 			 * shorter than any batch).
 			 */
-			s->rest.src = f->src;
-			s->rest.hdr_off = 0;
-			s->rest.hdr_len = f->hdr_len - f->hdr_off;
-			memcpy(s->rest.hdr, hdr_left, s->rest.hdr_len);
-			s->rest.data = f->data;
-			s->rest.nl = f->nl;
+			keep_rest(s, f->src, hdr_left, f->hdr_len - f->hdr_off, f->data, f->nl);
 			break;
 		}
 		if (s->rest.src == f->src)
@@ -671,7 +747,7 @@ stream_init(struct ecg_pump *p, struct ecg_stream *s, int fd)
 	ecg_errgroup_go(p->eg);
 	/* Last, so that a stream is whole for destroy even without it. */
 	/* Only the pages a batch touches become resident. */
-	s->stage = malloc(STAGE_BYTES);
+	s->stage = malloc(STAGE_BYTES + STAGE_SLACK);
 	return s->stage != NULL ? 0 : -ENOMEM;
 }
 
