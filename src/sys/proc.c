@@ -85,18 +85,24 @@ send_group(struct ecg_proc *p, int sig, int tell)
 		p->hooks->sent(p, sig, 1, 0, p->arg);
 }
 
-int
-ecg_proc_gone(struct ecg_proc *p)
+/* ecg_proc_gone, from what is known without asking the kernel whether the group is there. */
+static int
+gone_as_known(struct ecg_proc *p)
 {
-	if (p->finished)
+	if (p->finished || p->pid <= 0)
 		return 1;
-	if (p->pid <= 0)
-		return 1;
-	if (p->group_alive && kill(-p->pid, 0) < 0 && errno == ESRCH)
-		p->group_alive = 0;
 	if (p->reaped && escaped(p, 0) > 0)
 		return 0;
 	return !p->group_alive;
+}
+
+int
+ecg_proc_gone(struct ecg_proc *p)
+{
+	if (!p->finished && p->pid > 0 && p->group_alive && kill(-p->pid, 0) < 0 &&
+	    errno == ESRCH)
+		p->group_alive = 0;
+	return gone_as_known(p);
 }
 
 void
@@ -129,7 +135,12 @@ ecg_proc_stop(struct ecg_proc *p)
 {
 	int sig = p->stop_signal;
 
-	if (p->stop_sent || ecg_proc_gone(p))
+	/*
+	 * No kill(2) to ask first whether the group is there: the signal's
+	 * own answer says (ESRCH), and a group of a thousand tasks stops
+	 * with a third fewer system calls.
+	 */
+	if (p->stop_sent || gone_as_known(p))
 		return;
 	p->stop_sent = 1;
 	if (p->stop_timeout_ms == 0 || sig == SIGKILL) {
@@ -137,7 +148,7 @@ ecg_proc_stop(struct ecg_proc *p)
 		return;
 	}
 	send_group(p, sig, 1);
-	if (sig != SIGCONT)
+	if (sig != SIGCONT && p->group_alive)
 		send_group(p, SIGCONT, 1);
 	ev_timer_set(&p->kill_timer, (double)p->stop_timeout_ms / 1000.0, 0);
 	ev_timer_start(p->loop, &p->kill_timer);
