@@ -105,7 +105,7 @@ trap 'exit 130' INT TERM
 
 have() {	# have TOOL: the tool can run here
 	case $1 in
-	raw|relay|shell|minisup|ecg-run|ecg-run-events|ecg-run-log) return 0 ;;
+	raw|relay|relay-log|shell|minisup|ecg-run|ecg-run-events|ecg-run-log) return 0 ;;
 	ecg-run-shared) [ -x "$ECG_SHARED" ] ;;
 	parallel) command -v parallel >/dev/null ;;
 	foreman) command -v foreman >/dev/null ;;
@@ -173,8 +173,9 @@ command_for() {
 		while read -r name cmd; do
 			printf '%s\n' "$cmd"
 		done <"$list" ;;
-	relay)
+	relay|relay-log)
 		printf '%s\n' "$RELAY"
+		[ "$tool" = relay-log ] && printf '%s\n' -l "$work/log"
 		while read -r name cmd; do
 			printf '%s\n' "$cmd"
 		done <"$list" ;;
@@ -260,6 +261,8 @@ throughput() {	# throughput W CHUNK
 	rm -f "$work/out.txt"
 	for ((run = 1; run <= RUNS; run++)); do
 		for tool in ${TOOLS/ecg-run/ecg-run ecg-run-events ecg-run-log}; do
+			[ "$tool" = relay ] && have relay && tool="relay relay-log"
+			for tool in $tool; do
 			have "$tool" && ! timed_out "$w" "$tool" || continue
 			out=$work/out.txt
 			if [ "$tool" = raw ]; then
@@ -269,14 +272,16 @@ throughput() {	# throughput W CHUNK
 			else
 				line=$(measure_tool "$w" "$tool" "$run" "$list" plain "$out" -t)
 				case $tool in
-				shell|relay|minisup) popt= ;;
+				shell|relay|relay-log|minisup) popt= ;;
 				foreman) popt=-p ;;	# its prefix carries the time
 				*) popt=-P ;;
 				esac
 				# shellcheck disable=SC2086
 				verdict=$("$BL" check $popt "$TASKS" "$LINES" "$out")
 				rm -f "$work/events.jsonl"
-				if [ "$tool" = ecg-run-log ]; then
+				if [ "$tool" = relay-log ]; then
+					rm -f "$work"/log.*
+				elif [ "$tool" = ecg-run-log ]; then
 					# and the log files: every line, whole, without prefix
 					lv=$("$BL" check "$TASKS" "$LINES" "$work"/log.*)
 					case $lv in
@@ -289,6 +294,7 @@ throughput() {	# throughput W CHUNK
 			rm -f "$out"
 			echo "$line verdict=${verdict// /_}" >>"$results"
 			note "$w run $run: $tool: $(tail -1 "$results")"
+			done
 		done
 	done
 }
@@ -413,7 +419,9 @@ done
 elapsed=$(( $(date +%s) - started ))
 
 cp "$results" "${BENCH_RESULTS:-/dev/null}" 2>/dev/null
+report_tools=${TOOLS/relay/relay relay-log}
+report_tools=${report_tools/ecg-run/ecg-run ecg-run-events ecg-run-log ecg-run-shared}
 awk -v runs="$RUNS" -v tasks="$TASKS" -v lines="$LINES" -v sleepers="$SLEEPERS" \
 	-v start="$START" -v idle_tasks="$IDLE_TASKS" -v flood="$FLOOD_LINES" \
 	-v pause="$PAUSE" -v idle_s="$IDLE_S" -v timeout="$TIMEOUT" -v elapsed="$elapsed" \
-	-v tools="${TOOLS/ecg-run/ecg-run ecg-run-events ecg-run-log ecg-run-shared}" -f "$HERE/report.awk" "$results"
+	-v tools="$report_tools" -f "$HERE/report.awk" "$results"

@@ -157,7 +157,9 @@ END {
 				continue
 			}
 			printf "| %s | %s | %s | %s | %.0f | %s | %s | %s |\n", t, spread(w, t, "wall", "%.2f", 1),
-			    ratio(w, t, "wall", "shell"), ratio(w, t, "wall", "relay"), mb / median(w, t, "wall"),
+			    ratio(w, t, "wall", "shell"),
+			    ratio(w, t, "wall", t == "ecg-run-log" && runs_of(w, "relay-log") > 0 ? "relay-log" : "relay"),
+			    mb / median(w, t, "wall"),
 			    spread(w, t, "cpu", "%.2f", 1), spread(w, t, "rss_kb", "%.1f", 1 / 1024),
 			    verdict(w, t)
 		}
