@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -452,6 +453,7 @@ spawn_getent(struct ecg_netprobe *p)
 }
 
 static void try_next(struct ecg_netprobe *p);
+static void connect_done(struct ecg_netprobe *p);
 
 /*
  * getent's lines read "ADDRESS STREAM|DGRAM|RAW [NAME]", a few dozen
@@ -532,7 +534,17 @@ try_next(struct ecg_netprobe *p)
 			return;
 		}
 		if (errno == EINPROGRESS || errno == EINTR) {
+			/*
+			 * On this machine (loopback) the answer is there by now,
+			 * a refusal most often: take it without a round of the
+			 * loop and three epoll calls.
+			 */
+			struct pollfd pfd = { p->fd, POLLOUT, 0 };
 			p->state = CONNECTING;
+			if (poll(&pfd, 1, 0) == 1) {
+				connect_done(p);
+				return;
+			}
 			watch(p, EV_WRITE);
 			return;
 		}

@@ -429,6 +429,33 @@ test_tcp(void)
 	ok(r.calls == 1 && !r.ok && strcmp(r.error, "connection refused") == 0,
 	    "tcp to a closed port: \"%s\"", r.error);
 
+	/*
+	 * A listener whose queue is full drops the SYN: the connect stays
+	 * in progress, and the probe waits for it on the loop until its time
+	 * is up (the path a remote host takes).
+	 */
+	{
+		int full_port = 0, lfd = listener(AF_INET, "127.0.0.1", &full_port, 0), c[4], i;
+		struct sockaddr_in sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sin_family = AF_INET;
+		sa.sin_port = htons((uint16_t)full_port);
+		inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+		listen(lfd, 0);
+		for (i = 0; i < 4; i++) {
+			c[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+			connect(c[i], (struct sockaddr *)&sa, sizeof(sa));
+		}
+		snprintf(spec, sizeof(spec), "127.0.0.1:%d", full_port);
+		r = probe(ECG_NETPROBE_TCP, spec, 0.2, NULL);
+		ok(r.calls == 1 && !r.ok && strcmp(r.error, "timed out after 200 ms connecting") == 0,
+		    "tcp to a listener whose queue is full: \"%s\"", r.error);
+		for (i = 0; i < 4; i++)
+			close(c[i]);
+		close(lfd);
+	}
+
 	snprintf(spec, sizeof(spec), "localhost:%d", port);
 	r = probe(ECG_NETPROBE_TCP, spec, 2, &keep);
 	ok(r.calls == 1 && r.ok, "localhost reaches a listener on 127.0.0.1 only (%s)", r.error);
