@@ -12,7 +12,8 @@ Each size runs BENCH_CURVE_RUNS times (default 3); the figures are medians:
           once all have started (nothing happens: both should be 0)
   stop    from the failure (just before the failing task is told to exit)
           to ecg-run's exit, every task stopped, status 3
-  check   ecg-run --check of the same file (load, validate, print)
+  check   ecg-run --check of the same file (load, validate, print): the
+          least of 5 tries
 
 Per task: start / N, stop / N, check / N; rss as (rss(N) - rss(smallest))
 / (N - smallest), what one more task costs.  The curve is flat when the
@@ -40,6 +41,7 @@ RUNS = int(os.environ.get("BENCH_CURVE_RUNS", "3"))
 IDLE_S = float(os.environ.get("BENCH_CURVE_IDLE_S", "2"))
 SVG = os.environ.get("BENCH_CURVE_SVG", "curve.svg")
 TIMEOUT = 300
+CHECK_TRIES = 5
 TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -123,9 +125,14 @@ def one_run(work, n):
             p.kill()
             p.wait()
         sock.close()
-    t2 = time.monotonic()
-    subprocess.run([ECG, "--check", "-c", ini], stdout=subprocess.DEVNULL, check=True)
-    r["check"] = time.monotonic() - t2
+    # the least of CHECK_TRIES: a load is short, and a busy moment only adds
+    best = None
+    for _ in range(CHECK_TRIES):
+        t2 = time.monotonic()
+        subprocess.run([ECG, "--check", "-c", ini], stdout=subprocess.DEVNULL, check=True)
+        t3 = time.monotonic() - t2
+        best = t3 if best is None else min(best, t3)
+    r["check"] = best
     return r
 
 

@@ -3,7 +3,7 @@
  * children: wall time, its own CPU time, its peak RSS and its context
  * switches.
  *
- *   measure [-t] [-c N] [-i SECONDS] [-T SECONDS] [-F FILE] [-r FILE] -- COMMAND [ARG...]
+ *   measure [-t] [-c N] [-i SECONDS] [-s SECONDS] [-T SECONDS] [-F FILE] [-r FILE] -- COMMAND [ARG...]
  *
  *   -t   trace the process (ptrace) to read its peak RSS (VmHWM) at the
  *        moment it exits; signals it receives are passed on untouched, at
@@ -11,7 +11,8 @@
  *        children.  Without -t, CPU time and context switches are still
  *        read from the exited process before it is reaped.
  *   -c N wait (bounded by -T) until the process has N children.
- *   -i S after -c and half a second to settle: an idle window of S
+ *   -s S the time to settle before -i's window (default 0.5 s)
+ *   -i S after -c and the time to settle: an idle window of S
  *        seconds; the CPU time, context switches and RSS of the process
  *        over it are reported, then it is sent SIGTERM.
  *   -T S time limit: after S seconds the process is sent SIGKILL and the
@@ -217,7 +218,7 @@ status_of(int st)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: measure [-t] [-c N] [-i SECONDS] [-T SECONDS] [-F FILE] [-r FILE]"
+	fprintf(stderr, "usage: measure [-t] [-c N] [-i SECONDS] [-s SECONDS] [-T SECONDS] [-F FILE] [-r FILE]"
 	    " -- COMMAND [ARG...]\n       measure fail MS STATUS FILE\n"
 	    "       measure spawn N COMMAND [ARG...]\n");
 	exit(2);
@@ -228,7 +229,7 @@ main(int argc, char **argv)
 {
 	struct sample end = { -1, -1, -1, -1, -1, -1 }, i0, i1;
 	const char *result = NULL, *failfile = NULL;
-	double t0, t1 = 0, rt1 = 0, idle = 0, limit = 600;
+	double t0, t1 = 0, rt1 = 0, idle = 0, limit = 600, settle = 0.5;
 	int trace = 0, want_children = -1, opt, st = 0, timed_out = 0, have_end = 0;
 	int idle_done = 0;
 	struct sigaction sa;
@@ -242,11 +243,12 @@ main(int argc, char **argv)
 		return fail_task(atol(argv[2]), atoi(argv[3]), argv[4]);
 	if (argc >= 4 && strcmp(argv[1], "spawn") == 0)
 		return spawn_many(atol(argv[2]), argv + 3);
-	while ((opt = getopt(argc, argv, "+tc:i:T:F:r:")) != -1) {
+	while ((opt = getopt(argc, argv, "+tc:i:s:T:F:r:")) != -1) {
 		switch (opt) {
 		case 't': trace = 1; break;
 		case 'c': want_children = atoi(optarg); break;
 		case 'i': idle = atof(optarg); break;
+		case 's': settle = atof(optarg); break;
 		case 'T': limit = atof(optarg); break;
 		case 'F': failfile = optarg; break;
 		case 'r': result = optarg; break;
@@ -288,7 +290,7 @@ main(int argc, char **argv)
 			pause_ms(50);
 		if (idle > 0 && !expired) {
 			/* the last task has just started: let the process settle */
-			pause_ms(500);
+			pause_ms((long)(settle * 1000));
 			take(pid, &i0);
 			pause_ms((long)(idle * 1000));
 			take(pid, &i1);

@@ -7,7 +7,9 @@
 # BENCH_RUNS runs:
 #   none      no check (the baseline)
 #   ready     ready = tcp on a closed port: never ready, tried again each
-#             second (after the first quick tries), for the whole window
+#             second (the window begins BENCH_PROBE_SETTLE s, default 3,
+#             after the last task started, once the first quick tries,
+#             25 ms doubling to 1 s, are over)
 #   health    health = tcp on a listening port (one listener task, which
 #             the sleepers start after), every health_interval (10 s)
 #   http      the same with health = http (an HTTP GET each)
@@ -22,6 +24,8 @@ MEASURE=$BENCH_BIN/measure
 RUNS=${BENCH_RUNS:-5}
 N=${BENCH_PROBE_TASKS:-500}
 WINDOW=${BENCH_PROBE_S:-10}
+# after the last task started: readiness checks are then at one a second
+SETTLE=${BENCH_PROBE_SETTLE:-3}
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -70,14 +74,14 @@ echo "### Readiness and health checks: ecg-run's CPU time with $N tasks over ${W
 echo
 echo "| checks | CPU s | of one core | checks in the window (about) | CPU per check |"
 echo "|---|---|---|---|---|"
-for mode in none ready health http; do
+for mode in ${BENCH_PROBE_MODES:-none ready health http}; do
 	group "$mode" "$work/$mode.ini"
 	children=$N
 	case $mode in health|http) children=$((N + 1)) ;; esac
 	: >"$work/$mode.cpu"
 	for ((run = 1; run <= RUNS; run++)); do
 		rm -f "$work/res"
-		"$MEASURE" -c "$children" -i "$WINDOW" -T 300 -r "$work/res" -- \
+		"$MEASURE" -c "$children" -s "$SETTLE" -i "$WINDOW" -T 300 -r "$work/res" -- \
 			"$ECG" -q --control none -c "$work/$mode.ini" >/dev/null 2>&1
 		cpu=$(tr ' ' '\n' <"$work/res" | sed -n 's/^idle_cpu=//p')
 		[ -n "$cpu" ] || { note "probes: $mode run $run: no result: $(cat "$work/res")"; continue; }
