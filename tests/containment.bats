@@ -316,12 +316,6 @@ sentinel_of() {
 	no_marked_left
 }
 
-# inject SYSCALL ARG VALUE ERRNO COMMAND...: COMMAND with that call failing
-inject() {
-	[ -x "$ECG_BUILD/tests/fault/inject" ] || make_in_build tests/fault/inject
-	"$ECG_BUILD/tests/fault/inject" "$@"
-}
-
 @test "ecg-run that cannot become a child subreaper says so, and still runs the group" {
 	printf '[a]\ncommand = echo hi\n' >g.ini
 	# prctl(PR_SET_CHILD_SUBREAPER = 36) fails with EINVAL (22)

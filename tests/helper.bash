@@ -133,3 +133,9 @@ wait_bg() {
 	STATUS=0
 	wait "$ECG_PID" || STATUS=$?
 }
+
+# inject SYSCALL ARG VALUE ERRNO COMMAND...: COMMAND with that call failing
+inject() {
+	[ -x "$ECG_BUILD/tests/fault/inject" ] || make_in_build tests/fault/inject
+	"$ECG_BUILD/tests/fault/inject" "$@"
+}

@@ -741,11 +741,18 @@ listens() {
 	wait_for 20 listens "$port"
 	printf '[web]\ncommand = exec sleep 30\nready = http http://127.0.0.1:%s/\nready_timeout = 1500ms\n' "$port" >g.ini
 	ECG_TIMEOUT=20 run --separate-stderr ecg -c g.ini
-	kill "$imp"
 	echo "$stderr" >&3
 	[ "$status" -eq 124 ]
 	[ "$(grep -c "ecg-run: web: port $port is held by pid $imp (python3), not by web$" <<<"$stderr")" -eq 1 ]
 	[[ "$stderr" == *"ecg-run: web: not ready after 1500ms (http http://127.0.0.1:$port/: port $port is held by pid $imp (python3), not by web), stopping the group"* ]]
+	# the same where the kernel's socket diagnostics cannot be asked (netlink refused): /proc
+	# socket(AF_NETLINK = 16, ...) fails with EAFNOSUPPORT (97)
+	run --separate-stderr inject socket 0 16 97 timeout 20 $ECG_RUN_WRAP "$ECG_BIN" -c g.ini
+	if [ "$status" -ne 77 ]; then
+		[ "$status" -eq 124 ]
+		[ "$(grep -c "ecg-run: web: port $port is held by pid $imp (python3), not by web$" <<<"$stderr")" -eq 1 ]
+	fi
+	kill "$imp"
 	wait_for 10 no_marked_left
 }
 

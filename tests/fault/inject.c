@@ -4,7 +4,7 @@
  *
  *   inject SYSCALL ARG VALUE ERRNO COMMAND [ARGUMENT]...
  *
- * Every call of SYSCALL (prctl, fcntl, clone or close_range) whose argument number ARG (0 to
+ * Every call of SYSCALL (prctl, fcntl, clone, socket or close_range) whose argument number ARG (0 to
  * 5) is VALUE fails with ERRNO (a number) in COMMAND and everything it
  * starts; other calls are left alone.  A seccomp filter does it, so no
  * privilege is needed.  Exits 77 (skip) where seccomp filters are not
@@ -45,6 +45,8 @@ main(int argc, char **argv)
 		nr = SYS_fcntl;
 	else if (strcmp(argv[1], "clone") == 0)
 		nr = SYS_clone;
+	else if (strcmp(argv[1], "socket") == 0)
+		nr = SYS_socket;
 #ifdef SYS_close_range
 	else if (strcmp(argv[1], "close_range") == 0)
 		nr = SYS_close_range;
