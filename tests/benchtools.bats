@@ -129,7 +129,7 @@ lines() {
 }
 
 @test "probes.sh: each kind of check is measured beside no check" {
-	run_timed -0 timeout 120 env ECG="$ECG_BIN" BENCH_BIN="$BENCH" BENCH_RUNS=1 BENCH_PROBE_TASKS=3 \
+	run_timed -0 timeout 120 env ECG="$ECG_BIN" BENCH_BIN="$BENCH" BENCH_PROBE_RUNS=1 BENCH_PROBE_TASKS=3 BENCH_PROBE_SETTLE=0.2 \
 		BENCH_PROBE_S=0.5 bash "$ECG_TOP/tests/bench/probes.sh"
 	echo "$output"
 	[ "$(grep -cE '^\| (none|ready|health|http) \| [0-9.]+ \| [0-9.]+ % \|' <<<"$output")" -eq 4 ]

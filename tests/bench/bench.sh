@@ -30,8 +30,9 @@
 # log = ...%n); in W4's idle runs also ecg-run-shared
 # (ecg-run linked against the shared libraries instead of statically, as
 # make builds it).  Each figure is the median
-# of BENCH_RUNS runs with min and max, and its ratio to the shell baseline
-# of the same run.  A run past BENCH_TIMEOUT seconds is killed, and that
+# of BENCH_RUNS runs (BENCH_PEER_RUNS for GNU parallel, concurrently and
+# foreman) with min and max, and its ratio to the shell baseline of the
+# same run (in W1 and W1b also to the relay).  A run past BENCH_TIMEOUT seconds is killed, and that
 # tool is not run again in that workload.  Every process started carries a
 # marker in its environment; any left after a run is counted and killed.
 set -u
@@ -52,6 +53,9 @@ CACHE=${BENCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ecg-run-bench}
 CONCURRENTLY=${CONCURRENTLY:-$CACHE/node_modules/.bin/concurrently}
 
 RUNS=${BENCH_RUNS:-5}
+# GNU parallel, concurrently and foreman take most of the bench's time:
+# their figures are medians of fewer runs (at most RUNS)
+PEER_RUNS=${BENCH_PEER_RUNS:-3}
 TASKS=${BENCH_TASKS:-4}
 LINES=${BENCH_LINES:-2000000}
 SLEEPERS=${BENCH_SLEEPERS:-100}
@@ -102,6 +106,13 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+in_run() {	# in_run TOOL RUN: TOOL is measured in run RUN
+	case $1 in
+	parallel|concurrently|foreman) [ "$2" -le "$PEER_RUNS" ] ;;
+	*) return 0 ;;
+	esac
+}
 
 have() {	# have TOOL: the tool can run here
 	case $1 in
@@ -237,6 +248,7 @@ each_tool() {
 	for ((run = 1; run <= RUNS; run++)); do
 		for tool in $TOOLS; do
 			case $skip in *" $tool "*) continue ;; esac
+			in_run "$tool" "$run" || continue
 			have "$tool" && ! timed_out "$w" "$tool" || continue
 			"$fn" "$tool" "$run" >>"$results"
 			note "$w run $run: $tool: $(tail -1 "$results")"
@@ -262,6 +274,7 @@ throughput() {	# throughput W CHUNK
 	for ((run = 1; run <= RUNS; run++)); do
 		for tool in ${TOOLS/ecg-run/ecg-run ecg-run-events ecg-run-log}; do
 			[ "$tool" = relay ] && have relay && tool="relay relay-log"
+			in_run "$tool" "$run" || continue
 			for tool in $tool; do
 			have "$tool" && ! timed_out "$w" "$tool" || continue
 			out=$work/out.txt
@@ -340,6 +353,7 @@ side_by_side() {
 	local w=$1 run=$2 list=$3 n=$4 window=$5 tool
 	for tool in $TOOLS; do
 		case $tool in raw|relay) continue ;; esac
+		in_run "$tool" "$run" || continue
 		have "$tool" && ! timed_out "$w" "$tool" || continue
 		mkdir -p "$work/$w.$tool"
 		cp "$list" "$work/$w.$tool/list"
@@ -364,6 +378,7 @@ memory() {
 	for ((run = 1; run <= RUNS; run++)); do
 		for tool in $TOOLS; do
 			case $tool in raw|relay) continue ;; esac
+			in_run "$tool" "$run" || continue
 			# one at a time: 200 tasks started by every tool at once take
 			# the slow starters past the time limit
 			idle=$tool
@@ -376,7 +391,7 @@ memory() {
 			done
 			have "$tool" && ! timed_out W4f "$tool" || continue
 			case $tool in
-			shell) popt= ;;
+			shell|minisup) popt= ;;
 			foreman) popt=-p ;;
 			*) popt=-P ;;
 			esac

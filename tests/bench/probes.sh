@@ -4,7 +4,7 @@
 #
 # BENCH_PROBE_TASKS sleeping tasks (default 500), ecg-run's CPU time over
 # BENCH_PROBE_S seconds (default 10) once all have started, median of
-# BENCH_RUNS runs:
+# BENCH_PROBE_RUNS runs (default 3):
 #   none      no check (the baseline)
 #   ready     ready = tcp on a closed port: never ready, tried again each
 #             second (the window begins BENCH_PROBE_SETTLE s, default 3,
@@ -21,7 +21,7 @@ TOP=$(cd "$HERE/../.." && pwd)
 ECG=${ECG:-$TOP/build/ecg-run}
 BENCH_BIN=${BENCH_BIN:-$TOP/build/tests/bench}
 MEASURE=$BENCH_BIN/measure
-RUNS=${BENCH_RUNS:-5}
+RUNS=${BENCH_PROBE_RUNS:-3}
 N=${BENCH_PROBE_TASKS:-500}
 WINDOW=${BENCH_PROBE_S:-10}
 # after the last task started: readiness checks are then at one a second
