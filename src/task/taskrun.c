@@ -242,7 +242,7 @@ run_gone(struct ecg_taskrun *r)
 		return 0;
 	if (r->check != NULL && !ecg_ready_idle(r->check))
 		return 0;
-	if (!ecg_proc_over(&r->stopper))
+	if (r->stopper != NULL && !ecg_proc_over(r->stopper))
 		return 0;
 	if (r->health != NULL && !ecg_health_idle(r->health))
 		return 0;
@@ -590,7 +590,7 @@ op_spawn(void *w, int *start_code)
 
 	*start_code = 0;
 	/* Its log file stays open from its first run to its end. */
-	if (r->spec->log_path != NULL && (rc = ecg_logfile_open(&r->log)) < 0)
+	if (r->log != NULL && (rc = ecg_logfile_open(r->log)) < 0)
 		return none_made(r, "log file", r->spec->log_path, -rc, start_code);
 	/* Its limits; one above ecg-run's hard limit cannot be had but as root. */
 	if ((rc = limits_of(r, limits, &nlimits, what, sizeof(what))) >= 0)
@@ -774,10 +774,10 @@ run_stop_command(struct ecg_taskrun *r)
 		sp.stderr_fd = err >= 0 ? err : h->devnull;
 		sp.nofile = h->nofile;
 		ecg_config_spawn_as(r->spec->identity, &sp);
-		ecg_proc_destroy(&r->stopper);
-		ecg_proc_init(&r->stopper, h->loop, SIGKILL, r->spec->stop_timeout_ms,
+		ecg_proc_destroy(r->stopper);
+		ecg_proc_init(r->stopper, h->loop, SIGKILL, r->spec->stop_timeout_ms,
 		    &stopper_hooks, r);
-		rc = ecg_proc_spawn(&r->stopper, &sp, &f);
+		rc = ecg_proc_spawn(r->stopper, &sp, &f);
 		ev.step = f.step != NULL ? f.step : "fork";
 	}
 	if (out >= 0)
@@ -789,11 +789,11 @@ run_stop_command(struct ecg_taskrun *r)
 		ev.err = rc < 0 ? -rc : f.err;
 		emit(r, &ev);
 		if (rc >= 0)
-			ecg_proc_kill(&r->stopper);
+			ecg_proc_kill(r->stopper);
 		return -1;
 	}
-	ecg_proc_stop_asked(&r->stopper);
-	ev.pid = (long)ecg_proc_pid(&r->stopper);
+	ecg_proc_stop_asked(r->stopper);
+	ev.pid = (long)ecg_proc_pid(r->stopper);
 	emit(r, &ev);
 	return 0;
 }
@@ -805,7 +805,7 @@ op_stop(void *w)
 
 	op_check_stop(r);
 	/* Its stop_command asks it to stop; the bound is the same: SIGKILL after stop_timeout. */
-	if (r->spec->stop_command != NULL && !r->stopper_ran && ecg_proc_running(&r->proc) &&
+	if (r->stopper != NULL && !r->stopper_ran && ecg_proc_running(&r->proc) &&
 	    run_stop_command(r) == 0) {
 		ecg_proc_stop_asked(&r->proc);
 		return;
@@ -843,8 +843,8 @@ op_abandon(void *w)
 	struct ecg_taskrun *r = w;
 
 	ecg_proc_abandon(&r->proc);
-	if (!ecg_proc_over(&r->stopper))
-		ecg_proc_abandon(&r->stopper);
+	if (r->stopper != NULL && !ecg_proc_over(r->stopper))
+		ecg_proc_abandon(r->stopper);
 	if (r->check != NULL)
 		ecg_ready_end(r->check);
 	if (r->health != NULL)
@@ -871,7 +871,7 @@ op_finish(void *w)
 	struct ecg_taskrun *r = w;
 
 	ecg_taskio_end(&r->io);
-	return (unsigned long)ecg_logfile_lost(&r->log);
+	return r->log != NULL ? (unsigned long)ecg_logfile_lost(r->log) : 0;
 }
 
 static pid_t
@@ -947,15 +947,24 @@ ecg_taskrun_init(struct ecg_taskrun *r, struct ecg_taskrun_env *env,
 	/* Everything that destroy touches is set up before anything can fail. */
 	ecg_proc_init(&r->proc, env->loop, spec->stop_signal, spec->stop_timeout_ms,
 	    &proc_hooks, r);
-	ecg_proc_init(&r->stopper, env->loop, SIGKILL, spec->stop_timeout_ms, &stopper_hooks, r);
 	ecg_taskio_init(&r->io, env->loop, env->pump, spec->name, color, env->buffer,
 	    &io_hooks, r);
 	ecg_taskio_share(&r->io, &env->tap_round);
 	ecg_taskio_followed(&r->io, &env->follow, index);
-	ecg_logfile_init(&r->log, spec->log_path, spec->log_max_size, spec->log_keep,
-	    env->buffer);
-	if (spec->log_path != NULL)
-		ecg_taskio_log(&r->io, &r->log, ecg_pump_timestamps(env->pump));
+	/* A stop_command's process and a log file: only for a task that has one. */
+	if (spec->stop_command != NULL) {
+		if ((r->stopper = malloc(sizeof(*r->stopper))) == NULL)
+			return -ENOMEM;
+		ecg_proc_init(r->stopper, env->loop, SIGKILL, spec->stop_timeout_ms,
+		    &stopper_hooks, r);
+	}
+	if (spec->log_path != NULL) {
+		if ((r->log = malloc(sizeof(*r->log))) == NULL)
+			return -ENOMEM;
+		ecg_logfile_init(r->log, spec->log_path, spec->log_max_size, spec->log_keep,
+		    env->buffer);
+		ecg_taskio_log(&r->io, r->log, ecg_pump_timestamps(env->pump));
+	}
 	if (env->direct && plain_program(r) < 0)
 		return -ENOMEM;
 	if (env->stderr_tail > 0 && ecg_taskio_keep_tail(&r->io, env->stderr_tail) < 0)
@@ -983,9 +992,13 @@ ecg_taskrun_destroy(struct ecg_taskrun *r)
 	if (r->env == NULL)
 		return;
 	ecg_proc_destroy(&r->proc);
-	ecg_proc_destroy(&r->stopper);
+	if (r->stopper != NULL)
+		ecg_proc_destroy(r->stopper);
+	free(r->stopper);
 	ecg_taskio_destroy(&r->io);
-	ecg_logfile_destroy(&r->log);
+	if (r->log != NULL)
+		ecg_logfile_destroy(r->log);
+	free(r->log);
 	if (r->check != NULL)
 		ecg_ready_destroy(r->check);
 	if (r->health != NULL)

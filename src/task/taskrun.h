@@ -65,10 +65,10 @@ struct ecg_taskrun {
 	const struct ecg_taskrun_hooks *hooks;
 	void *arg;
 	struct ecg_proc proc;
-	struct ecg_proc stopper;	/* its stop_command, while it runs */
+	struct ecg_proc *stopper;	/* its stop_command's process, or NULL: none */
 	int stopper_ran;		/* in this run */
 	struct ecg_taskio io;
-	struct ecg_logfile log;		/* its log file, if it has one (log = PATH) */
+	struct ecg_logfile *log;	/* its log file, or NULL: none (log = PATH) */
 	struct ecg_ready *check;	/* its readiness check, unless ready = started (and no watchdog) */
 	struct ecg_health *health;	/* its health checks after ready, or NULL: none */
 	char *argv[4];			/* SHELL -c COMMAND */
