@@ -29,7 +29,7 @@
  *        all: the least any supervisor can do to start N tasks.
  *
  * The result is one line of key=value pairs: status (the exit status,
- * 128+N for a signal), wall, cpu (seconds), rss_kb (with -t), vcs and ivcs
+ * 128+N for a signal), wall, cpu (seconds), sys (of it, in the kernel), rss_kb (with -t), vcs and ivcs
  * (voluntary and involuntary context switches), and with -i: idle_cpu,
  * idle_cs, idle_rss_kb, idle_hwm_kb, idle_anon_kb (RssAnon: the private,
  * anonymous part); with -F: latency_ms.
@@ -54,6 +54,7 @@ extern char **environ;
 
 struct sample {
 	double cpu;		/* user + system seconds of the process itself */
+	double sys;		/* of which in the kernel */
 	long vcs, ivcs;		/* context switches */
 	long hwm_kb, rss_kb;	/* peak and current resident set */
 	long anon_kb;		/* the resident set's private part (no file pages) */
@@ -87,7 +88,7 @@ take(pid_t pid, struct sample *s)
 	int fd;
 	ssize_t n;
 
-	s->cpu = -1;
+	s->cpu = s->sys = -1;
 	s->vcs = s->ivcs = s->hwm_kb = s->rss_kb = s->anon_kb = -1;
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	fd = open(path, O_RDONLY);
@@ -101,7 +102,10 @@ take(pid_t pid, struct sample *s)
 			p = strrchr(buf, ')');
 			if (p != NULL && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
 			    &ut, &st) == 2)
+			{
 				s->cpu = (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+				s->sys = (double)st / (double)sysconf(_SC_CLK_TCK);
+			}
 		}
 	}
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
@@ -227,7 +231,7 @@ usage(void)
 int
 main(int argc, char **argv)
 {
-	struct sample end = { -1, -1, -1, -1, -1, -1 }, i0, i1;
+	struct sample end = { -1, -1, -1, -1, -1, -1, -1 }, i0, i1;
 	const char *result = NULL, *failfile = NULL;
 	double t0, t1 = 0, rt1 = 0, idle = 0, limit = 600, settle = 0.5;
 	int trace = 0, want_children = -1, opt, st = 0, timed_out = 0, have_end = 0;
@@ -345,8 +349,8 @@ main(int argc, char **argv)
 	if (!have_end)
 		t1 = now(CLOCK_MONOTONIC);
 
-	len = (size_t)snprintf(line, sizeof(line), "status=%d timeout=%d wall=%.6f cpu=%.2f vcs=%ld ivcs=%ld",
-	    status_of(st), timed_out, t1 - t0, end.cpu, end.vcs, end.ivcs);
+	len = (size_t)snprintf(line, sizeof(line), "status=%d timeout=%d wall=%.6f cpu=%.2f sys=%.2f vcs=%ld ivcs=%ld",
+	    status_of(st), timed_out, t1 - t0, end.cpu, end.sys, end.vcs, end.ivcs);
 	if (trace)
 		len += (size_t)snprintf(line + len, sizeof(line) - len, " rss_kb=%ld", end.hwm_kb);
 	if (idle_done)
