@@ -46,8 +46,8 @@ add_inode(uint64_t **out, size_t *n, size_t *cap, uint64_t inode)
 {
 	uint64_t *v;
 
-	if (*n == *cap) {
-		*cap = *cap ? 2 * *cap : 8;
+	if (*n == *cap || *out == NULL) {
+		*cap = *cap > *n ? *cap : *n > 0 ? 2 * *n : 8;
 		v = realloc(*out, *cap * sizeof(*v));
 		if (v == NULL)
 			return -ENOMEM;

@@ -262,7 +262,7 @@ under_valgrind(void)
  * time (ecg-run is one thread), and each child is done with it when
  * clone returns in the parent.
  */
-#define CHILD_STACK (64 * 1024)
+#define CHILD_STACK ((size_t)64 * 1024)
 
 static void *
 child_stack(void)
@@ -280,7 +280,7 @@ child_stack(void)
 	if (base == MAP_FAILED)
 		return NULL;
 	mprotect(base, (size_t)page, PROT_NONE);
-	top = base + CHILD_STACK + page;
+	top = base + CHILD_STACK + (size_t)page;
 	return top;
 }
 
