@@ -224,7 +224,7 @@ main(int argc, char **argv)
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 	sigaction(SIGXFSZ, &sa, NULL);
-	loop = ev_default_loop(EVFLAG_AUTO);
+	loop = ev_default_loop(EVFLAG_AUTO | EVFLAG_SIGNALFD);
 	if (loop == NULL) {
 		ecg_front_errx("cannot set up the event loop");
 		ecg_config_free(&spec);
