@@ -27,6 +27,14 @@ bad_config() {
 	bad_config '[a]\n; nothing\n[b]\ncommand = touch ran\n' "g.ini:1: empty section [a] (a task needs a command)"
 }
 
+@test "an empty [group] section is no error: the group keeps its defaults" {
+	printf '[group]\n\n[a]\ncommand = echo hi\n' >g.ini
+	run ecg -c g.ini
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"a | hi"* ]]
+}
+
 @test "config error: task without command" {
 	bad_config '[a]\ncwd = /tmp\n[b]\ncommand = touch ran\n' "g.ini:1: task [a] has no command"
 }

@@ -177,7 +177,8 @@ end_task(struct loader *L)
 static void
 end_section(struct loader *L)
 {
-	if (L->section != -2 && L->section_keys == 0)
+	/* An empty [group] takes the defaults; an empty task has nothing to run. */
+	if (L->section >= 0 && L->section_keys == 0)
 		failf(L, L->section_line, "empty section [%s] (a task needs a command)",
 		    current(L)->name);
 	if (L->section >= 0 && !L->failed)
