@@ -90,6 +90,8 @@ apply_recs(struct loader *L, size_t index, int replica)
  * known from now on.  With replicas = N, it is N tasks NAME.1 to NAME.N,
  * each given the keys with its own ${ECG_REPLICA} and ECG_REPLICA=i.
  */
+static int copy_key_lines(struct ecg_task_spec *to, const struct ecg_task_spec *from);
+
 static void
 end_task(struct loader *L)
 {
@@ -114,7 +116,7 @@ end_task(struct loader *L)
 	}
 	base = t->name;
 	if (strlen(base) + 1 + 4 > ECG_CONFIG_NAME_MAX) {
-		failf(L, t->key_line[K_REPLICAS], "task [%s]: its replicas' names (%s.%ld) would "
+		failf(L, ecg_config_key_line(t, K_REPLICAS), "task [%s]: its replicas' names (%s.%ld) would "
 		    "be longer than %d characters", base, base, n, ECG_CONFIG_NAME_MAX);
 		return;
 	}
@@ -142,8 +144,10 @@ end_task(struct loader *L)
 			memset(&g->tasks[at], 0, sizeof(g->tasks[at]));
 			g->tasks[at].line = g->tasks[first].line;
 			g->tasks[at].set = g->tasks[first].set;
-			memcpy(g->tasks[at].key_line, g->tasks[first].key_line,
-			    sizeof(g->tasks[at].key_line));
+			if (copy_key_lines(&g->tasks[at], &g->tasks[first]) < 0) {
+				failf(L, g->tasks[first].line, "out of memory");
+				break;
+			}
 			g->tasks[at].replicas = n;
 		}
 		t = &g->tasks[at];
@@ -453,11 +457,14 @@ begin_key(struct loader *L, const char *name, const char *value)
 	}
 	if (!ecg_keys[k].repeatable && has(t, (enum key_id)k)) {
 		failf(L, L->lx.line, "'%s' given twice in [%s] (first on line %u)", name,
-		    L->section == -1 ? GROUP_SECTION : t->name, t->key_line[k]);
+		    L->section == -1 ? GROUP_SECTION : t->name, ecg_config_key_line(t, k));
+		return;
+	}
+	if (ecg_config_set_key_line(t, k, L->lx.line) < 0) {
+		failf(L, L->lx.line, "out of memory");
 		return;
 	}
 	t->set |= (uint64_t)1 << k;
-	t->key_line[k] = L->lx.line;
 	L->key = k;
 	L->key_line = L->lx.line;
 	L->vlen = 0;
@@ -707,14 +714,14 @@ load(struct ecg_group_spec *g, const struct loader *Lp, char *text, size_t len,
 	if (!L.failed)
 		ecg_resolve_cycles(&L);
 	if (!L.failed && ecg_resolve_only_sidecars(g))
-		failf(&L, g->tasks[0].key_line[K_SIDECAR], ONLY_SIDECARS);
+		failf(&L, ecg_config_key_line(&g->tasks[0], K_SIDECAR), ONLY_SIDECARS);
 	g->stop_signal = has(&g->defaults, K_STOP_SIGNAL) ? g->defaults.stop_signal : SIGTERM;
 	g->stop_timeout_ms = has(&g->defaults, K_STOP_TIMEOUT) ? g->defaults.stop_timeout_ms :
 	    DEFAULT_STOP_TIMEOUT_MS;
 	if (!L.failed && g->shell == NULL)
 		g->shell = xstrdup(&L, DEFAULT_SHELL);
 	if (!L.failed && ecg_spawn_which(g->shell, shellpath, sizeof(shellpath)) < 0)
-		failf(&L, g->defaults.key_line[K_SHELL] ? g->defaults.key_line[K_SHELL] : 1,
+		failf(&L, ecg_config_key_line(&g->defaults, K_SHELL) ? ecg_config_key_line(&g->defaults, K_SHELL) : 1,
 		    "shell '%s' is not an executable file", g->shell);
 	free(L.val);
 	ecg_inilex_destroy(&L.lx);
@@ -727,6 +734,54 @@ load(struct ecg_group_spec *g, const struct loader *Lp, char *text, size_t len,
 	free(L.id_user);
 	free(L.id_group);
 	return L.failed ? -1 : 0;
+}
+
+unsigned
+ecg_config_key_line(const struct ecg_task_spec *t, enum key_id k)
+{
+	unsigned i;
+
+	for (i = 0; i < t->nkey_lines; i++)
+		if (t->key_lines[i].key == (unsigned)k)
+			return t->key_lines[i].line;
+	return 0;
+}
+
+int
+ecg_config_set_key_line(struct ecg_task_spec *t, enum key_id k, unsigned line)
+{
+	struct ecg_key_line *p;
+	unsigned i;
+
+	for (i = 0; i < t->nkey_lines; i++)
+		if (t->key_lines[i].key == (unsigned)k) {
+			t->key_lines[i].line = line;
+			return 0;
+		}
+	/* room for 2, 4, 8, ...: full when the count is 0 or a power of two from 2 up */
+	if (t->nkey_lines == 0 || (t->nkey_lines >= 2 && (t->nkey_lines & (t->nkey_lines - 1)) == 0)) {
+		p = realloc(t->key_lines, (t->nkey_lines ? 2 * t->nkey_lines : 2) * sizeof(*p));
+		if (p == NULL)
+			return -ENOMEM;
+		t->key_lines = p;
+	}
+	t->key_lines[t->nkey_lines].key = (unsigned)k;
+	t->key_lines[t->nkey_lines].line = line;
+	t->nkey_lines++;
+	return 0;
+}
+
+/* Gives to a copy of a task the key lines of the original: 0 or -ENOMEM. */
+static int
+copy_key_lines(struct ecg_task_spec *to, const struct ecg_task_spec *from)
+{
+	unsigned i;
+
+	for (i = 0; i < from->nkey_lines; i++)
+		if (ecg_config_set_key_line(to, (enum key_id)from->key_lines[i].key,
+		    from->key_lines[i].line) < 0)
+			return -ENOMEM;
+	return 0;
 }
 
 void
@@ -756,6 +811,8 @@ ecg_config_free_task(struct ecg_task_spec *t)
 	ecg_keys_free_identity(t->identity);
 	ecg_keys_free_ready(&t->ready);
 	ecg_keys_free_ready(&t->health);
+	free(t->key_lines);
+	free(t->limit);
 	for (i = 0; i < t->nafter_names; i++)
 		free(t->after_names[i]);
 	free(t->after_names);
@@ -869,7 +926,7 @@ ecg_config_print(const struct ecg_group_spec *g, FILE *out)
 static unsigned
 key_line_of(const struct ecg_group_spec *g, const struct ecg_task_spec *t, enum key_id k)
 {
-	return has(t, k) ? t->key_line[k] : g->defaults.key_line[k] ? g->defaults.key_line[k] :
+	return has(t, k) ? ecg_config_key_line(t, k) : ecg_config_key_line(&g->defaults, k) ? ecg_config_key_line(&g->defaults, k) :
 	    t->line;
 }
 

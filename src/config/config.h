@@ -96,12 +96,24 @@ struct ecg_ready_spec {
 	long watchdog_ms;	/* health = watchdog D (kind NOTIFY: WATCHDOG=1 on its socket) */
 };
 
+/* Where a key was given. */
+struct ecg_key_line {
+	unsigned line;
+	unsigned key;
+};
+
 /* One task's settings, or the [group] defaults. */
 struct ecg_task_spec {
 	char *name;
 	unsigned line;		/* line of its section header */
 	uint64_t set;		/* keys given in its own section (bit per key) */
-	unsigned key_line[ECG_CONFIG_KEYS];	/* line of each key given */
+	/*
+	 * The line of each key given, for messages (ecg_config_key_line):
+	 * only the keys given, a few of ECG_CONFIG_KEYS, so that a task of
+	 * one key costs 8 bytes here and not a line for every key.
+	 */
+	struct ecg_key_line *key_lines;
+	unsigned nkey_lines;
 	char *command;
 	char *stop_command;	/* run instead of sending stop_signal, or NULL */
 	char *cwd;		/* as written */
@@ -141,7 +153,7 @@ struct ecg_task_spec {
 	char *user;		/* user = NAME|UID as written, or NULL */
 	char *group;		/* group = NAME|GID as written, or NULL */
 	struct ecg_identity *identity;	/* resolved from them, or NULL: ecg-run's own */
-	struct ecg_limit_spec limit[ECG_LIMITS];
+	struct ecg_limit_spec *limit;	/* ECG_LIMITS of them; NULL: no limit_* given */
 	long timeout_ms;	/* each run's; 0: none */
 	unsigned forward;	/* ECG_FORWARD_ bits */
 	char *log;		/* its log file as written (%n: its name), or NULL */

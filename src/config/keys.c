@@ -1108,7 +1108,7 @@ i_ready(struct loader *L, struct ecg_task_spec *t, const struct ecg_task_spec *d
 {
 	(void)k;
 	if (has(d, K_READY))
-		parse_ready(L, d->key_line[K_READY], d->ready.check, &t->ready);
+		parse_ready(L, ecg_config_key_line(d, K_READY), d->ready.check, &t->ready);
 }
 
 static void
@@ -1133,7 +1133,7 @@ i_health(struct loader *L, struct ecg_task_spec *t, const struct ecg_task_spec *
 {
 	(void)k;
 	if (has(d, K_HEALTH))
-		parse_health(L, d->key_line[K_HEALTH], d->health.check, &t->health);
+		parse_health(L, ecg_config_key_line(d, K_HEALTH), d->health.check, &t->health);
 }
 
 static void
@@ -1266,13 +1266,23 @@ pr_umask(FILE *out, const struct ecg_group_spec *g, const struct ecg_task_spec *
 	}
 }
 
+/* t's limits, made when the first is given (most tasks have none): NULL when out of memory. */
+static struct ecg_limit_spec *
+limits_of(struct loader *L, unsigned line, struct ecg_task_spec *t)
+{
+	if (t->limit == NULL && (t->limit = calloc(ECG_LIMITS, sizeof(*t->limit))) == NULL)
+		failf(L, line, "out of memory");
+	return t->limit;
+}
+
 static void
 p_limit(struct loader *L, unsigned line, const char *v, struct ecg_task_spec *t,
     const struct key *k)
 {
 	enum ecg_limit l = (enum ecg_limit)(k - &ecg_keys[K_LIMIT_NOFILE]);
 
-	parse_limit(L, line, v, l, &t->limit[l]);
+	if (limits_of(L, line, t) != NULL)
+		parse_limit(L, line, v, l, &t->limit[l]);
 }
 
 static void
@@ -1281,8 +1291,8 @@ i_limit(struct loader *L, struct ecg_task_spec *t, const struct ecg_task_spec *d
 {
 	enum ecg_limit l = (enum ecg_limit)(k - &ecg_keys[K_LIMIT_NOFILE]);
 
-	(void)L;
-	t->limit[l] = d->limit[l];
+	if (d->limit != NULL && d->limit[l].set && limits_of(L, t->line, t) != NULL)
+		t->limit[l] = d->limit[l];
 }
 
 static void
@@ -1293,7 +1303,7 @@ pr_limit(FILE *out, const struct ecg_group_spec *g, const struct ecg_task_spec *
 	char soft[48], hard[48], buf[100];
 
 	(void)g;
-	if (!t->limit[l].set)
+	if (t->limit == NULL || !t->limit[l].set)
 		return;
 	limit_text(t->limit[l].soft, limits[l].bytes, soft, sizeof(soft));
 	limit_text(t->limit[l].hard, limits[l].bytes, hard, sizeof(hard));
@@ -1666,8 +1676,11 @@ lookup_identity(struct loader *L, struct ecg_task_spec *t)
 {
 	struct ecg_user u;
 	struct ecg_identity id = { 0 };
-	unsigned uline = t->key_line[K_USER] ? t->key_line[K_USER] : L->g->defaults.key_line[K_USER],
-	    gline = t->key_line[K_GROUP] ? t->key_line[K_GROUP] : L->g->defaults.key_line[K_GROUP];
+	const struct ecg_task_spec *d = &L->g->defaults;
+	unsigned uline = ecg_config_key_line(t, K_USER) ? ecg_config_key_line(t, K_USER) :
+	    ecg_config_key_line(d, K_USER);
+	unsigned gline = ecg_config_key_line(t, K_GROUP) ? ecg_config_key_line(t, K_GROUP) :
+	    ecg_config_key_line(d, K_GROUP);
 
 	if (t->user != NULL) {
 		if (ecg_userdb_user(t->user, &u) < 0) {
@@ -1774,7 +1787,7 @@ ecg_keys_inherit(struct loader *L, struct ecg_task_spec *t)
 	resolve_identity(L, t);
 	/* Across keys: a sidecar serves the others, its end never counts. */
 	if (has(t, K_CANCEL_ON) && t->sidecar)
-		failf(L, t->key_line[K_CANCEL_ON], "task [%s] is a sidecar: its end never stops "
+		failf(L, ecg_config_key_line(t, K_CANCEL_ON), "task [%s] is a sidecar: its end never stops "
 		    "the group, so it takes no cancel_on", t->name);
 	if (t->sidecar)
 		t->cancel_on = ECG_CANCEL_ON_NEVER;

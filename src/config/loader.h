@@ -127,6 +127,10 @@ void failf(struct loader *L, unsigned line, const char *fmt, ...)
 char *xstrdup(struct loader *L, const char *s);
 /* config.c: frees what a task's spec holds. */
 void ecg_config_free_task(struct ecg_task_spec *t);
+/* The line key k was given on in t's own section, or 0. */
+unsigned ecg_config_key_line(const struct ecg_task_spec *t, enum key_id k);
+/* Notes that t's key k is on line (again, for a key given more than once): 0 or -ENOMEM. */
+int ecg_config_set_key_line(struct ecg_task_spec *t, enum key_id k, unsigned line);
 
 /* keys.c: the value of key k, complete, read into t (or the group). */
 void ecg_keys_finish(struct loader *L, enum key_id k, unsigned line, const char *v,

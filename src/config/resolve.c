@@ -48,7 +48,7 @@ void
 ecg_resolve_after(struct loader *L, struct ecg_task_spec *t)
 {
 	struct ecg_group_spec *g = L->g;
-	unsigned line = t->key_line[K_AFTER];
+	unsigned line = ecg_config_key_line(t, K_AFTER);
 	size_t j, k;
 	long idx;
 
@@ -181,7 +181,8 @@ ecg_resolve_log(struct loader *L, size_t i)
 {
 	struct ecg_group_spec *g = L->g;
 	struct ecg_task_spec *t = &g->tasks[i];
-	unsigned line = has(t, K_LOG) ? t->key_line[K_LOG] : g->defaults.key_line[K_LOG];
+	unsigned line = has(t, K_LOG) ? ecg_config_key_line(t, K_LOG) :
+	    ecg_config_key_line(&g->defaults, K_LOG);
 	struct ecg_buf old = ECG_BUF_INIT;
 	const struct ecg_task_spec *o;
 	const char *why, *dot;
@@ -191,13 +192,13 @@ ecg_resolve_log(struct loader *L, size_t i)
 
 	if (t->log == NULL) {
 		if (has(t, K_LOG_MAX_SIZE) || has(t, K_LOG_KEEP))
-			failf(L, t->key_line[has(t, K_LOG_MAX_SIZE) ? K_LOG_MAX_SIZE : K_LOG_KEEP],
+			failf(L, ecg_config_key_line(t, has(t, K_LOG_MAX_SIZE) ? K_LOG_MAX_SIZE : K_LOG_KEEP),
 			    "task [%s] has no log file for %s (set log = PATH)", t->name,
 			    has(t, K_LOG_MAX_SIZE) ? "log_max_size" : "log_keep");
 		return;
 	}
 	if (has(t, K_LOG_KEEP) && t->log_max_size == 0) {
-		failf(L, t->key_line[K_LOG_KEEP], "log_keep in [%s] keeps files that log_max_size "
+		failf(L, ecg_config_key_line(t, K_LOG_KEEP), "log_keep in [%s] keeps files that log_max_size "
 		    "makes: set it too", t->name);
 		return;
 	}
@@ -297,7 +298,7 @@ ecg_resolve_cycles(struct loader *L)
 	    g->tasks[cycle[1 % k]].name);
 	for (i = 1; i < (size_t)k; i++)
 		ecg_buf_printf(&msg, ", which is after %s", g->tasks[cycle[(i + 1) % (size_t)k]].name);
-	failf(L, g->tasks[cycle[0]].key_line[K_AFTER], "tasks after one another in a cycle: %s",
+	failf(L, ecg_config_key_line(&g->tasks[cycle[0]], K_AFTER), "tasks after one another in a cycle: %s",
 	    ecg_buf_failed(&msg) ? "(out of memory)" : ecg_buf_str(&msg));
 	ecg_buf_free(&msg);
 out:

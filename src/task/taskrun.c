@@ -550,7 +550,7 @@ limits_of(const struct ecg_taskrun *r, struct ecg_spawn_limit *out, size_t *n, c
 	int l;
 
 	*n = 0;
-	for (l = 0; l < ECG_LIMITS; l++) {
+	for (l = 0; r->spec->limit != NULL && l < ECG_LIMITS; l++) {
 		const struct ecg_limit_spec *ls = &r->spec->limit[l];
 		struct ecg_spawn_limit *o = &out[*n];
 		if (!ls->set)
