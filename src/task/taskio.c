@@ -13,6 +13,9 @@
 
 #include "sys/spawn.h"
 
+/* The longest path of a terminal's slave end (/dev/pts/N). */
+#define TTY_PATH_MAX 64
+
 /* Longest wait for pipes still held open by processes outside the group. */
 #define PIPE_GRACE 2.0
 
@@ -69,7 +72,7 @@ static void
 stamp_now(struct ecg_taskio *io)
 {
 	if (io->log != NULL && io->stamps)
-		ecg_frame_stamp(io->stamp, sizeof(io->stamp));
+		ecg_frame_stamp(io->stamp, ECG_FRAME_STAMP_MAX);
 }
 
 /* What was read goes to the log file now; its first failure is told. */
@@ -115,6 +118,10 @@ ecg_taskio_destroy(struct ecg_taskio *io)
 	ev_idle_stop(io->loop, &io->log_idle);
 	free(io->tail);
 	io->tail = NULL;
+	free(io->tty_path);
+	io->tty_path = NULL;
+	free(io->stamp);
+	io->stamp = NULL;
 	for (i = 0; i < 2; i++) {
 		close_fd(&io->pipes[i]);
 		free(io->pipes[i].tap_line);
@@ -156,11 +163,13 @@ ecg_taskio_open_tty(struct ecg_taskio *io, int *slave, const struct winsize *ws)
 	int m, s, rc;
 
 	*slave = -1;
+	if (io->tty_path == NULL && (io->tty_path = malloc(TTY_PATH_MAX)) == NULL)
+		return -ENOMEM;
 	m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (m < 0)
 		return -errno;
-	if (grantpt(m) < 0 || unlockpt(m) < 0 || ptsname_r(m, io->tty_path,
-	    sizeof(io->tty_path)) != 0 || fcntl(m, F_SETFL, O_NONBLOCK) < 0)
+	if (grantpt(m) < 0 || unlockpt(m) < 0 || ptsname_r(m, io->tty_path, TTY_PATH_MAX) != 0 ||
+	    fcntl(m, F_SETFL, O_NONBLOCK) < 0)
 		goto fail;
 	s = open(io->tty_path, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (s < 0)
@@ -446,11 +455,14 @@ read_limit(struct ecg_taskio *io)
 	return r->bytes >= ECG_TASKIO_TAP_ROUND ? 0 : ECG_TASKIO_TAP_MAX;
 }
 
-void
+int
 ecg_taskio_log(struct ecg_taskio *io, struct ecg_logfile *lf, int stamps)
 {
+	if (stamps && io->stamp == NULL && (io->stamp = calloc(1, ECG_FRAME_STAMP_MAX)) == NULL)
+		return -ENOMEM;
 	io->log = lf;
 	io->stamps = stamps;
+	return 0;
 }
 
 static void

@@ -93,8 +93,8 @@ struct ecg_taskio {
 	struct ecg_logfile *log;	/* where the lines are also written, or NULL */
 	int stamps;			/* with -T stamps */
 	int tty;			/* pipes[0] is a pseudo-terminal's master; no pipes[1] */
-	char tty_path[64];		/* its slave's path */
-	char stamp[ECG_FRAME_STAMP_MAX];	/* the stamp of the bytes being read */
+	char *tty_path;			/* its slave's path (a terminal only) */
+	char *stamp;			/* the stamp of the bytes being read (a log with stamps only) */
 };
 
 void ecg_taskio_init(struct ecg_taskio *io, struct ev_loop *loop, struct ecg_pump *pump,
@@ -144,9 +144,9 @@ void ecg_taskio_tap(struct ecg_taskio *io, ecg_taskio_tap_fn fn, void *arg);
 
 /*
  * Also writes every line to lf (open by now), with a -T stamp if stamps is
- * set; the end of the task (ecg_taskio_end) closes it.
+ * set; the end of the task (ecg_taskio_end) closes it.  0 or -ENOMEM.
  */
-void ecg_taskio_log(struct ecg_taskio *io, struct ecg_logfile *lf, int stamps);
+int ecg_taskio_log(struct ecg_taskio *io, struct ecg_logfile *lf, int stamps);
 
 /* Keep the last (about) cap bytes the task wrote to stderr.  0 or -ENOMEM. */
 int ecg_taskio_keep_tail(struct ecg_taskio *io, size_t cap);

@@ -963,7 +963,8 @@ ecg_taskrun_init(struct ecg_taskrun *r, struct ecg_taskrun_env *env,
 			return -ENOMEM;
 		ecg_logfile_init(r->log, spec->log_path, spec->log_max_size, spec->log_keep,
 		    env->buffer);
-		ecg_taskio_log(&r->io, r->log, ecg_pump_timestamps(env->pump));
+		if (ecg_taskio_log(&r->io, r->log, ecg_pump_timestamps(env->pump)) < 0)
+			return -ENOMEM;
 	}
 	if (env->direct && plain_program(r) < 0)
 		return -ENOMEM;
