@@ -145,6 +145,14 @@ variants=$(printf '%s\n' "$hot_libc" | sed -E 's/-.*//; s/\.o$//' | sort -u |
 	echo "  }"
 	echo "}"
 	echo "INSERT BEFORE .text;"
+	echo ""
+	echo "/*"
+	echo " * Our functions the profile did not run, left in .text after the ones above"
+	echo " * (tests/layout.bats checks that every function of ours is named here or above:"
+	echo " * after adding one, run make layout)."
+	comm -23 "$work/ours" <({ comm -12 "$work/exec" "$work/ours"; printf '%s\n' $NATIVE_FUNCS; } |
+		sort -u) | fmt -w 90 | sed 's/^/ * cold: /'
+	echo " */"
 } >"$OUT.tmp"
 mv "$OUT.tmp" "$OUT"
 note "wrote $OUT: $(comm -12 "$work/exec" "$work/ours" | wc -l) of our functions, $(printf '%s\n' "$hot_libc" | wc -l) libc members"
