@@ -139,3 +139,9 @@ inject() {
 	[ -x "$ECG_BUILD/tests/fault/inject" ] || make_in_build tests/fault/inject
 	"$ECG_BUILD/tests/fault/inject" "$@"
 }
+
+# How the suite's ecg-run was linked, as the Makefile recorded it (the
+# sanitizer and valgrind builds are dynamic); make alone links statically.
+link_mode() {
+	cat "$ECG_BUILD/link.stamp" 2>/dev/null || echo static
+}

@@ -4,12 +4,6 @@
 
 load helper
 
-# How the suite's ecg-run was linked, as the Makefile recorded it (the
-# sanitizer and valgrind builds are dynamic); make alone links statically.
-link_mode() {
-	cat "$ECG_BUILD/link.stamp" 2>/dev/null || echo static
-}
-
 @test "make install puts the binary, both man pages and the examples in place; uninstall removes them" {
 	local top="$BATS_TEST_DIRNAME/.." dest="$BATS_TEST_TMPDIR/dest"
 	run make -s -C "$top" install DESTDIR="$dest" PREFIX=/opt/ecg MANPREFIX=/opt/man \

@@ -40,3 +40,29 @@ load helper
 	[ -n "$listed" ]
 	[ "$listed" = "$found" ]
 }
+
+@test "src/front/layout.ld names every function of ecg-run's own, run or not (after adding one: make layout)" {
+	command -v nm >/dev/null || skip "nm not installed"
+	compgen -G "$ECG_BUILD/src/*/*.o" >/dev/null || skip "no objects in $ECG_BUILD"
+	local ld=$BATS_TEST_DIRNAME/../src/front/layout.ld have listed missing
+	have=$(for o in "$ECG_BUILD"/src/*/*.o; do nm --defined-only "$o"; done |
+		awk '$2 ~ /^[tT]$/ {print $3}' |
+		sed -E 's/\.(constprop|isra|part|cold)\.[0-9]+//g' | grep -v -e '^_' -e '\.' | sort -u)
+	listed=$({ sed -n -E 's/^ +\*\(\.text\.([^ ]+) .*/\1/p' "$ld"
+		sed -n 's/^ \* cold: //p' "$ld" | tr ' ' '\n'; } | sort -u)
+	[ "$(echo "$have" | wc -l)" -gt 300 ]
+	missing=$(comm -23 <(echo "$have") <(echo "$listed"))
+	echo "not in src/front/layout.ld (make layout writes it again): $missing"
+	[ -z "$missing" ]
+}
+
+@test "the static release build has the code a group runs in a section of its own, before the rest" {
+	command -v readelf >/dev/null || skip "readelf not installed"
+	[ "$ECG_VARIANT" = release ] && [ "$(link_mode)" = static ] || skip "not the static release build"
+	run readelf -SW "$ECG_BIN"
+	[ "$status" -eq 0 ]
+	hot=$(echo "$output" | awk '$2 == ".text.ecg_hot" {print $4}')
+	text=$(echo "$output" | awk '$2 == ".text" {print $4}')
+	[ -n "$hot" ] && [ -n "$text" ]
+	[ $((16#$hot)) -lt $((16#$text)) ]
+}

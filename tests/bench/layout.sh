@@ -81,9 +81,10 @@ run_cg() {
 } >"$work/out.ini"
 {
 	echo "[group]"
-	printf '\n[db]\ncommand = sleep 1; touch %s/ready; sleep 1000\nready = file:%s/ready\n' "$work" "$work"
+	printf '\n[db]\ncommand = sleep 1; echo ready; sleep 1000\nready = line ^ready$\n'
 	printf '\n[web]\ncommand = sleep 1000\nafter = db\n'
-	printf '\n[once]\ncommand = true\nready = exit\n'
+	printf '\n[once]\ncommand = true\nready = exited\n'
+	printf '\n[probe]\ncommand = sleep 1000\nready = command true\nafter = once\n'
 } >"$work/chain.ini"
 
 note "profiling (under valgrind, about 20 s)"
