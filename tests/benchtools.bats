@@ -106,12 +106,38 @@ lines() {
 	[ "$status" -eq 0 ]
 }
 
+@test "relay -p: every line whole, with its task's prefix, lines cut by 4 KiB writes and an unended last one too" {
+	run_timed -0 timeout 60 "$BENCH/relay" -p "$BENCH/benchlines gen 0 30000 100 4096" \
+		"$BENCH/benchlines gen 1 30000 100 65536"
+	printf '%s\n' "$output" >r.txt
+	run "$BENCH/benchlines" check -P 2 30000 r.txt
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run timeout 30 "$BENCH/relay" -p "printf 'a\\nb'"
+	[ "$output" = "$(printf 't0 | a\nt0 | b')" ]
+}
+
 @test "minisup: output passed through; the first failure stops the others and is its status" {
 	run_timed -0 timeout 30 "$BENCH/minisup" "echo one" "echo two"
 	[ "$(sort <<<"$output")" = "$(printf 'one\ntwo')" ]
 	rm -f failed-at
 	run_timed -0 "$BENCH/measure" -F failed-at -r res -T 30 -- \
 		"$BENCH/minisup" "sleep 30" "sleep 31" "$BENCH/measure fail 100 3 $PWD/failed-at"
+	[[ "$(cat res)" == "status=3 "*"latency_ms="* ]]
+	[ "$ELAPSED" -lt 20000 ]
+	! pgrep -f "^sleep 3[01]$"
+}
+
+@test "minisup -p: each task's stdout and stderr through pipes, every byte copied to its own; the same failure rule" {
+	run_timed -0 timeout 30 "$BENCH/minisup" -p "seq 1 20000" "$BENCH/benchlines gen 0 3000 100"
+	[ "$(grep -c . <<<"$output")" -eq 23000 ]
+	[ "$(grep -c -x '[0-9]*' <<<"$output")" -eq 20000 ]
+	"$BENCH/minisup" -p "ls /nonexistent-dir" >out 2>err && false
+	[ ! -s out ]
+	grep -q nonexistent-dir err
+	rm -f failed-at
+	run_timed -0 "$BENCH/measure" -F failed-at -r res -T 30 -- \
+		"$BENCH/minisup" -p "sleep 30" "sleep 31" "$BENCH/measure fail 100 3 $PWD/failed-at"
 	[[ "$(cat res)" == "status=3 "*"latency_ms="* ]]
 	[ "$ELAPSED" -lt 20000 ]
 	! pgrep -f "^sleep 3[01]$"

@@ -20,10 +20,15 @@
 # Tools: raw (each task to its own file: the physical limit; in W3 a bare
 # posix_spawn loop), relay (W1 only: one process copying the pipes to the
 # file, no prefix, no line handling: the floor for any single-process
-# supervisor), shell (a & b & wait into one file, no prefix: the floor),
+# supervisor; in W1 and W1b also relay-prefix, relay -p: every whole line
+# with a prefix, one memchr and one copy a line, the floor for one that
+# prefixes lines, and relay-log, relay -l: also a log file per task),
+# shell (a & b & wait into one file, no prefix: the floor),
 # minisup (a minimal C supervisor as multirun is: every task in a process
 # group of its own, its output passed through, all stopped at the first
-# failure; linked against the shared libraries),
+# failure; linked against the shared libraries; in W2 also minisup-pipes,
+# minisup -p: each task's stdout and stderr through a pipe of its own that
+# it reads to the end, as any supervisor that prefixes lines must),
 # ecg-run, GNU parallel (--line-buffer --tag), concurrently, foreman; in W1
 # and W1b also ecg-run-events (ecg-run --events FILE) and ecg-run-log
 # (ecg-run with every task's lines also in a log file of its own,
@@ -116,7 +121,7 @@ in_run() {	# in_run TOOL RUN: TOOL is measured in run RUN
 
 have() {	# have TOOL: the tool can run here
 	case $1 in
-	raw|relay|relay-log|shell|minisup|ecg-run|ecg-run-events|ecg-run-log) return 0 ;;
+	raw|relay|relay-log|relay-prefix|shell|minisup|minisup-pipes|ecg-run|ecg-run-events|ecg-run-log) return 0 ;;
 	ecg-run-shared) [ -x "$ECG_SHARED" ] ;;
 	parallel) command -v parallel >/dev/null ;;
 	foreman) command -v foreman >/dev/null ;;
@@ -179,14 +184,16 @@ command_for() {
 	shell)
 		sh_script "$list.sh" "$mode" <"$list"
 		printf '%s\n' bash "$list.sh" ;;
-	minisup)
+	minisup|minisup-pipes)
 		printf '%s\n' "$MINISUP"
+		[ "$tool" = minisup-pipes ] && printf '%s\n' -p
 		while read -r name cmd; do
 			printf '%s\n' "$cmd"
 		done <"$list" ;;
-	relay|relay-log)
+	relay|relay-log|relay-prefix)
 		printf '%s\n' "$RELAY"
 		[ "$tool" = relay-log ] && printf '%s\n' -l "$work/log"
+		[ "$tool" = relay-prefix ] && printf '%s\n' -p
 		while read -r name cmd; do
 			printf '%s\n' "$cmd"
 		done <"$list" ;;
@@ -273,7 +280,7 @@ throughput() {	# throughput W CHUNK
 	rm -f "$work/out.txt"
 	for ((run = 1; run <= RUNS; run++)); do
 		for tool in ${TOOLS/ecg-run/ecg-run ecg-run-events ecg-run-log}; do
-			[ "$tool" = relay ] && have relay && tool="relay relay-log"
+			[ "$tool" = relay ] && have relay && tool="relay relay-prefix relay-log"
 			in_run "$tool" "$run" || continue
 			for tool in $tool; do
 			have "$tool" && ! timed_out "$w" "$tool" || continue
@@ -325,7 +332,9 @@ cancel_latency() {
 		echo "s$i sleep 1000"
 	done >"$work/W2.list"
 	echo "fail $MEASURE fail 500 3 $work/failed-at" >>"$work/W2.list"
-	each_tool W2 "raw relay" cancel_once
+	# minisup-pipes: minisup with each task's output through two pipes,
+	# as ecg-run's: what reading and closing them costs, in the same run
+	TOOLS=${TOOLS/minisup/minisup minisup-pipes} each_tool W2 "raw relay" cancel_once
 }
 
 # --- W3 ---------------------------------------------------------------------
@@ -434,7 +443,8 @@ done
 elapsed=$(( $(date +%s) - started ))
 
 cp "$results" "${BENCH_RESULTS:-/dev/null}" 2>/dev/null
-report_tools=${TOOLS/relay/relay relay-log}
+report_tools=${TOOLS/relay/relay relay-prefix relay-log}
+report_tools=${report_tools/minisup/minisup minisup-pipes}
 report_tools=${report_tools/ecg-run/ecg-run ecg-run-events ecg-run-log ecg-run-shared}
 awk -v runs="$RUNS" -v tasks="$TASKS" -v lines="$LINES" -v sleepers="$SLEEPERS" \
 	-v start="$START" -v idle_tasks="$IDLE_TASKS" -v flood="$FLOOD_LINES" \

@@ -2,10 +2,14 @@
  * minisup: the least a supervisor of a group can do, as a benchmark
  * baseline (what multirun does: no prefix, no pipes, no readiness).
  *
- *   minisup COMMAND [COMMAND...]
+ *   minisup [-p] COMMAND [COMMAND...]
  *
  * Starts each COMMAND (words split on spaces, run with execvp, no shell)
- * in a process group of its own, its output ours.  When one ends with a
+ * in a process group of its own, its output ours.  With -p, a command's
+ * stdout and stderr are each a pipe of its own that minisup reads (epoll)
+ * and copies to its own, unchanged, until the command's end: what any
+ * supervisor that prefixes or logs lines must at least do (two pipes a
+ * task, read to their end and closed), as W2 measures.  When one ends with a
  * failure (or a signal), or minisup gets SIGTERM or SIGINT, every process
  * group left gets SIGTERM, and minisup exits, once all are reaped, with
  * the first failure's status (128 + N for a signal; 143 after a SIGTERM of
@@ -16,9 +20,13 @@
 #include <errno.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -47,6 +55,128 @@ words(char *cmd)
 	return av;
 }
 
+/* Copies what fd holds to out; at its end closes it: returns 1 if it ended. */
+static int
+drain(int fd, int out)
+{
+	char buf[65536];
+	ssize_t r, w, off;
+
+	for (;;) {
+		r = read(fd, buf, sizeof(buf));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return 0;	/* EAGAIN: more later */
+		if (r == 0) {
+			close(fd);
+			return 1;
+		}
+		for (off = 0; off < r; off += w)
+			if ((w = write(out, buf + off, (size_t)(r - off))) < 0)
+				return 0;
+	}
+}
+
+/*
+ * -p: the commands' output through pipes; SIGCHLD, SIGTERM and SIGINT
+ * through a signalfd.  The same errgroup rule as without -p.
+ */
+static int
+run_piped(int n, char **cmds)
+{
+	int ep = epoll_create1(EPOLL_CLOEXEC), sfd, i, st, status = 0, stopping = 0;
+	int left = 0, open_pipes = 0;
+	struct epoll_event ev, evs[64];
+	pid_t *pids = calloc((size_t)n, sizeof(*pids));
+	sigset_t set;
+
+	if (ep < 0 || pids == NULL)
+		return 2;
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	ev.events = EPOLLIN;
+	ev.data.u64 = (uint64_t)-1;
+	epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
+	for (i = 0; i < n; i++) {
+		posix_spawn_file_actions_t fa;
+		posix_spawnattr_t at;
+		sigset_t none;
+		char **av = words(cmds[i]);
+		int out[2], err[2], s;
+
+		if (av == NULL || av[0] == NULL || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0)
+			return 2;
+		posix_spawn_file_actions_init(&fa);
+		posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+		posix_spawn_file_actions_adddup2(&fa, err[1], 2);
+		posix_spawnattr_init(&at);
+		sigemptyset(&none);
+		posix_spawnattr_setsigmask(&at, &none);
+		posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK);
+		posix_spawnattr_setpgroup(&at, 0);
+		if (posix_spawnp(&pids[i], av[0], &fa, &at, av, environ) != 0) {
+			fprintf(stderr, "minisup: cannot start %s\n", av[0]);
+			return 2;
+		}
+		posix_spawn_file_actions_destroy(&fa);
+		posix_spawnattr_destroy(&at);
+		free(av);
+		close(out[1]);
+		close(err[1]);
+		for (s = 0; s < 2; s++) {
+			int fd = s == 0 ? out[0] : err[0];
+			fcntl(fd, F_SETFL, O_NONBLOCK);
+			ev.events = EPOLLIN;
+			ev.data.u64 = (uint64_t)fd << 1 | (uint64_t)s;
+			epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+			open_pipes++;
+		}
+		left++;
+	}
+	while (left > 0 || open_pipes > 0) {
+		int k, got = epoll_wait(ep, evs, 64, -1);
+
+		for (k = 0; k < got; k++) {
+			struct signalfd_siginfo si;
+			pid_t p;
+
+			if (evs[k].data.u64 != (uint64_t)-1) {
+				int fd = (int)(evs[k].data.u64 >> 1);
+				open_pipes -= drain(fd, evs[k].data.u64 & 1 ? 2 : 1);
+				continue;
+			}
+			while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+				if (si.ssi_signo != SIGCHLD && !stopping) {
+					status = 128 + (int)si.ssi_signo;
+					stopping = 1;
+				}
+			while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
+				for (i = 0; i < n; i++)
+					if (pids[i] == p)
+						pids[i] = 0;
+				left--;
+				if (!stopping && (!WIFEXITED(st) || WEXITSTATUS(st) != 0)) {
+					status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+					stopping = 1;
+				}
+			}
+		}
+		if (stopping == 1) {
+			for (i = 0; i < n; i++)
+				if (pids[i] > 0)
+					kill(-pids[i], SIGTERM);
+			stopping = 2;
+		}
+	}
+	free(pids);
+	return status;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -54,8 +184,10 @@ main(int argc, char **argv)
 	pid_t *pids;
 	struct sigaction sa;
 
+	if (n >= 1 && strcmp(argv[1], "-p") == 0)
+		return n >= 2 ? run_piped(n - 1, argv + 2) : 2;
 	if (n < 1) {
-		fprintf(stderr, "usage: minisup COMMAND [COMMAND...]\n");
+		fprintf(stderr, "usage: minisup [-p] COMMAND [COMMAND...]\n");
 		return 2;
 	}
 	pids = calloc((size_t)n, sizeof(*pids));

@@ -145,20 +145,21 @@ END {
 			continue
 		print "### " w (w == "W1" ? ": throughput, whole-line 64 KiB writes" : \
 		    ": reassembly, 4,096-byte writes that cut lines") "\n"
-		print "| tool | wall s: median (min–max) | × shell | × relay | MB/s | own CPU s | peak RSS MiB | checker |"
-		print "|---|---|---|---|---|---|---|---|"
+		print "| tool | wall s: median (min–max) | × shell | × relay | × relay-prefix | MB/s | own CPU s | peak RSS MiB | checker |"
+		print "|---|---|---|---|---|---|---|---|---|"
 		for (i = 1; i <= ntools; i++) {
 			t = tl[i]
 			if (runs_of(w, t) == 0)
 				continue
 			if (killed(w, t)) {
-				printf "| %s | > %d (killed) | > %.0f× | – | – | – | – | not finished |\n", t,
+				printf "| %s | > %d (killed) | > %.0f× | – | – | – | – | – | not finished |\n", t,
 				    timeout, timeout / median(w, "shell", "wall")
 				continue
 			}
-			printf "| %s | %s | %s | %s | %.0f | %s | %s | %s |\n", t, spread(w, t, "wall", "%.2f", 1),
+			printf "| %s | %s | %s | %s | %s | %.0f | %s | %s | %s |\n", t, spread(w, t, "wall", "%.2f", 1),
 			    ratio(w, t, "wall", "shell"),
 			    ratio(w, t, "wall", t == "ecg-run-log" && runs_of(w, "relay-log") > 0 ? "relay-log" : "relay"),
+			    ratio(w, t, "wall", "relay-prefix"),
 			    mb / median(w, t, "wall"),
 			    spread(w, t, "cpu", "%.2f", 1), spread(w, t, "rss_kb", "%.1f", 1 / 1024),
 			    verdict(w, t)
