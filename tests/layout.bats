@@ -43,6 +43,8 @@ load helper
 
 @test "src/front/layout.ld names every function of ecg-run's own, run or not (after adding one: make layout)" {
 	command -v nm >/dev/null || skip "nm not installed"
+	# another variant's -O1 keeps functions out of line that -O2 inlines
+	[ "$ECG_VARIANT" = release ] || skip "the layout is the release build's"
 	compgen -G "$ECG_BUILD/src/*/*.o" >/dev/null || skip "no objects in $ECG_BUILD"
 	local ld=$BATS_TEST_DIRNAME/../src/front/layout.ld have listed missing
 	have=$(for o in "$ECG_BUILD"/src/*/*.o; do nm --defined-only "$o"; done |
