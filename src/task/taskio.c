@@ -211,7 +211,16 @@ ecg_taskio_start(struct ecg_taskio *io)
 			ecg_pump_source_producing(&p->src, 0);
 			continue;
 		}
-		ev_io_set(&p->readable, p->fd, EV_READ);
+		/*
+		 * A pipe's read end never polls writable, but its hang-up
+		 * does: libev counts EPOLLHUP as readable and writable, and
+		 * for a watcher that wants only EV_READ it makes one more
+		 * epoll_ctl to take the writable half back.  Asking for both
+		 * saves that call at every task's end (100 a stop of 100
+		 * tasks); a terminal's master polls writable, so it asks for
+		 * EV_READ alone.
+		 */
+		ev_io_set(&p->readable, p->fd, io->tty ? EV_READ : EV_READ | EV_WRITE);
 		ev_io_start(io->loop, &p->readable);
 		ecg_pump_source_producing(&p->src, 1);
 	}
