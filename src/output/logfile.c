@@ -13,6 +13,13 @@
 #include "base/safeopen.h"
 #include "sys/spawn.h"
 
+/*
+ * A run of whole lines this long, with nothing in the batch, is written at
+ * once from the reader's buffer; a shorter one waits in the batch for
+ * others (a write for each small read would cost more than the copy).
+ */
+#define DIRECT_MIN ((size_t)16 * 1024)
+
 void
 ecg_logfile_init(struct ecg_logfile *lf, const char *path, uint64_t max_size, long keep,
     size_t line_max)
@@ -346,10 +353,41 @@ keep_part(struct ecg_logfile_part *part, const char *b, size_t n)
 }
 
 /*
+ * Writes span bytes of whole lines from where they are, the batch being
+ * empty; what fails to go is lost, as in write_batch.
+ */
+static void
+write_direct(struct ecg_logfile *lf, const char *b, size_t span)
+{
+	size_t off = 0;
+	ssize_t r;
+
+	while (off < span) {
+		r = write(lf->fd, b + off, span - off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			failed(lf, "write", r < 0 ? errno : EIO);
+			break;
+		}
+		lf->size += (uint64_t)r;
+		off += (size_t)r;
+	}
+	if (off < span) {
+		if (off > 0 && b[off - 1] != '\n')
+			lf->torn = 1;
+		lf->lost += count_lines(b + off, span - off);
+	}
+}
+
+/*
  * Whole lines at b, without a stamp, go into the batch in one copy, as far
  * as none is to be cut and the file has room for them (a line that would
- * pass log_max_size is left to put_line, which begins the next file).
- * Returns the bytes taken.
+ * pass log_max_size is left to put_line, which begins the next file).  A
+ * large run of them with nothing waiting before it is written from where
+ * it is, with no copy; and where no line of b can be too long and the
+ * file has no size limit, the run ends at b's last newline, found with one
+ * look from the end instead of one a line.  Returns the bytes taken.
  */
 static size_t
 bulk_lines(struct ecg_logfile *lf, const char *b, size_t n)
@@ -362,14 +400,25 @@ bulk_lines(struct ecg_logfile *lf, const char *b, size_t n)
 		return 0;
 	if (lf->max_size > 0 && lf->regular)
 		room = u < lf->max_size ? lf->max_size - u : 0;
-	while (p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-		line = (size_t)(nl - p) + 1;
-		if (line - 1 > lf->line_max || span + line > room)
-			break;
-		span += line;
-		p = nl + 1;
+	if (room == UINT64_MAX && n <= lf->line_max) {
+		nl = memrchr(b, '\n', n);
+		span = nl != NULL ? (size_t)(nl - b) + 1 : 0;
+	} else {
+		while (p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+			line = (size_t)(nl - p) + 1;
+			if (line - 1 > lf->line_max || span + line > room)
+				break;
+			span += line;
+			p = nl + 1;
+		}
 	}
-	if (span == 0 || batch_room(lf, span) < 0)
+	if (span == 0)
+		return 0;
+	if (lf->len == 0 && !lf->torn && span >= DIRECT_MIN) {
+		write_direct(lf, b, span);
+		return span;
+	}
+	if (batch_room(lf, span) < 0)
 		return 0;
 	memcpy(lf->batch + lf->len, b, span);
 	lf->len += span;

@@ -249,6 +249,77 @@ main(void)
 	ecg_logfile_close(&lf);
 	ecg_logfile_destroy(&lf);
 
+	/*
+	 * A large run of whole lines with nothing waiting goes out from the
+	 * caller's buffer (no copy); a small one waits in the batch, and a
+	 * large one after it keeps the order.  Every byte is there, once.
+	 */
+	{
+		size_t big = 40000, n = 0, k;
+		char *lines = malloc(big + 64), *want = malloc(3 * big + 256), *got;
+		FILE *f;
+
+		for (k = 0; n + 32 < big; k++)
+			n += (size_t)sprintf(lines + n, "line %06zu of the run\n", k);
+		ecg_logfile_init(&lf, path_of("direct.log"), 0, 3, 65536);
+		ok(ecg_logfile_open(&lf) == 0, "direct.log opens");
+		ecg_logfile_write(&lf, 1, lines, n, NULL);
+		ok(ecg_logfile_waiting(&lf) == 0, "a large run is written at once, not batched");
+		put(&lf, 2, "small\n", NULL);
+		ok(ecg_logfile_waiting(&lf) == 6, "a small one waits in the batch");
+		ecg_logfile_write(&lf, 1, lines, n, NULL);
+		put(&lf, 1, "part", NULL);
+		ecg_logfile_write(&lf, 1, lines, n, NULL);
+		ecg_logfile_close(&lf);
+		ecg_logfile_destroy(&lf);
+		memcpy(want, lines, n);
+		memcpy(want + n, "small\n", 6);
+		memcpy(want + n + 6, lines, n);
+		memcpy(want + 2 * n + 6, "part", 4);
+		memcpy(want + 2 * n + 10, lines, n);
+		got = malloc(3 * big + 256);
+		f = fopen(path_of("direct.log"), "r");
+		k = f != NULL ? fread(got, 1, 3 * big + 256, f) : 0;
+		if (f != NULL)
+			fclose(f);
+		ok(k == 3 * n + 10 && memcmp(got, want, k) == 0,
+		    "every line in order, the batch's before the run after it: %zu of %zu bytes",
+		    k, 3 * n + 10);
+		free(got);
+
+		/* A file left inside a line gets its newline before a large run too. */
+		f = fopen(path_of("torndirect.log"), "w");
+		if (f != NULL) {
+			fputs("half", f);
+			fclose(f);
+		}
+		ecg_logfile_init(&lf, path_of("torndirect.log"), 0, 3, 65536);
+		ok(ecg_logfile_open(&lf) == 0, "torndirect.log opens");
+		ecg_logfile_write(&lf, 1, lines, n, NULL);
+		ecg_logfile_close(&lf);
+		ecg_logfile_destroy(&lf);
+		got = malloc(big + 256);
+		f = fopen(path_of("torndirect.log"), "r");
+		k = f != NULL ? fread(got, 1, big + 256, f) : 0;
+		if (f != NULL)
+			fclose(f);
+		ok(k == n + 5 && memcmp(got, "half\n", 5) == 0 && memcmp(got + 5, lines, n) == 0,
+		    "a torn file's newline comes first: %zu of %zu bytes", k, n + 5);
+		free(got);
+
+		ecg_logfile_init(&lf, "/dev/full", 0, 3, 65536);
+		ok(ecg_logfile_open(&lf) == 0, "/dev/full opens again");
+		ecg_logfile_write(&lf, 1, lines, n, NULL);
+		ok(ecg_logfile_lost(&lf) == (unsigned long long)(n / 23),
+		    "a large run that cannot be written is counted lost, line by line: %llu",
+		    (unsigned long long)ecg_logfile_lost(&lf));
+		ok(ecg_logfile_failure(&lf, &op) == ENOSPC, "and the failure is told");
+		ecg_logfile_close(&lf);
+		ecg_logfile_destroy(&lf);
+		free(lines);
+		free(want);
+	}
+
 	/* A directory that is not there. */
 	p = strdup(path_of("missing/x.log"));
 	ecg_logfile_init(&lf, p, 0, 3, 64);
