@@ -170,7 +170,7 @@ refused() {
 @test "--check prints each task's log file, and what it prints loads back to the same files" {
 	write_ini g.ini <<-'INI'
 	[group]
-	log = logs/%n-%%.log
+	log = logs/%n-%%-$$.log
 	log_max_size = 2M
 	[web]
 	command = true
@@ -182,7 +182,7 @@ refused() {
 	[ "$status" -eq 0 ]
 	# logs/ is made below: --check warns that it is not there yet
 	[[ "$stderr" == *"warning: task [web]: the directory of its log file, $(pwd -P)/logs, does not exist"* ]]
-	printf '%s\n' "$output" | grep -qx "log = $(pwd -P)/logs/web-%%.log"
+	printf '%s\n' "$output" | grep -qx "log = $(pwd -P)/logs/web-%%-\\\$\\\$.log"
 	printf '%s\n' "$output" | grep -qx 'log_max_size = 2MiB'
 	printf '%s\n' "$output" | grep -qx 'log_keep = 3'
 	[ "$(printf '%s\n' "$output" | grep -c '^log =')" -eq 1 ]
@@ -190,7 +190,7 @@ refused() {
 	mkdir logs
 	run ecg -c again.ini
 	[ "$status" -eq 0 ]
-	[ -e "logs/web-%.log" ]
+	[ -e 'logs/web-%-$.log' ]
 }
 
 @test "log files and --events are never written through a link another user planted in a sticky, world-writable directory" {

@@ -1362,18 +1362,20 @@ static void
 pr_log(FILE *out, const struct ecg_group_spec *g, const struct ecg_task_spec *t,
     const struct key *k)
 {
+	struct ecg_buf v = ECG_BUF_INIT;
 	const char *p;
 
 	(void)g;
 	if (t->log_path == NULL)
 		return;
-	fprintf(out, "%s = ", k->name);
+	/* A % of the path is written %%, and a $ is written $$ (print_value). */
 	for (p = t->log_path; *p != '\0'; p++) {
 		if (*p == '%')
-			fputc('%', out);
-		fputc(*p, out);
+			ecg_buf_putc(&v, '%');
+		ecg_buf_putc(&v, *p);
 	}
-	fputc('\n', out);
+	ecg_keys_print_value(out, k->name, ecg_buf_str(&v));
+	ecg_buf_free(&v);
 }
 
 static void
