@@ -35,6 +35,7 @@ unit() {
 @test "unit: dependency graph" { unit deps; }
 @test "unit: tcp and http readiness probes" { unit netprobe; }
 @test "unit: notify sockets (sd_notify)" { unit notify; }
+@test "unit: the stop policy on real processes (SIGCONT only to a group still there)" { unit proc; }
 @test "unit: the control protocol's requests (JSON)" { unit json; }
 @test "unit: where the control socket lives" { unit sockpath; }
 @test "unit: the control socket (clients, limits, streams)" { unit server; }

@@ -8,6 +8,8 @@
 /* How often a process group whose main process ended is looked at. */
 #define POLL_FIRST 0.005
 #define POLL_EVERY 0.025
+/* How long after the stop signal a group still there gets its SIGCONT. */
+#define CONT_AFTER_MS 100L
 
 static void child_cb(struct ev_loop *loop, ev_child *w, int revents);
 static void kill_timer_cb(struct ev_loop *loop, ev_timer *w, int revents);
@@ -127,8 +129,13 @@ ecg_proc_kill(struct ecg_proc *p)
 /*
  * The stop signal goes to the whole process group, followed by SIGCONT:
  * a member that was stopped (SIGSTOP, SIGTSTP) cannot act on the signal
- * until it runs again.  The kill timer then gives the group stop_timeout
- * to be gone before SIGKILL.
+ * until it runs again.  The SIGCONT goes only to a group still there
+ * CONT_AFTER_MS later, from the kill timer's first run: most groups end
+ * at their stop signal before that, and a SIGCONT sent right behind it
+ * made stopping 300 tasks take a tenth longer.  A stopped process so
+ * acts on its stop signal 0.1 s late; a stop_timeout too short for
+ * that gets its SIGCONT at once, as before.  The kill timer then gives
+ * the group the rest of stop_timeout to be gone before SIGKILL.
  */
 void
 ecg_proc_stop(struct ecg_proc *p)
@@ -148,9 +155,15 @@ ecg_proc_stop(struct ecg_proc *p)
 		return;
 	}
 	send_group(p, sig, 1);
-	if (sig != SIGCONT && p->group_alive)
-		send_group(p, SIGCONT, 1);
 	ev_timer_set(&p->kill_timer, (double)p->stop_timeout_ms / 1000.0, 0);
+	if (sig != SIGCONT && p->group_alive) {
+		if (p->stop_timeout_ms > 2 * CONT_AFTER_MS) {
+			p->cont_due = 1;
+			ev_timer_set(&p->kill_timer, (double)CONT_AFTER_MS / 1000.0, 0);
+		} else {
+			send_group(p, SIGCONT, 1);
+		}
+	}
 	ev_timer_start(p->loop, &p->kill_timer);
 }
 
@@ -173,9 +186,18 @@ kill_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct ecg_proc *p = w->data;
 
-	(void)loop;
 	(void)revents;
-	if (p->kill_sent || ecg_proc_gone(p))
+	if (p->kill_sent || p->finished)
+		return;
+	if (p->cont_due) {
+		/* send_group finds out by itself whether the group is gone (ESRCH). */
+		p->cont_due = 0;
+		send_group(p, SIGCONT, 1);
+		ev_timer_set(w, (double)(p->stop_timeout_ms - CONT_AFTER_MS) / 1000.0, 0);
+		ev_timer_start(loop, w);
+		return;
+	}
+	if (ecg_proc_gone(p))
 		return;
 	if (p->hooks->escalating != NULL)
 		p->hooks->escalating(p, p->arg);

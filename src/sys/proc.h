@@ -8,7 +8,7 @@
  * hook finds) is left.  Stopping is one policy, used by tasks and by
  * readiness probes alike:
  *
- *   stop signal ─► SIGCONT ─► stop_timeout ─► SIGKILL
+ *   stop signal ─► 0.1 s: SIGCONT if the group is still there ─► stop_timeout ─► SIGKILL
  *
  * Whatever is still in the group when the main process ends is stopped
  * the same way: a background job of a shell never outlives its task.
@@ -55,9 +55,10 @@ struct ecg_proc {
 	unsigned group_alive : 1;	/* the process group may still have members */
 	unsigned stop_sent : 1;
 	unsigned kill_sent : 1;
+	unsigned cont_due : 1;		/* the kill timer sends SIGCONT first */
 	unsigned finished : 1;		/* gone was called (or the proc was abandoned) */
 	ev_child child;
-	ev_timer kill_timer;		/* stop_timeout, then SIGKILL */
+	ev_timer kill_timer;		/* 0.1 s, SIGCONT; stop_timeout, then SIGKILL */
 	ev_timer poll_timer;		/* is the process group gone yet? */
 };
 
@@ -74,7 +75,7 @@ int ecg_proc_spawn(struct ecg_proc *p, const struct ecg_spawn *sp,
     struct ecg_spawn_failure *failure);
 /* Sends sig to the process group and escapees, if anything may be left. */
 void ecg_proc_signal(struct ecg_proc *p, int sig);
-/* The stop policy, once: stop signal, SIGCONT, SIGKILL after stop_timeout. */
+/* The stop policy, once: stop signal, SIGCONT (0.1 s later, if needed), SIGKILL after stop_timeout. */
 void ecg_proc_stop(struct ecg_proc *p);
 /*
  * The stop policy without the stop signal (something else asks it to
