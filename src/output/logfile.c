@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include "base/safeopen.h"
@@ -172,29 +171,15 @@ lose_batch(struct ecg_logfile *lf, size_t from)
 	lf->len = 0;
 }
 
-/* Writes the batch (and a newline ending a torn line first); what fails to go is lost. */
-static void
-write_batch(struct ecg_logfile *lf)
+/* Writes n bytes of b as far as the file takes them: how many went (failed says why not). */
+static size_t
+write_span(struct ecg_logfile *lf, const char *b, size_t n)
 {
 	size_t off = 0;
 	ssize_t r;
 
-	if (lf->len == 0)
-		return;
-	if (lf->fd < 0) {
-		lose_batch(lf, 0);
-		return;
-	}
-	while (off < lf->len) {
-		struct iovec iov[2];
-		int n = 0;
-		if (lf->torn) {
-			iov[n].iov_base = (char *)"\n";
-			iov[n++].iov_len = 1;
-		}
-		iov[n].iov_base = lf->batch + off;
-		iov[n++].iov_len = lf->len - off;
-		r = writev(lf->fd, iov, n);
+	while (off < n) {
+		r = write(lf->fd, b + off, n - off);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {
@@ -202,18 +187,40 @@ write_batch(struct ecg_logfile *lf)
 			break;
 		}
 		lf->size += (uint64_t)r;
-		if (lf->torn) {
-			lf->torn = 0;
-			r--;
-		}
 		off += (size_t)r;
 	}
-	if (off < lf->len) {
-		/* A line written in part leaves the file inside it. */
-		if (off > 0 && lf->batch[off - 1] != '\n')
+	return off;
+}
+
+/*
+ * Writes span bytes of whole lines from where they are, the file not
+ * being torn; what fails to go is lost, and a line written in part
+ * leaves the file torn.
+ */
+static void
+write_direct(struct ecg_logfile *lf, const char *b, size_t span)
+{
+	size_t off = write_span(lf, b, span);
+
+	if (off < span) {
+		if (off > 0 && b[off - 1] != '\n')
 			lf->torn = 1;
-		lose_batch(lf, off);
+		lf->lost += count_lines(b + off, span - off);
 	}
+}
+
+/* Writes the batch (and a newline ending a torn line first); what fails to go is lost. */
+static void
+write_batch(struct ecg_logfile *lf)
+{
+	if (lf->len == 0)
+		return;
+	if (lf->fd >= 0 && lf->torn && write_span(lf, "\n", 1) == 1)
+		lf->torn = 0;
+	if (lf->fd < 0 || lf->torn)
+		lose_batch(lf, 0);
+	else
+		write_direct(lf, lf->batch, lf->len);
 	lf->len = 0;
 }
 
@@ -350,34 +357,6 @@ keep_part(struct ecg_logfile_part *part, const char *b, size_t n)
 	memcpy(part->bytes + part->len, b, n);
 	part->len += n;
 	return 0;
-}
-
-/*
- * Writes span bytes of whole lines from where they are, the batch being
- * empty; what fails to go is lost, as in write_batch.
- */
-static void
-write_direct(struct ecg_logfile *lf, const char *b, size_t span)
-{
-	size_t off = 0;
-	ssize_t r;
-
-	while (off < span) {
-		r = write(lf->fd, b + off, span - off);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			failed(lf, "write", r < 0 ? errno : EIO);
-			break;
-		}
-		lf->size += (uint64_t)r;
-		off += (size_t)r;
-	}
-	if (off < span) {
-		if (off > 0 && b[off - 1] != '\n')
-			lf->torn = 1;
-		lf->lost += count_lines(b + off, span - off);
-	}
 }
 
 /*
