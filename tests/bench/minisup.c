@@ -55,6 +55,66 @@ words(char *cmd)
 	return av;
 }
 
+/*
+ * Starts cmd in a process group of its own, with fa (or none) and, with
+ * unmask, an empty signal mask: 0, or -1 once said.
+ */
+static int
+start(char *cmd, const posix_spawn_file_actions_t *fa, int unmask, pid_t *pid)
+{
+	posix_spawnattr_t at;
+	sigset_t none;
+	char **av = words(cmd);
+	int rc = 0;
+
+	if (av == NULL || av[0] == NULL)
+		return -1;
+	posix_spawnattr_init(&at);
+	sigemptyset(&none);
+	posix_spawnattr_setsigmask(&at, &none);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | (unmask ? POSIX_SPAWN_SETSIGMASK : 0));
+	posix_spawnattr_setpgroup(&at, 0);
+	if (posix_spawnp(pid, av[0], fa, &at, av, environ) != 0) {
+		fprintf(stderr, "minisup: cannot start %s\n", av[0]);
+		rc = -1;
+	}
+	posix_spawnattr_destroy(&at);
+	free(av);
+	return rc;
+}
+
+/*
+ * p ended with st: no longer one to stop; a failure, the first one, sets
+ * status and stopping (1: SIGTERM still to send).
+ */
+static void
+ended(pid_t *pids, int n, pid_t p, int st, int *status, int *stopping)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (pids[i] == p)
+			pids[i] = 0;
+	if (!*stopping && (!WIFEXITED(st) || WEXITSTATUS(st) != 0)) {
+		*status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		*stopping = 1;
+	}
+}
+
+/* SIGTERM, once, to every process group left, when stopping says it is due. */
+static void
+stop_all(pid_t *pids, int n, int *stopping)
+{
+	int i;
+
+	if (*stopping != 1)
+		return;
+	for (i = 0; i < n; i++)
+		if (pids[i] > 0)
+			kill(-pids[i], SIGTERM);
+	*stopping = 2;
+}
+
 /* Copies what fd holds to out; at its end closes it: returns 1 if it ended. */
 static int
 drain(int fd, int out)
@@ -104,28 +164,16 @@ run_piped(int n, char **cmds)
 	epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
 	for (i = 0; i < n; i++) {
 		posix_spawn_file_actions_t fa;
-		posix_spawnattr_t at;
-		sigset_t none;
-		char **av = words(cmds[i]);
 		int out[2], err[2], s;
 
-		if (av == NULL || av[0] == NULL || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0)
+		if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0)
 			return 2;
 		posix_spawn_file_actions_init(&fa);
 		posix_spawn_file_actions_adddup2(&fa, out[1], 1);
 		posix_spawn_file_actions_adddup2(&fa, err[1], 2);
-		posix_spawnattr_init(&at);
-		sigemptyset(&none);
-		posix_spawnattr_setsigmask(&at, &none);
-		posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK);
-		posix_spawnattr_setpgroup(&at, 0);
-		if (posix_spawnp(&pids[i], av[0], &fa, &at, av, environ) != 0) {
-			fprintf(stderr, "minisup: cannot start %s\n", av[0]);
+		if (start(cmds[i], &fa, 1, &pids[i]) < 0)
 			return 2;
-		}
 		posix_spawn_file_actions_destroy(&fa);
-		posix_spawnattr_destroy(&at);
-		free(av);
 		close(out[1]);
 		close(err[1]);
 		for (s = 0; s < 2; s++) {
@@ -156,22 +204,11 @@ run_piped(int n, char **cmds)
 					stopping = 1;
 				}
 			while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
-				for (i = 0; i < n; i++)
-					if (pids[i] == p)
-						pids[i] = 0;
+				ended(pids, n, p, st, &status, &stopping);
 				left--;
-				if (!stopping && (!WIFEXITED(st) || WEXITSTATUS(st) != 0)) {
-					status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-					stopping = 1;
-				}
 			}
 		}
-		if (stopping == 1) {
-			for (i = 0; i < n; i++)
-				if (pids[i] > 0)
-					kill(-pids[i], SIGTERM);
-			stopping = 2;
-		}
+		stop_all(pids, n, &stopping);
 	}
 	free(pids);
 	return status;
@@ -198,20 +235,8 @@ main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	for (i = 0; i < n; i++) {
-		posix_spawnattr_t at;
-		char **av = words(argv[i + 1]);
-
-		if (av == NULL || av[0] == NULL)
+		if (start(argv[i + 1], NULL, 0, &pids[i]) < 0)
 			return 2;
-		posix_spawnattr_init(&at);
-		posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
-		posix_spawnattr_setpgroup(&at, 0);
-		if (posix_spawnp(&pids[i], av[0], NULL, &at, av, environ) != 0) {
-			fprintf(stderr, "minisup: cannot start %s\n", av[0]);
-			return 2;
-		}
-		posix_spawnattr_destroy(&at);
-		free(av);
 		left++;
 	}
 	while (left > 0) {
@@ -221,25 +246,14 @@ main(int argc, char **argv)
 			if (errno != EINTR)
 				break;
 		} else {
-			for (i = 0; i < n; i++)
-				if (pids[i] == p)
-					pids[i] = 0;
+			ended(pids, n, p, st, &status, &stopping);
 			left--;
-			if (!stopping && (!WIFEXITED(st) || WEXITSTATUS(st) != 0)) {
-				status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-				stopping = 1;
-			}
 		}
 		if (!stopping && stop_sig != 0) {
 			status = 128 + stop_sig;
 			stopping = 1;
 		}
-		if (stopping == 1) {
-			for (i = 0; i < n; i++)
-				if (pids[i] > 0)
-					kill(-pids[i], SIGTERM);
-			stopping = 2;
-		}
+		stop_all(pids, n, &stopping);
 	}
 	free(pids);
 	return status;
