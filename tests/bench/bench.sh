@@ -15,6 +15,8 @@
 #        BENCH_PAUSE s before it reads
 #   W5   idle cost: CPU time and context switches over BENCH_IDLE_S s with
 #        10 sleeping tasks
+# The files are in a fresh directory in /dev/shm (a tmpfs), or in BENCH_DIR
+# when it is set (a disk-backed file system, for W1's log files).
 # (W5 runs the tools side by side, each measured on its own: that keeps the
 # whole run under 15 minutes on 2 cores.)
 # Tools: raw (each task to its own file: the physical limit; in W3 a bare
@@ -78,7 +80,9 @@ for f in "$ECG" "$BL" "$MEASURE" "$RELAY" "$MINISUP"; do
 done
 ECG=$(cd "$(dirname "$ECG")" && pwd)/$(basename "$ECG")
 
-if [ -d /dev/shm ] && [ -w /dev/shm ]; then
+if [ -n "${BENCH_DIR:-}" ]; then
+	work=$(mktemp -d "$BENCH_DIR/ecg-bench.XXXXXX")
+elif [ -d /dev/shm ] && [ -w /dev/shm ]; then
 	work=$(mktemp -d /dev/shm/ecg-bench.XXXXXX)
 else
 	work=$(mktemp -d)
