@@ -147,6 +147,30 @@ lines() {
 	! pgrep -f "^sleep 3[01]$"
 }
 
+@test "minisup -s: each command in a session of its own (with -p too), and a process group of its own without it" {
+	printf '#!/bin/sh\nps -o sid= -o pgid= -p $$\n' >who.sh
+	chmod +x who.sh
+	mine=$(ps -o sid= -p $$ | tr -d ' ')
+	for opts in "-s" "-p -s" "-s -p" "" "-p"; do
+		# shellcheck disable=SC2086
+		read -r sid pgid < <(timeout 30 "$BENCH/minisup" $opts ./who.sh)
+		[ -n "$pgid" ]
+		if [[ "$opts" == *-s* ]]; then
+			[ "$sid" = "$pgid" ]
+			[ "$sid" != "$mine" ]
+		else
+			[ "$sid" = "$mine" ]
+			[ "$pgid" != "$mine" ]
+		fi
+	done
+	rm -f failed-at
+	run_timed -0 "$BENCH/measure" -F failed-at -r res -T 30 -- \
+		"$BENCH/minisup" -p -s "sleep 30" "sleep 31" "$BENCH/measure fail 100 3 $PWD/failed-at"
+	[[ "$(cat res)" == "status=3 "*"latency_ms="* ]]
+	[ "$ELAPSED" -lt 20000 ]
+	! pgrep -f "^sleep 3[01]$"
+}
+
 @test "curve.py: a row per size, per-task figures, the flatness verdicts and the plot" {
 	run_timed -0 timeout 120 env ECG="$ECG_BIN" BENCH_CURVE_SIZES="2 4 1000 1001" BENCH_CURVE_RUNS=1 \
 		BENCH_CURVE_IDLE_S=0.2 BENCH_CURVE_SVG="$PWD/c.svg" python3 "$ECG_TOP/tests/bench/curve.py"

@@ -30,7 +30,9 @@
 # group of its own, its output passed through, all stopped at the first
 # failure; linked against the shared libraries; in W2 also minisup-pipes,
 # minisup -p: each task's stdout and stderr through a pipe of its own that
-# it reads to the end, as any supervisor that prefixes lines must),
+# it reads to the end, as any supervisor that prefixes lines must, and
+# minisup-sessions, minisup -p -s: also each task in a session of its own,
+# as ecg-run starts them),
 # ecg-run, GNU parallel (--line-buffer --tag), concurrently, foreman; in W1
 # and W1b also ecg-run-events (ecg-run --events FILE) and ecg-run-log
 # (ecg-run with every task's lines also in a log file of its own,
@@ -125,7 +127,7 @@ in_run() {	# in_run TOOL RUN: TOOL is measured in run RUN
 
 have() {	# have TOOL: the tool can run here
 	case $1 in
-	raw|relay|relay-log|relay-prefix|shell|minisup|minisup-pipes|ecg-run|ecg-run-events|ecg-run-log) return 0 ;;
+	raw|relay|relay-log|relay-prefix|shell|minisup|minisup-pipes|minisup-sessions|ecg-run|ecg-run-events|ecg-run-log) return 0 ;;
 	ecg-run-shared) [ -x "$ECG_SHARED" ] ;;
 	parallel) command -v parallel >/dev/null ;;
 	foreman) command -v foreman >/dev/null ;;
@@ -188,9 +190,10 @@ command_for() {
 	shell)
 		sh_script "$list.sh" "$mode" <"$list"
 		printf '%s\n' bash "$list.sh" ;;
-	minisup|minisup-pipes)
+	minisup|minisup-pipes|minisup-sessions)
 		printf '%s\n' "$MINISUP"
-		[ "$tool" = minisup-pipes ] && printf '%s\n' -p
+		[ "$tool" != minisup ] && printf '%s\n' -p
+		[ "$tool" = minisup-sessions ] && printf '%s\n' -s
 		while read -r name cmd; do
 			printf '%s\n' "$cmd"
 		done <"$list" ;;
@@ -337,8 +340,10 @@ cancel_latency() {
 	done >"$work/W2.list"
 	echo "fail $MEASURE fail 500 3 $work/failed-at" >>"$work/W2.list"
 	# minisup-pipes: minisup with each task's output through two pipes,
-	# as ecg-run's: what reading and closing them costs, in the same run
-	TOOLS=${TOOLS/minisup/minisup minisup-pipes} each_tool W2 "raw relay" cancel_once
+	# as ecg-run's: what reading and closing them costs, in the same run;
+	# minisup-sessions: and each task a session of its own, as ecg-run's
+	# (with automatic scheduler groups, each session is one to the kernel)
+	TOOLS=${TOOLS/minisup/minisup minisup-pipes minisup-sessions} each_tool W2 "raw relay" cancel_once
 }
 
 # --- W3 ---------------------------------------------------------------------
@@ -448,9 +453,11 @@ elapsed=$(( $(date +%s) - started ))
 
 cp "$results" "${BENCH_RESULTS:-/dev/null}" 2>/dev/null
 report_tools=${TOOLS/relay/relay relay-prefix relay-log}
-report_tools=${report_tools/minisup/minisup minisup-pipes}
+report_tools=${report_tools/minisup/minisup minisup-pipes minisup-sessions}
 report_tools=${report_tools/ecg-run/ecg-run ecg-run-events ecg-run-log ecg-run-shared}
 awk -v runs="$RUNS" -v tasks="$TASKS" -v lines="$LINES" -v sleepers="$SLEEPERS" \
 	-v start="$START" -v idle_tasks="$IDLE_TASKS" -v flood="$FLOOD_LINES" \
 	-v pause="$PAUSE" -v idle_s="$IDLE_S" -v timeout="$TIMEOUT" -v elapsed="$elapsed" \
-	-v tools="$report_tools" -f "$HERE/report.awk" "$results"
+	-v tools="$report_tools" -v fs="$(stat -f -c %T "$work" 2>/dev/null || echo ?)" \
+	-v autogroup="$(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null)" \
+	-f "$HERE/report.awk" "$results"

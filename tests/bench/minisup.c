@@ -2,10 +2,13 @@
  * minisup: the least a supervisor of a group can do, as a benchmark
  * baseline (what multirun does: no prefix, no pipes, no readiness).
  *
- *   minisup [-p] COMMAND [COMMAND...]
+ *   minisup [-p] [-s] COMMAND [COMMAND...]
  *
  * Starts each COMMAND (words split on spaces, run with execvp, no shell)
- * in a process group of its own, its output ours.  With -p, a command's
+ * in a process group of its own, its output ours; with -s, in a session of
+ * its own, as ecg-run starts a task (with the kernel's automatic process
+ * groups for the scheduler, a session is also a group of its own there,
+ * made at the start and undone at the end).  With -p, a command's
  * stdout and stderr are each a pipe of its own that minisup reads (epoll)
  * and copies to its own, unchanged, until the command's end: what any
  * supervisor that prefixes or logs lines must at least do (two pipes a
@@ -55,9 +58,12 @@ words(char *cmd)
 	return av;
 }
 
+/* -s: a session for each command, not only a process group. */
+static int sessions;
+
 /*
- * Starts cmd in a process group of its own, with fa (or none) and, with
- * unmask, an empty signal mask: 0, or -1 once said.
+ * Starts cmd in a process group (or session) of its own, with fa (or
+ * none) and, with unmask, an empty signal mask: 0, or -1 once said.
  */
 static int
 start(char *cmd, const posix_spawn_file_actions_t *fa, int unmask, pid_t *pid)
@@ -72,7 +78,8 @@ start(char *cmd, const posix_spawn_file_actions_t *fa, int unmask, pid_t *pid)
 	posix_spawnattr_init(&at);
 	sigemptyset(&none);
 	posix_spawnattr_setsigmask(&at, &none);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | (unmask ? POSIX_SPAWN_SETSIGMASK : 0));
+	posix_spawnattr_setflags(&at, (sessions ? POSIX_SPAWN_SETSID : POSIX_SPAWN_SETPGROUP) |
+	    (unmask ? POSIX_SPAWN_SETSIGMASK : 0));
 	posix_spawnattr_setpgroup(&at, 0);
 	if (posix_spawnp(pid, av[0], fa, &at, av, environ) != 0) {
 		fprintf(stderr, "minisup: cannot start %s\n", av[0]);
@@ -217,16 +224,19 @@ run_piped(int n, char **cmds)
 int
 main(int argc, char **argv)
 {
-	int n = argc - 1, i, st, status = 0, stopping = 0, left = 0;
+	int n, i, st, status = 0, stopping = 0, left = 0, piped = 0;
 	pid_t *pids;
 	struct sigaction sa;
 
-	if (n >= 1 && strcmp(argv[1], "-p") == 0)
-		return n >= 2 ? run_piped(n - 1, argv + 2) : 2;
+	for (; argc > 1 && (strcmp(argv[1], "-p") == 0 || strcmp(argv[1], "-s") == 0); argc--, argv++)
+		*(argv[1][1] == 'p' ? &piped : &sessions) = 1;
+	n = argc - 1;
 	if (n < 1) {
-		fprintf(stderr, "usage: minisup [-p] COMMAND [COMMAND...]\n");
+		fprintf(stderr, "usage: minisup [-p] [-s] COMMAND [COMMAND...]\n");
 		return 2;
 	}
+	if (piped)
+		return run_piped(n, argv + 1);
 	pids = calloc((size_t)n, sizeof(*pids));
 	if (pids == NULL)
 		return 2;

@@ -135,8 +135,10 @@ END {
 	ntools = split(tools, tl, " ")
 	printf "Sizes: %d runs; W1/W1b %d tasks × %d lines of 100 B; W2 %d sleepers + 1 failing;" \
 	    " W3 %d tasks; W4 %d idle tasks, flood %d lines, reader pauses %s s; W5 %s s;" \
-	    " time limit %d s per run. Bench time: %d s.\n\n",
-	    runs, tasks, lines, sleepers, start, idle_tasks, flood, pause, idle_s, timeout, elapsed
+	    " time limit %d s per run. Bench time: %d s. Files on %s;" \
+	    " the scheduler's automatic groups (one a session) %s.\n\n",
+	    runs, tasks, lines, sleepers, start, idle_tasks, flood, pause, idle_s, timeout, elapsed,
+	    fs, autogroup == "1" ? "on" : autogroup == "0" ? "off" : "not in this kernel"
 	mb = tasks * lines * 100 / 1e6
 
 	for (wi = 1; wi <= 2; wi++) {
