@@ -454,6 +454,7 @@ spawn_getent(struct ecg_netprobe *p)
 
 static void try_next(struct ecg_netprobe *p);
 static void connect_done(struct ecg_netprobe *p);
+static void refused(struct ecg_netprobe *p, int err);
 
 /*
  * getent's lines read "ADDRESS STREAM|DGRAM|RAW [NAME]", a few dozen
@@ -537,10 +538,19 @@ try_next(struct ecg_netprobe *p)
 			/*
 			 * On this machine (loopback) the answer is there by now,
 			 * a refusal most often: take it without a round of the
-			 * loop and three epoll calls.
+			 * loop and three epoll calls.  A refusal is the socket's
+			 * error already; only without one is it asked whether
+			 * the connection is made.
 			 */
 			struct pollfd pfd = { p->fd, POLLOUT, 0 };
+			socklen_t len = sizeof(int);
+			int err = 0;
+
 			p->state = CONNECTING;
+			if (getsockopt(p->fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err != 0) {
+				refused(p, err);
+				return;
+			}
 			if (poll(&pfd, 1, 0) == 1) {
 				connect_done(p);
 				return;
@@ -566,6 +576,13 @@ connect_done(struct ecg_netprobe *p)
 		connected(p);
 		return;
 	}
+	refused(p, err);
+}
+
+/* The connection failed with err: the next address, if any. */
+static void
+refused(struct ecg_netprobe *p, int err)
+{
 	set_errno(p, "", err);
 	close_fd(p);
 	try_next(p);
