@@ -30,7 +30,8 @@
  *
  * The result is one line of key=value pairs: status (the exit status,
  * 128+N for a signal), wall, cpu (seconds), sys (of it, in the kernel), rss_kb (with -t), vcs and ivcs
- * (voluntary and involuntary context switches), and with -i: idle_cpu,
+ * (voluntary and involuntary context switches), and with -i: idle_cpu (to the
+ * nanosecond, from /proc/PID/schedstat where there is one),
  * idle_cs, idle_rss_kb, idle_hwm_kb, idle_anon_kb (RssAnon: the private,
  * anonymous part); with -F: latency_ms.
  */
@@ -58,6 +59,7 @@ struct sample {
 	long vcs, ivcs;		/* context switches */
 	long hwm_kb, rss_kb;	/* peak and current resident set */
 	long anon_kb;		/* the resident set's private part (no file pages) */
+	double run;		/* seconds on a CPU, to the nanosecond (schedstat), or -1 */
 };
 
 static volatile sig_atomic_t expired;
@@ -106,6 +108,21 @@ take(pid_t pid, struct sample *s)
 				s->cpu = (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 				s->sys = (double)st / (double)sysconf(_SC_CLK_TCK);
 			}
+		}
+	}
+	/* The first field: time on a CPU in ns (clock ticks are 10 ms, too coarse for an idle window). */
+	s->run = -1;
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
+	fd = open(path, O_RDONLY);
+	if (fd >= 0) {
+		unsigned long long ns;
+
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n > 0) {
+			buf[n] = '\0';
+			if (sscanf(buf, "%llu", &ns) == 1)
+				s->run = (double)ns / 1e9;
 		}
 	}
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
@@ -231,7 +248,7 @@ usage(void)
 int
 main(int argc, char **argv)
 {
-	struct sample end = { -1, -1, -1, -1, -1, -1, -1 }, i0, i1;
+	struct sample end = { -1, -1, -1, -1, -1, -1, -1, -1 }, i0, i1;
 	const char *result = NULL, *failfile = NULL;
 	double t0, t1 = 0, rt1 = 0, idle = 0, limit = 600, settle = 0.5;
 	int trace = 0, want_children = -1, opt, st = 0, timed_out = 0, have_end = 0;
@@ -355,8 +372,8 @@ main(int argc, char **argv)
 		len += (size_t)snprintf(line + len, sizeof(line) - len, " rss_kb=%ld", end.hwm_kb);
 	if (idle_done)
 		len += (size_t)snprintf(line + len, sizeof(line) - len,
-		    " idle_cpu=%.2f idle_cs=%ld idle_rss_kb=%ld idle_hwm_kb=%ld idle_anon_kb=%ld",
-		    i1.cpu - i0.cpu, (i1.vcs + i1.ivcs) - (i0.vcs + i0.ivcs), i1.rss_kb, i1.hwm_kb,
+		    " idle_cpu=%.4f idle_cs=%ld idle_rss_kb=%ld idle_hwm_kb=%ld idle_anon_kb=%ld",
+		    i0.run >= 0 && i1.run >= 0 ? i1.run - i0.run : i1.cpu - i0.cpu, (i1.vcs + i1.ivcs) - (i0.vcs + i0.ivcs), i1.rss_kb, i1.hwm_kb,
 		    i1.anon_kb);
 	if (failfile != NULL) {
 		FILE *f = fopen(failfile, "r");

@@ -92,5 +92,5 @@ for mode in ${BENCH_PROBE_MODES:-none ready health http}; do
 	awk -v m="$mode" -v c="$cpu" -v w="$WINDOW" -v n="$N" 'BEGIN {
 		k = m == "none" ? 0 : m == "ready" ? n * w : n * w / 10
 		per = k >= 1 ? sprintf("%.1f µs", c / k * 1e6) : "–"
-		printf "| %s | %.2f | %.2f %% | %.0f | %s |\n", m, c, c / w * 100, k, per }'
+		printf "| %s | %.3f | %.2f %% | %.0f | %s |\n", m, c, c / w * 100, k, per }'
 done
