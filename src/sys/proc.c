@@ -131,8 +131,9 @@ ecg_proc_kill(struct ecg_proc *p)
  * a member that was stopped (SIGSTOP, SIGTSTP) cannot act on the signal
  * until it runs again.  The SIGCONT goes only to a group still there
  * CONT_AFTER_MS later, from the kill timer's first run: most groups end
- * at their stop signal before that, and a SIGCONT sent right behind it
- * made stopping 300 tasks take a tenth longer.  A stopped process so
+ * at their stop signal before that, and a SIGCONT to a process already
+ * exiting is a system call for nothing (a third of a stop's kill calls;
+ * its time is within W2's noise).  A stopped process so
  * acts on its stop signal 0.1 s late; a stop_timeout too short for
  * that gets its SIGCONT at once, as before.  The kill timer then gives
  * the group the rest of stop_timeout to be gone before SIGKILL.

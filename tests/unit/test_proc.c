@@ -15,9 +15,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "sys/proc.h"
 #include "tap.h"
 
@@ -92,15 +92,6 @@ was_sent(const struct seen *s, int sig)
 		if (s->sent[i] == sig)
 			return 1;
 	return 0;
-}
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* Starts sh -c script as p's main process, its output to /dev/null. */
@@ -202,9 +193,9 @@ ended_group_gets_no_sigcont(void)
 			return;
 		}
 		ev_now_update(loop);
-		t0 = now_s();
+		t0 = ecg_clock_now();
 		ecg_proc_stop(&p);
-		dead = wait_state(ecg_proc_pid(&p), WEXITED) ? now_s() - t0 : BOUND;
+		dead = wait_state(ecg_proc_pid(&p), WEXITED) ? ecg_clock_now() - t0 : BOUND;
 		ok(run_until_gone(&s), "ended: the group is gone (try %d)", try + 1);
 		if (dead < 0.05) {
 			asserted = 1;
@@ -246,9 +237,9 @@ ignored_stop_signal_escalates(void)
 		return;
 	}
 	/* Once the trap is set (the sleep runs), the stop starts. */
-	double deadline = now_s() + BOUND;
+	double deadline = ecg_clock_now() + BOUND;
 
-	while (now_s() < deadline) {
+	while (ecg_clock_now() < deadline) {
 		char path[64], comm[32] = "";
 		FILE *f;
 
